@@ -1,0 +1,224 @@
+import assert from "node:assert/strict";
+import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import {
+  type Address,
+  BaseError,
+  ContractFunctionRevertedError,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  type Hash,
+  type Hex,
+  http,
+  keccak256,
+  parseEventLogs,
+  toHex,
+  zeroHash,
+} from "viem";
+import { foundry } from "viem/chains";
+import { type Anvil, startAnvil } from "../../ts/anvil.ts";
+import { type DeployOptions, deployHydrogen } from "../../ts/deploy.ts";
+
+/** Every event and error of the three contracts, for decoding whatever a transaction emits. */
+export const allAbi = [...taskManagerAbi, ...nodeRegistryAbi, ...cnxAbi];
+const tmAbi = [...taskManagerAbi, ...hydrogenErrorsAbi];
+const registryAbi = [...nodeRegistryAbi, ...hydrogenErrorsAbi];
+const tokenAbi = [...cnxAbi, ...hydrogenErrorsAbi];
+
+export const CNX = 10n ** 18n;
+export const STAKE = 400n * CNX;
+export const FEE = 10n * CNX;
+export const TIMEOUT = 900;
+
+export const Status = { Quit: 0, Available: 1, Busy: 2, Paused: 3, PendingPause: 4, PendingQuit: 5 } as const;
+export const Phase = { None: 0, Created: 1, CommitmentsReady: 2, Success: 3, Aborted: 4 } as const;
+export const Round = { Pending: 0, Committed: 1, ErrorReported: 2, Disclosed: 3, Settled: 4 } as const;
+export const Reason = { Cancelled: 0, ErrorReported: 1, ResultsDisagree: 2 } as const;
+
+export interface ChainOptions {
+  /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */
+  accounts?: number;
+  /** How many of the node accounts stake and join during setup. */
+  joined?: number;
+  deploy?: Partial<DeployOptions>;
+}
+
+/** A fresh anvil chain with the contracts deployed and some nodes joined. */
+export async function setupChain(options: ChainOptions = {}) {
+  const anvil: Anvil = await startAnvil({ args: ["--accounts", String(options.accounts ?? 20), "--silent"] });
+  const transport = http(anvil.rpcUrl);
+  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
+  const testClient = createTestClient({ chain: foundry, transport, mode: "anvil" });
+  const accounts = (await publicClient.request({ method: "eth_accounts" })) as Address[];
+  const at = (index: number): Address => {
+    const account = accounts[index];
+    if (!account) throw new Error(`no anvil account ${index}`);
+    return account;
+  };
+  const deployer = at(0);
+  const pool = at(1);
+  const creator = at(2);
+  const creator2 = at(3);
+  const nodes = accounts.slice(4);
+  const wallet = createWalletClient({ chain: foundry, transport, account: deployer });
+  const deployment = await deployHydrogen(wallet, publicClient, {
+    incentivePool: pool,
+    taskTimeoutSeconds: TIMEOUT,
+    ...options.deploy,
+  });
+  const { CNX: cnxAddress, NodeRegistry: registryAddress, TaskManager: tmAddress } = deployment.contracts;
+
+  /** Sends a transaction from `account` and returns its receipt and decoded events. */
+  async function send(address: Address, abi: readonly unknown[], account: Address, functionName: string, args: unknown[]) {
+    const request = { address, abi, functionName, args, account } as never;
+    // The node draw depends on the block's randomness, so the estimate (made against the
+    // pending block) can fall short of the mined cost: leave headroom, as wallets do.
+    const estimate = await publicClient.estimateContractGas(request);
+    const hash: Hash = await wallet.writeContract({ ...(request as object), gas: (estimate * 13n) / 10n } as never);
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success", `${functionName} reverted`);
+    const events = parseEventLogs({ abi: allAbi, logs: receipt.logs });
+    return { receipt, events, gasUsed: receipt.gasUsed };
+  }
+  const read = (address: Address, abi: readonly unknown[], functionName: string, args: unknown[] = []) =>
+    publicClient.readContract({ address, abi, functionName, args } as never) as Promise<unknown>;
+
+  const tm = {
+    address: tmAddress,
+    send: (account: Address, fn: string, ...args: unknown[]) => send(tmAddress, tmAbi, account, fn, args),
+    read: (fn: string, ...args: unknown[]) => read(tmAddress, tmAbi, fn, args),
+  };
+  const registry = {
+    address: registryAddress,
+    send: (account: Address, fn: string, ...args: unknown[]) => send(registryAddress, registryAbi, account, fn, args),
+    read: (fn: string, ...args: unknown[]) => read(registryAddress, registryAbi, fn, args),
+  };
+  const cnx = {
+    address: cnxAddress,
+    send: (account: Address, fn: string, ...args: unknown[]) => send(cnxAddress, tokenAbi, account, fn, args),
+    read: (fn: string, ...args: unknown[]) => read(cnxAddress, tokenAbi, fn, args),
+  };
+
+  const balance = async (account: Address) => (await cnx.read("balanceOf", account)) as bigint;
+  const status = async (node: Address) => Number(await registry.read("statusOf", node));
+
+  async function fund(account: Address, amount: bigint) {
+    await cnx.send(deployer, "transfer", account, amount);
+  }
+
+  async function join(node: Address) {
+    await fund(node, STAKE);
+    await cnx.send(node, "approve", registryAddress, STAKE);
+    return registry.send(node, "join");
+  }
+
+  /** Creates a task from `from` (funding and approving it first) and returns its id and nodes by round. */
+  async function createTask(from: Address = creator, taskHash: Hex = keccak256(toHex("task")) as Hex) {
+    await fund(from, 3n * FEE);
+    await cnx.send(from, "approve", tmAddress, 3n * FEE);
+    const result = await tm.send(from, "createTask", taskHash, zeroHash);
+    const created = result.events.filter((e) => e.eventName === "TaskCreated") as unknown as {
+      args: { taskId: bigint; selectedNode: Address; round: number };
+    }[];
+    assert.equal(created.length, 3);
+    const taskId = created[0]?.args.taskId as bigint;
+    const selected = [0, 1, 2].map((round) => created.find((e) => e.args.round === round)?.args.selectedNode as Address);
+    return { ...result, taskId, nodes: selected };
+  }
+
+  const salts = new Map<string, Hex>();
+  const saltFor = (taskId: bigint, round: number): Hex => {
+    const key = `${taskId}:${round}`;
+    let salt = salts.get(key);
+    if (!salt) {
+      salt = keccak256(toHex(`salt ${key} ${Math.random()}`));
+      salts.set(key, salt);
+    }
+    return salt;
+  };
+
+  async function commit(taskId: bigint, round: number, node: Address, result: Hex) {
+    const commitment = (await tm.read("makeCommitment", taskId, node, result, saltFor(taskId, round))) as Hex;
+    return tm.send(node, "submitTaskResultCommitment", taskId, round, commitment);
+  }
+
+  async function disclose(taskId: bigint, round: number, node: Address, result: Hex) {
+    return tm.send(node, "discloseTaskResult", taskId, round, result, saltFor(taskId, round));
+  }
+
+  let snapshotId: Hex | undefined;
+  return {
+    anvil,
+    publicClient,
+    testClient,
+    deployment,
+    deployer,
+    pool,
+    creator,
+    creator2,
+    nodes,
+    tm,
+    registry,
+    cnx,
+    balance,
+    status,
+    fund,
+    join,
+    createTask,
+    commit,
+    disclose,
+    saltFor,
+    async joinNodes(count: number) {
+      for (const node of nodes.slice(0, count)) await join(node);
+    },
+    /** Moves the chain past a task's deadline. */
+    async passDeadline() {
+      await testClient.increaseTime({ seconds: TIMEOUT + 1 });
+      await testClient.mine({ blocks: 1 });
+    },
+    async snapshot() {
+      snapshotId = await testClient.snapshot();
+    },
+    /** Back to the last snapshot, and a new snapshot of it (anvil consumes one per revert). */
+    async restore() {
+      if (!snapshotId) throw new Error("no snapshot");
+      await testClient.revert({ id: snapshotId });
+      snapshotId = await testClient.snapshot();
+      salts.clear();
+    },
+    stop: () => anvil.stop(),
+  };
+}
+
+export type Chain = Awaited<ReturnType<typeof setupChain>>;
+
+/** Asserts that `promise` reverts with the custom error `name` (and `args`, when given). */
+export async function expectRevert(promise: Promise<unknown>, name: string, args?: readonly unknown[]) {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof BaseError, `expected a viem error, got ${String(error)}`);
+    const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+    assert.ok(revert instanceof ContractFunctionRevertedError, `expected a revert, got ${error.shortMessage}`);
+    assert.equal(revert.data?.errorName, name, `expected ${name}, got ${revert.data?.errorName ?? revert.shortMessage}`);
+    if (args) assert.deepEqual(revert.data?.args, args);
+    return true;
+  });
+}
+
+/** The named events of a transaction, in log order. */
+export function eventNames(events: { eventName: string }[]): string[] {
+  return events.map((e) => e.eventName);
+}
+
+/** An 8-byte-per-image result; `variant` flips `bits` bits in every chunk. */
+export function result(images = 1, variant = 0, bits = 0): Hex {
+  const bytes = new Uint8Array(images * 8);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 37 + 11) & 0xff;
+  for (let image = 0; image < images; image++) {
+    for (let b = 0; b < bits; b++) {
+      const bit = (b * 7 + variant * 13) % 64;
+      const index = image * 8 + Math.floor(bit / 8);
+      bytes[index] = (bytes[index] as number) ^ (1 << (bit % 8));
+    }
+  }
+  return toHex(bytes);
+}

@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** A running anvil chain. */
+export interface Anvil {
+  rpcUrl: string;
+  port: number;
+  process: ChildProcess;
+  /** Stops the chain and waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+export interface AnvilOptions {
+  /** Port on 127.0.0.1; a free one when absent. */
+  port?: number;
+  /** Extra command-line arguments, e.g. `["--block-time", "2"]`. */
+  args?: string[];
+  /** How long to wait for anvil to listen. Default 30 s. */
+  startTimeoutMs?: number;
+}
+
+/** The anvil executable shipped by `@foundry-rs/anvil`'s platform package (no download). */
+export function anvilBinary(): string {
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  const pkg = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  return join(dirname(require.resolve(`${pkg}/package.json`)), "bin", "anvil");
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts anvil on 127.0.0.1 and resolves once it accepts requests.
+ *
+ * @example
+ * const anvil = await startAnvil({ args: ["--accounts", "20"] });
+ * // … use anvil.rpcUrl …
+ * await anvil.stop();
+ */
+export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
+  const port = options.port ?? (await freePort());
+  const child = spawn(anvilBinary(), ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const collect = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on("data", collect);
+  child.stderr.on("data", collect);
+  const rpcUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  while (!(await answers(rpcUrl))) {
+    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`anvil did not answer on ${rpcUrl} in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    rpcUrl,
+    port,
+    process: child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+async function answers(rpcUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+    });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,127 @@
+import {
+  cnxAbi,
+  cnxBytecode,
+  type Deployment,
+  nodeRegistryAbi,
+  nodeRegistryBytecode,
+  taskManagerAbi,
+  taskManagerBytecode,
+} from "@hydrogen/protocol";
+import { type Account, type Address, type Chain, type Hash, parseEther, type PublicClient, type Transport, type WalletClient } from "viem";
+
+/** Deployment parameters; every field but `incentivePool` has the SPEC default. */
+export interface DeployOptions {
+  /** Receives slashed stakes. Must not be the owner's own wallet (SPEC §2). */
+  incentivePool: Address;
+  /** Owner of both contracts; defaults to the deployer. Another owner must accept (two-step). */
+  owner?: Address;
+  /** An existing CNX token; when absent a new one is deployed, its supply minted to the deployer. */
+  token?: Address;
+  /** Supply of a newly deployed CNX, in wei. Default 1,000,000,000 CNX. */
+  initialSupply?: bigint;
+  /** Default 400 CNX. */
+  stakeAmount?: bigint;
+  /** Default 10 CNX. */
+  feePerNode?: bigint;
+  /** Default 100,000. */
+  maxNodes?: number;
+  /** Default 5 bits. */
+  distanceThreshold?: number;
+  /** Default 900 s (15 minutes). */
+  taskTimeoutSeconds?: number;
+}
+
+export const DEPLOY_DEFAULTS = {
+  initialSupply: parseEther("1000000000"),
+  stakeAmount: parseEther("400"),
+  feePerNode: parseEther("10"),
+  maxNodes: 100_000,
+  distanceThreshold: 5,
+  taskTimeoutSeconds: 900,
+} as const;
+
+type Wallet = WalletClient<Transport, Chain | undefined, Account>;
+
+/**
+ * Deploys CNX (unless given), NodeRegistry and TaskManager, links them, and returns the
+ * deployment record that `deployments/<chainId>.json` stores.
+ *
+ * @example
+ * const deployment = await deployHydrogen(wallet, publicClient, { incentivePool: pool });
+ */
+export async function deployHydrogen(
+  wallet: Wallet,
+  publicClient: PublicClient,
+  options: DeployOptions,
+): Promise<Deployment> {
+  const deployer = wallet.account.address;
+  const params = { ...DEPLOY_DEFAULTS, ...definedOnly(options) };
+  const chainId = await publicClient.getChainId();
+  const confirm = async (hash: Hash) => {
+    const receipt = await publicClient.waitForTransactionReceipt({ hash });
+    if (receipt.status !== "success") throw new Error(`deployment transaction ${hash} reverted`);
+    return receipt;
+  };
+  const deploy = async (abi: readonly unknown[], bytecode: `0x${string}`, args: readonly unknown[]) => {
+    const hash = await wallet.deployContract({ abi, bytecode, args, chain: wallet.chain ?? null } as never);
+    const receipt = await confirm(hash);
+    if (!receipt.contractAddress) throw new Error(`transaction ${hash} created no contract`);
+    return { address: receipt.contractAddress, block: Number(receipt.blockNumber) };
+  };
+
+  let firstBlock: number | undefined;
+  let token = options.token;
+  if (!token) {
+    const cnx = await deploy(cnxAbi, cnxBytecode, [params.initialSupply]);
+    token = cnx.address;
+    firstBlock = cnx.block;
+  }
+  const registry = await deploy(nodeRegistryAbi, nodeRegistryBytecode, [
+    token,
+    deployer,
+    params.incentivePool,
+    params.stakeAmount,
+    BigInt(params.maxNodes),
+  ]);
+  firstBlock ??= registry.block;
+  const taskManager = await deploy(taskManagerAbi, taskManagerBytecode, [
+    token,
+    registry.address,
+    deployer,
+    params.feePerNode,
+    BigInt(params.distanceThreshold),
+    BigInt(params.taskTimeoutSeconds),
+  ]);
+  const write = (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
+    wallet
+      .writeContract({ address, abi, functionName, args, chain: wallet.chain ?? null } as never)
+      .then(confirm);
+  await write(registry.address, nodeRegistryAbi, "setTaskManager", [taskManager.address]);
+
+  const owner = params.owner ?? deployer;
+  if (owner.toLowerCase() !== deployer.toLowerCase()) {
+    await write(registry.address, nodeRegistryAbi, "transferOwnership", [owner]);
+    await write(taskManager.address, taskManagerAbi, "transferOwnership", [owner]);
+  }
+
+  return {
+    chainId,
+    deploymentBlock: firstBlock,
+    deployer,
+    contracts: { CNX: token, NodeRegistry: registry.address, TaskManager: taskManager.address },
+    parameters: {
+      owner,
+      incentivePool: params.incentivePool,
+      stakeAmount: params.stakeAmount.toString(),
+      feePerNode: params.feePerNode.toString(),
+      maxNodes: params.maxNodes,
+      distanceThreshold: params.distanceThreshold,
+      taskTimeoutSeconds: params.taskTimeoutSeconds,
+    },
+    deployedAt: new Date().toISOString(),
+  };
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

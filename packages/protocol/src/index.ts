@@ -1,0 +1,2 @@
+export * from "./abi/index.ts";
+export * from "./deployments.ts";
