@@ -7,7 +7,7 @@ import {
   taskManagerAbi,
   taskManagerBytecode,
 } from "@hydrogen/protocol";
-import { type Account, type Address, type Chain, type Hash, parseEther, type PublicClient, type Transport, type WalletClient } from "viem";
+import { type Account, type Address, type Chain, getAddress, type Hash, parseEther, type PublicClient, type Transport, type WalletClient } from "viem";
 
 /** Deployment parameters; every field but `incentivePool` has the SPEC default. */
 export interface DeployOptions {
@@ -66,7 +66,7 @@ export async function deployHydrogen(
     const hash = await wallet.deployContract({ abi, bytecode, args, chain: wallet.chain ?? null } as never);
     const receipt = await confirm(hash);
     if (!receipt.contractAddress) throw new Error(`transaction ${hash} created no contract`);
-    return { address: receipt.contractAddress, block: Number(receipt.blockNumber) };
+    return { address: getAddress(receipt.contractAddress), block: Number(receipt.blockNumber) };
   };
 
   let firstBlock: number | undefined;

@@ -7,14 +7,17 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
+  getAddress,
   type Hash,
   type Hex,
   http,
   keccak256,
   parseEventLogs,
+  parseSignature,
   toHex,
   zeroHash,
 } from "viem";
+import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type Anvil, startAnvil } from "../../ts/anvil.ts";
 import { type DeployOptions, deployHydrogen } from "../../ts/deploy.ts";
@@ -49,7 +52,7 @@ export async function setupChain(options: ChainOptions = {}) {
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
   const testClient = createTestClient({ chain: foundry, transport, mode: "anvil" });
-  const accounts = (await publicClient.request({ method: "eth_accounts" })) as Address[];
+  const accounts = ((await publicClient.request({ method: "eth_accounts" })) as Address[]).map((a) => getAddress(a));
   const at = (index: number): Address => {
     const account = accounts[index];
     if (!account) throw new Error(`no anvil account ${index}`);
@@ -221,4 +224,34 @@ export function result(images = 1, variant = 0, bits = 0): Hex {
     }
   }
   return toHex(bytes);
+}
+
+const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
+
+/** Signs an EIP-2612 permit for CNX with the key of anvil account `index`. */
+export async function signPermit(
+  c: Chain,
+  index: number,
+  spender: Address,
+  value: bigint,
+  deadline: bigint,
+): Promise<{ v: number; r: Hex; s: Hex }> {
+  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+  const nonce = (await c.cnx.read("nonces", account.address)) as bigint;
+  const signature = await account.signTypedData({
+    domain: { name: "Hydrogen CNX", version: "1", chainId: foundry.id, verifyingContract: c.cnx.address },
+    types: {
+      Permit: [
+        { name: "owner", type: "address" },
+        { name: "spender", type: "address" },
+        { name: "value", type: "uint256" },
+        { name: "nonce", type: "uint256" },
+        { name: "deadline", type: "uint256" },
+      ],
+    },
+    primaryType: "Permit",
+    message: { owner: account.address, spender, value, nonce, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return { v: Number(v ?? BigInt(27 + (yParity ?? 0))), r, s };
 }

@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import type { Address, Hex } from "viem";
+import type { Chain } from "./fixture.ts";
+
+/** What a round does in the commit phase: commit to a result, or report a task error. */
+export type Action = Hex | "error";
+
+export interface Task {
+  taskId: bigint;
+  nodes: Address[];
+}
+
+/** Acts for each round in `order` (default 0, 1, 2). */
+export async function act(c: Chain, task: Task, actions: Action[], order = [0, 1, 2]) {
+  const receipts = [];
+  for (const round of order) {
+    const action = actions[round];
+    const node = task.nodes[round] as Address;
+    if (action === undefined) continue;
+    receipts.push(
+      action === "error"
+        ? await c.tm.send(node, "reportTaskError", task.taskId, round)
+        : await c.commit(task.taskId, round, node, action),
+    );
+  }
+  return receipts;
+}
+
+/** Discloses each round in `order` with the result it committed to. */
+export async function discloseInOrder(c: Chain, task: Task, results: Action[], order: number[]) {
+  const receipts = [];
+  for (const round of order) {
+    const value = results[round];
+    assert.ok(value && value !== "error", `round ${round} has no result to disclose`);
+    receipts.push(await c.disclose(task.taskId, round, task.nodes[round] as Address, value));
+  }
+  return receipts;
+}
+
+/** CNX balances of some accounts, to assert on differences. */
+export async function balances(c: Chain, accounts: Address[]): Promise<bigint[]> {
+  return Promise.all(accounts.map((a) => c.balance(a)));
+}
+
+export async function changes(c: Chain, accounts: Address[], before: bigint[]): Promise<bigint[]> {
+  const now = await balances(c, accounts);
+  return now.map((value, i) => value - (before[i] as bigint));
+}
+
+/** Asserts the task's storage is gone. */
+export async function assertDeleted(c: Chain, taskId: bigint) {
+  await assert.rejects(c.tm.read("getTask", taskId), /TaskNotFound/);
+}
+
+export async function taskInfo(c: Chain, taskId: bigint) {
+  return (await c.tm.read("getTask", taskId)) as {
+    creator: Address;
+    feePerNode: bigint;
+    deadline: bigint;
+    phase: number;
+    nodes: readonly Address[];
+    rounds: readonly number[];
+    resultRound: number;
+  };
+}
