@@ -218,6 +218,17 @@ contract NodeRegistry is INodeRegistry, Ownable2Step {
     }
 
     /// @inheritdoc INodeRegistry
+    function availableNodes(uint256 offset, uint256 limit) external view returns (address[] memory nodes) {
+        uint256 count = _availableCount;
+        uint256 end = offset + limit < count ? offset + limit : count;
+        if (offset >= end) return nodes;
+        nodes = new address[](end - offset);
+        for (uint256 i = offset; i < end; ++i) {
+            nodes[i - offset] = _available[i];
+        }
+    }
+
+    /// @inheritdoc INodeRegistry
     function joinedNodeCount() external view returns (uint256) {
         return _joinedCount;
     }

@@ -126,6 +126,9 @@ interface INodeRegistry {
     /// @notice How many nodes are `Available` (can be drawn for a task).
     function availableNodeCount() external view returns (uint256);
 
+    /// @notice A page of the available set, in its (unordered) storage order.
+    function availableNodes(uint256 offset, uint256 limit) external view returns (address[] memory);
+
     /// @notice How many nodes are joined (any status but `Quit`).
     function joinedNodeCount() external view returns (uint256);
 

@@ -41,8 +41,6 @@ export const Reason = { Cancelled: 0, ErrorReported: 1, ResultsDisagree: 2 } as 
 export interface ChainOptions {
   /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */
   accounts?: number;
-  /** How many of the node accounts stake and join during setup. */
-  joined?: number;
   deploy?: Partial<DeployOptions>;
 }
 
