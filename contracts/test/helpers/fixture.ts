@@ -42,11 +42,15 @@ export interface ChainOptions {
   /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */
   accounts?: number;
   deploy?: Partial<DeployOptions>;
+  /** Extra anvil arguments. */
+  anvilArgs?: string[];
 }
 
 /** A fresh anvil chain with the contracts deployed and some nodes joined. */
 export async function setupChain(options: ChainOptions = {}) {
-  const anvil: Anvil = await startAnvil({ args: ["--accounts", String(options.accounts ?? 20), "--silent"] });
+  const anvil: Anvil = await startAnvil({
+    args: ["--accounts", String(options.accounts ?? 20), "--silent", ...(options.anvilArgs ?? [])],
+  });
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
   const testClient = createTestClient({ chain: foundry, transport, mode: "anvil" });
