@@ -2,8 +2,9 @@
  * Gas benchmark (not a test): `npm run bench:gas` prints a table, `-- --json` one JSON object.
  * Either way the table is written to contracts/gas-snapshot.txt, which is committed.
  *
- * Warm state: 10 EOA nodes joined, and tasks run until every node has taken part in one, so
- * the figures are those of a running network, not of first-ever storage writes.
+ * Warm state: 10 EOA nodes joined, and tasks of the measured size run until every node has
+ * been a task's first discloser, so the figures are those of a running network, not of
+ * first-ever storage writes.
  */
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -41,12 +42,16 @@ async function measureTasks(samples: Samples) {
       const joined = await c.join(node);
       samples.add("join (first time)", joined.gasUsed);
     }
-    progress("warming up: tasks until every node has worked once");
-    const worked = new Set<Address>();
-    for (let i = 0; i < 60 && worked.size < nodes.length; i++) {
-      const { nodes: drawn } = await runTask(c, samples, { record: false });
-      for (const n of drawn) worked.add(n);
-    }
+    // Until every node has been the first discloser (whose result is stored) of a task this size.
+    const warmUp = async (images: number) => {
+      progress(`warming up with ${images}-image tasks`);
+      const stored = new Set<Address>();
+      for (let i = 0; i < 100 && stored.size < nodes.length; i++) {
+        const { nodes: drawn } = await runTask(c, samples, { images, record: false });
+        stored.add(drawn[0] as Address);
+      }
+    };
+    await warmUp(1);
     progress("successful tasks");
     const totals: Record<string, number> = {};
     const run = async (key: string, times: number, f: () => Promise<bigint[]>) => {
@@ -55,6 +60,7 @@ async function measureTasks(samples: Samples) {
       totals[key] = mean(all);
     };
     await run("success", RUNS, async () => (await runTask(c, samples)).gas);
+    await warmUp(9);
     for (const images of [4, 9]) {
       await run(`success ${images} images`, 5, async () => (await runTask(c, samples, { images, prefix: `${images} images: ` })).gas);
     }

@@ -120,7 +120,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     function submitTaskResultCommitment(uint256 taskId, uint8 round, bytes32 commitment) external {
         Task storage task = _openTask(taskId);
         uint32 id = _requireCommitPhase(taskId, task, round);
-        _work[id] = commitment;
+        _setCommitment(id, commitment);
         _setState(task, round, RoundState.Committed);
         emit TaskResultCommitmentSubmitted(taskId, msg.sender, round, commitment);
         _closeCommitPhaseIfDone(taskId, task);
@@ -200,7 +200,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         if (length == 0 || length % 8 != 0 || length > MAX_RESULT_LENGTH) {
             revert InvalidResultLength(taskId, length);
         }
-        bytes32 committed = _work[id];
+        bytes32 committed = _commitment(id);
         bytes32 disclosed = _makeCommitment(taskId, msg.sender, keccak256(result), salt);
         if (committed != disclosed) revert CommitmentMismatch(taskId, round, committed, disclosed);
 
@@ -210,7 +210,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         if (phase == TaskPhase.Success) {
             _settleLateDisclosure(taskId, task, round, result);
         } else if (task.firstRound == NO_ROUND) {
-            _storeResult(taskId, task, FIRST, round, result);
+            _storeResult(task, FIRST, round, result);
         } else if (task.secondRound == NO_ROUND) {
             _secondDisclosure(taskId, task, round, result);
         } else {
@@ -228,7 +228,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
             // Two different results and one error report: no majority for anything.
             _abortDisagreement(taskId, task);
         } else {
-            _storeResult(taskId, task, SECOND, round, result);
+            _storeResult(task, SECOND, round, result);
         }
     }
 

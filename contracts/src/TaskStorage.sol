@@ -6,13 +6,13 @@ import {ITaskManager} from "./interfaces/ITaskManager.sol";
 /// @title TaskStorage
 /// @notice The TaskManager's storage. A task is written fresh for every task and each fresh
 /// slot costs 22,100 gas, so a task takes two slots: its nodes are the registry's 32-bit ids,
-/// and per-node data lives in one reused slot per node (`_work`).
+/// and per-node data (commitment, then result) lives in slots reused by each node (`_work`).
 abstract contract TaskStorage {
     /// @dev slot 0: creator 160 | feePerNode 96.
     /// slot 1: node ids 3×32 | deadline 40 | phase, 3 round states, firstRound, secondRound,
     /// resultRound, distanceThreshold 8 each | firstLength, secondLength 16 each | resultPinned 8.
     /// "first"/"second" are the first two results disclosed: the only ones ever compared
-    /// against. Their first 32 bytes are in their node's `_work` slot, the rest in `_tailWords`.
+    /// against. Their bytes are in their node's `_work` words.
     struct Task {
         address creator;
         uint96 feePerNode;
@@ -40,21 +40,18 @@ abstract contract TaskStorage {
 
     mapping(uint256 taskId => Task) internal _tasks;
 
-    /// @dev Node id → its commitment, then (after it discloses) the first 32 bytes of its
-    /// result. A node is in at most one unsettled task, and whoever reads the slot (a disclosure
-    /// of the node, or a comparison against its stored result) does so before the node is
-    /// released, so an older task's value is never read. The slot is reused rather than
-    /// cleared: re-filling a cleared slot would cost 17,100 gas more per node and task.
-    mapping(uint256 nodeId => bytes32) internal _work;
+    /// @dev Per node, reused from task to task: word 0 holds the node's commitment, then
+    /// (once it discloses, if its result is stored) words 0… hold its result, zero-padded.
+    /// A node is in at most one unsettled task, and whoever reads these words (its own
+    /// disclosure, or a comparison against its stored result) does so before the node is
+    /// released, so an older task's words are never read. They are overwritten, never cleared:
+    /// re-filling a cleared slot costs 17,100 gas more than overwriting a used one.
+    mapping(uint256 key => bytes32) private _work;
 
-    /// @dev Key: taskId << 32 | which << 16 | word index; bytes 32… of a stored result,
-    /// zero-padded past its end. Used only by tasks of more than 4 images.
-    mapping(uint256 key => bytes32) private _tailWords;
-
-    /// @dev The first 32 bytes of the result, copied here when the result node is released
-    /// while a late disclosure may still be compared against it (its `_work` slot is then free
-    /// to be reused by its next task).
-    mapping(uint256 taskId => bytes32) private _pinnedHeads;
+    /// @dev Copy of the result's words, made when the result node is released while a late
+    /// disclosure may still be compared against it (its `_work` words are then free to be
+    /// reused by its next task). Deleted with the task.
+    mapping(uint256 key => bytes32) private _pinned;
 
     function _nodeId(Task storage task, uint256 round) internal view returns (uint32) {
         if (round == 0) return task.node0;
@@ -80,10 +77,17 @@ abstract contract TaskStorage {
         if (task.state2 == state) ++count;
     }
 
+    /// @dev The commitment of node `nodeId`.
+    function _commitment(uint32 nodeId) internal view returns (bytes32) {
+        return _work[_key(nodeId, 0)];
+    }
+
+    function _setCommitment(uint32 nodeId, bytes32 commitment) internal {
+        _work[_key(nodeId, 0)] = commitment;
+    }
+
     /// @dev Stores `result` as the task's first or second disclosed result, from `round`.
-    function _storeResult(uint256 taskId, Task storage task, uint256 which, uint8 round, bytes calldata result)
-        internal
-    {
+    function _storeResult(Task storage task, uint256 which, uint8 round, bytes calldata result) internal {
         uint256 length = result.length;
         if (which == FIRST) {
             task.firstRound = round;
@@ -92,27 +96,26 @@ abstract contract TaskStorage {
             task.secondRound = round;
             task.secondLength = uint16(length);
         }
-        _work[_nodeId(task, round)] = bytes32(result[:length < 32 ? length : 32]);
-        uint256 key = _tailKey(taskId, which);
-        for (uint256 offset = 32; offset < length; offset += 32) {
+        uint256 key = _key(_nodeId(task, round), 0);
+        for (uint256 offset = 0; offset < length; offset += 32) {
             uint256 end = offset + 32 < length ? offset + 32 : length;
-            _tailWords[key++] = bytes32(result[offset:end]);
+            _work[key++] = bytes32(result[offset:end]);
         }
     }
 
     function _loadResult(uint256 taskId, Task storage task, uint256 which) internal view returns (bytes memory result) {
-        (uint256 round, uint256 length) =
+        (uint8 round, uint256 length) =
             which == FIRST ? (task.firstRound, task.firstLength) : (task.secondRound, task.secondLength);
+        bool pinned = task.resultPinned && round == task.resultRound;
+        mapping(uint256 => bytes32) storage words = pinned ? _pinned : _work;
+        uint256 key = pinned ? _key(taskId, 0) : _key(_nodeId(task, round), 0);
         // Whole words are written: leave room for the last one.
         result = new bytes(length + 32);
-        bytes32 head = task.resultPinned && round == task.resultRound ? _pinnedHeads[taskId] : _work[_nodeId(task, round)];
         assembly ("memory-safe") {
             mstore(result, length)
-            mstore(add(result, 32), head)
         }
-        uint256 key = _tailKey(taskId, which);
-        for (uint256 offset = 32; offset < length; offset += 32) {
-            bytes32 word = _tailWords[key++];
+        for (uint256 offset = 0; offset < length; offset += 32) {
+            bytes32 word = words[key++];
             assembly ("memory-safe") {
                 mstore(add(add(result, 32), offset), word)
             }
@@ -121,24 +124,28 @@ abstract contract TaskStorage {
 
     /// @dev Keeps the result readable after the result node is released.
     function _pinResult(uint256 taskId, Task storage task) internal {
-        _pinnedHeads[taskId] = _work[_nodeId(task, task.resultRound)];
+        uint256 length = task.resultRound == task.firstRound ? task.firstLength : task.secondLength;
+        uint256 from = _key(_nodeId(task, task.resultRound), 0);
+        uint256 to = _key(taskId, 0);
+        for (uint256 offset = 0; offset < length; offset += 32) {
+            _pinned[to++] = _work[from++];
+        }
         task.resultPinned = true;
     }
 
     function _deleteTask(uint256 taskId, Task storage task) internal {
-        if (task.resultPinned) delete _pinnedHeads[taskId];
-        _clearTail(_tailKey(taskId, FIRST), task.firstLength);
-        _clearTail(_tailKey(taskId, SECOND), task.secondLength);
+        if (task.resultPinned) {
+            uint256 length = task.resultRound == task.firstRound ? task.firstLength : task.secondLength;
+            uint256 key = _key(taskId, 0);
+            for (uint256 offset = 0; offset < length; offset += 32) {
+                delete _pinned[key++];
+            }
+        }
         delete _tasks[taskId];
     }
 
-    function _clearTail(uint256 key, uint256 length) private {
-        for (uint256 offset = 32; offset < length; offset += 32) {
-            delete _tailWords[key++];
-        }
-    }
-
-    function _tailKey(uint256 taskId, uint256 which) private pure returns (uint256) {
-        return (taskId << 32) | (which << 16);
+    /// @dev Word `index` of node (or pinned task) `id`: 8 bits of index, at most 800 bytes = 25 words.
+    function _key(uint256 id, uint256 index) private pure returns (uint256) {
+        return (id << 8) | index;
     }
 }
