@@ -4,8 +4,8 @@
  * transactions; the measured createTask is a normal transaction from an account.
  */
 import { type Address, encodeFunctionData } from "viem";
-import { compileSolidity } from "../ts/compile.ts";
 import { type Chain, CNX } from "../test/helpers/fixture.ts";
+import { compileSolidity } from "../ts/compile.ts";
 import type { Samples } from "./scenarios.ts";
 
 const SPAWN_BATCH = 400;

@@ -89,9 +89,19 @@ export async function runPermitTask(c: Chain, samples: Samples): Promise<void> {
   await c.fund(c.creator, 3n * FEE);
   const deadline = BigInt(Math.floor(Date.now() / 1000) + 86_400 * 365);
   const { v, r, s } = await signPermit(c, 2, c.tm.address, 3n * FEE, deadline);
-  const { gasUsed, events } = await c.tm.send(c.creator, "createTaskWithPermit", `0x${"01".repeat(32)}`, `0x${"00".repeat(32)}`, deadline, v, r, s);
+  const { gasUsed, events } = await c.tm.send(
+    c.creator,
+    "createTaskWithPermit",
+    `0x${"01".repeat(32)}`,
+    `0x${"00".repeat(32)}`,
+    deadline,
+    v,
+    r,
+    s,
+  );
   samples.add("createTaskWithPermit", gasUsed);
-  const taskId = (events.find((e) => e.eventName === "TaskCreated") as unknown as { args: { taskId: bigint } }).args.taskId;
+  const taskId = (events.find((e) => e.eventName === "TaskCreated") as unknown as { args: { taskId: bigint } }).args
+    .taskId;
   await c.passDeadline();
   await c.tm.send(c.creator, "cancelTask", taskId);
 }

@@ -11,15 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Address } from "viem";
 import { deployFactory, measureCreateTask, prepareScale, type ScaleReport } from "../bench/scale.ts";
-import {
-  runCancelledTask,
-  runErrorTask,
-  runNodeActions,
-  runPermitTask,
-  runTask,
-  Samples,
-} from "../bench/scenarios.ts";
-import { FEE, setupChain } from "../test/helpers/fixture.ts";
+import { runCancelledTask, runErrorTask, runNodeActions, runPermitTask, runTask, Samples } from "../bench/scenarios.ts";
+import { FEE, Status, setupChain } from "../test/helpers/fixture.ts";
 
 const RUNS = 12;
 const SCALE_RUNS = 30;
@@ -62,7 +55,11 @@ async function measureTasks(samples: Samples) {
     await run("success", RUNS, async () => (await runTask(c, samples)).gas);
     await warmUp(9);
     for (const images of [4, 9]) {
-      await run(`success ${images} images`, 5, async () => (await runTask(c, samples, { images, prefix: `${images} images: ` })).gas);
+      await run(
+        `success ${images} images`,
+        5,
+        async () => (await runTask(c, samples, { images, prefix: `${images} images: ` })).gas,
+      );
     }
     progress("slash, abort, error and cancel paths");
     await run("slash", 5, async () => (await runTask(c, samples, { outcome: "slash", prefix: "slash: " })).gas);
@@ -70,7 +67,10 @@ async function measureTasks(samples: Samples) {
     await run("error", 5, () => runErrorTask(c, samples));
     await run("cancel", 5, () => runCancelledTask(c, samples));
     for (let i = 0; i < 3; i++) await runPermitTask(c, samples);
-    await runNodeActions(c, samples, nodes[0] as Address, 4);
+    // Slashed nodes have left: use one still Available (anvil account 4 + its position).
+    let position = 0;
+    while ((await c.status(nodes[position] as Address)) !== Status.Available) position++;
+    await runNodeActions(c, samples, nodes[position] as Address, 4 + position);
     samples.add("setFeePerNode", (await c.tm.send(c.deployer, "setFeePerNode", FEE * 2n)).gasUsed);
     samples.add("setDistanceThreshold", (await c.tm.send(c.deployer, "setDistanceThreshold", 6n)).gasUsed);
     samples.add("setTaskTimeout", (await c.tm.send(c.deployer, "setTaskTimeout", 600n)).gasUsed);
@@ -149,6 +149,8 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench:gas failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench:gas failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

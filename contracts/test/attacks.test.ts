@@ -73,10 +73,7 @@ describe("TaskManager: attacks", () => {
     assert.notEqual(forFirst, forSecond);
     await c.tm.send(node, "submitTaskResultCommitment", first.taskId, 0, forSecond);
     await act(c, first, [undefined as never, HONEST, HONEST]);
-    await assert.rejects(
-      c.tm.send(node, "discloseTaskResult", first.taskId, 0, HONEST, salt),
-      /CommitmentMismatch/,
-    );
+    await assert.rejects(c.tm.send(node, "discloseTaskResult", first.taskId, 0, HONEST, salt), /CommitmentMismatch/);
   });
 
   it("a replayed disclosure reverts and changes nothing", async () => {
@@ -85,7 +82,11 @@ describe("TaskManager: attacks", () => {
     const node = task.nodes[0] as Address;
     await c.disclose(task.taskId, 0, node, HONEST);
     const before = await taskInfo(c, task.taskId);
-    await expectRevert(c.disclose(task.taskId, 0, node, HONEST), "NothingToDisclose", [task.taskId, 0n, Round.Disclosed]);
+    await expectRevert(c.disclose(task.taskId, 0, node, HONEST), "NothingToDisclose", [
+      task.taskId,
+      0n,
+      Round.Disclosed,
+    ]);
     assert.deepEqual(await taskInfo(c, task.taskId), before);
     await c.disclose(task.taskId, 1, task.nodes[1] as Address, HONEST);
     await expectRevert(c.disclose(task.taskId, 1, task.nodes[1] as Address, HONEST), "NothingToDisclose", [

@@ -58,14 +58,23 @@ describe("deploy script", () => {
 
     const client = createPublicClient({ transport: http(anvil.rpcUrl) });
     const { TaskManager, NodeRegistry, CNX } = deployment.contracts;
-    assert.equal(await client.readContract({ address: TaskManager, abi: taskManagerAbi, functionName: "feePerNode" }), parseEther("2.5"));
-    assert.equal(await client.readContract({ address: TaskManager, abi: taskManagerAbi, functionName: "taskTimeout" }), 60n);
+    assert.equal(
+      await client.readContract({ address: TaskManager, abi: taskManagerAbi, functionName: "feePerNode" }),
+      parseEther("2.5"),
+    );
+    assert.equal(
+      await client.readContract({ address: TaskManager, abi: taskManagerAbi, functionName: "taskTimeout" }),
+      60n,
+    );
     assert.equal(await client.readContract({ address: TaskManager, abi: taskManagerAbi, functionName: "token" }), CNX);
     assert.equal(
       await client.readContract({ address: NodeRegistry, abi: nodeRegistryAbi, functionName: "taskManager" }),
       TaskManager,
     );
-    assert.equal(await client.readContract({ address: NodeRegistry, abi: nodeRegistryAbi, functionName: "incentivePool" }), getAddress(pool));
+    assert.equal(
+      await client.readContract({ address: NodeRegistry, abi: nodeRegistryAbi, functionName: "incentivePool" }),
+      getAddress(pool),
+    );
   });
 
   it("refuses to run without an RPC URL, a key or an incentive pool, with a clear message", async () => {

@@ -167,7 +167,9 @@ describe("invariants under random sequences", () => {
       return `commit ${taskId}/${round}`;
     }
     if (info.phase === Phase.Success && rng.next() < 0.4) {
-      await attempt(c.tm.send(info.nodes[info.resultRound] as Address, "reportResultsUploaded", taskId, info.resultRound));
+      await attempt(
+        c.tm.send(info.nodes[info.resultRound] as Address, "reportResultsUploaded", taskId, info.resultRound),
+      );
       return `uploaded ${taskId}`;
     }
     const value = committed[round];

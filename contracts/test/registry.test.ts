@@ -182,7 +182,13 @@ describe("NodeRegistry", () => {
       const r = await registryWithManager(manager);
       const { publicClient } = c;
       const call = (fn: string, ...args: unknown[]) =>
-        publicClient.simulateContract({ address: r.address, abi: nodeRegistryAbi, functionName: fn, args, account: manager } as never);
+        publicClient.simulateContract({
+          address: r.address,
+          abi: nodeRegistryAbi,
+          functionName: fn,
+          args,
+          account: manager,
+        } as never);
       await expectRevert(call("startTask", 7n), "NotEnoughAvailableNodes", [0n, 3n]);
       await expectRevert(call("finishTask", node), "NodeNotBusy", [node, Status.Quit]);
       await expectRevert(call("slash", node), "NodeNotBusy", [node, Status.Quit]);

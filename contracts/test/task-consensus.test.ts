@@ -47,7 +47,10 @@ describe("TaskManager: commit, disclose and the majority", () => {
     const task = await c.createTask();
     const receipts = await act(c, task, [HONEST, HONEST, HONEST]);
     assert.deepEqual(eventNames(receipts[0]?.events ?? []), ["TaskResultCommitmentSubmitted"]);
-    assert.deepEqual(eventNames(receipts[2]?.events ?? []), ["TaskResultCommitmentSubmitted", "TaskResultCommitmentsReady"]);
+    assert.deepEqual(eventNames(receipts[2]?.events ?? []), [
+      "TaskResultCommitmentSubmitted",
+      "TaskResultCommitmentsReady",
+    ]);
     const info = await taskInfo(c, task.taskId);
     assert.equal(info.phase, Phase.CommitmentsReady);
     assert.deepEqual(info.rounds, [Round.Committed, Round.Committed, Round.Committed]);
@@ -71,12 +74,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
     assert.equal(await c.status(n2), Status.Available);
     assert.equal(await c.status(n0), Status.Busy, "result node busy until it reports the upload");
     const upload = await c.tm.send(n0, "reportResultsUploaded", task.taskId, 0);
-    assert.deepEqual(eventNames(upload.events), [
-      "TaskResultUploaded",
-      "NodePaid",
-      "Transfer",
-      "NodeStatusChanged",
-    ]);
+    assert.deepEqual(eventNames(upload.events), ["TaskResultUploaded", "NodePaid", "Transfer", "NodeStatusChanged"]);
     assert.equal(await c.status(n0), Status.Available);
     assert.deepEqual(await changes(c, accounts(task), before), [0n, 0n, FEE, FEE, FEE, -3n * FEE]);
     await assertDeleted(c, task.taskId);
@@ -242,7 +240,11 @@ describe("TaskManager: commit, disclose and the majority", () => {
         1n,
         task.nodes[0],
       ]);
-      await expectRevert(c.disclose(task.taskId, 0, c.creator, HONEST), "NotSelectedNode", [task.taskId, 0n, c.creator]);
+      await expectRevert(c.disclose(task.taskId, 0, c.creator, HONEST), "NotSelectedNode", [
+        task.taskId,
+        0n,
+        c.creator,
+      ]);
     });
   });
 

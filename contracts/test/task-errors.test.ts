@@ -13,7 +13,16 @@ import {
   Status,
   setupChain,
 } from "./helpers/fixture.ts";
-import { type Action, act, assertDeleted, balances, changes, discloseInOrder, type Task, taskInfo } from "./helpers/scenario.ts";
+import {
+  type Action,
+  act,
+  assertDeleted,
+  balances,
+  changes,
+  discloseInOrder,
+  type Task,
+  taskInfo,
+} from "./helpers/scenario.ts";
 
 const HONEST = result(1);
 const CHEAT = result(1, 2, 20);
@@ -53,7 +62,9 @@ describe("TaskManager: error reports", () => {
       const disclosers = order.filter((r) => r !== reporter);
       const disclosed = await discloseInOrder(c, task, actions, disclosers);
       const events = disclosed[1]?.events ?? [];
-      const slashed = events.find((e) => e.eventName === "NodeSlashedForTask") as unknown as { args: { round: number } };
+      const slashed = events.find((e) => e.eventName === "NodeSlashedForTask") as unknown as {
+        args: { round: number };
+      };
       assert.equal(slashed.args.round, reporter);
       assert.ok(events.some((e) => e.eventName === "TaskSuccess"));
       const resultRound = disclosers[0] as number;
@@ -151,7 +162,11 @@ describe("TaskManager: error reports", () => {
       0n,
       Round.ErrorReported,
     ]);
-    await expectRevert(c.commit(task.taskId, 0, n0, HONEST), "RoundAlreadyActed", [task.taskId, 0n, Round.ErrorReported]);
+    await expectRevert(c.commit(task.taskId, 0, n0, HONEST), "RoundAlreadyActed", [
+      task.taskId,
+      0n,
+      Round.ErrorReported,
+    ]);
     await c.commit(task.taskId, 1, n1, HONEST);
     await expectRevert(c.tm.send(n1, "reportTaskError", task.taskId, 1), "RoundAlreadyActed", [
       task.taskId,

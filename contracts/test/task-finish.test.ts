@@ -30,19 +30,20 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
   describe("reportResultsUploaded", () => {
     it("reverts TaskNotSucceeded before TaskSuccess", async () => {
       const task = await c.createTask();
-      await expectRevert(c.tm.send(task.nodes[0] as Address, "reportResultsUploaded", task.taskId, 0), "TaskNotSucceeded", [
-        task.taskId,
-        Phase.Created,
-      ]);
+      await expectRevert(
+        c.tm.send(task.nodes[0] as Address, "reportResultsUploaded", task.taskId, 0),
+        "TaskNotSucceeded",
+        [task.taskId, Phase.Created],
+      );
     });
 
     it("reverts NotResultNode for another round, NotSelectedNode for another caller", async () => {
       const task = await succeeded();
-      await expectRevert(c.tm.send(task.nodes[1] as Address, "reportResultsUploaded", task.taskId, 1), "NotResultNode", [
-        task.taskId,
-        1n,
-        0n,
-      ]);
+      await expectRevert(
+        c.tm.send(task.nodes[1] as Address, "reportResultsUploaded", task.taskId, 1),
+        "NotResultNode",
+        [task.taskId, 1n, 0n],
+      );
       await expectRevert(c.tm.send(c.creator, "reportResultsUploaded", task.taskId, 0), "NotSelectedNode", [
         task.taskId,
         0n,
@@ -75,7 +76,10 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
       await act(c, next, [result(1, 9, 30), result(1, 9, 30), result(1, 9, 30)]);
       const before = await balances(c, accounts(task));
       const { events } = await c.disclose(task.taskId, 2, task.nodes[2] as Address, CHEAT);
-      assert.ok(events.some((e) => e.eventName === "NodeSlashedForTask"), "the cheat is still caught");
+      assert.ok(
+        events.some((e) => e.eventName === "NodeSlashedForTask"),
+        "the cheat is still caught",
+      );
       const deltas = await changes(c, accounts(task), before);
       assert.equal(deltas[0], FEE, "its share refunded");
       await assertDeleted(c, task.taskId);
@@ -94,9 +98,15 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
 
     it("reverts NotTaskParticipant for a stranger, before and after the deadline", async () => {
       const task = await c.createTask();
-      await expectRevert(c.tm.send(c.creator2, "cancelTask", task.taskId), "NotTaskParticipant", [task.taskId, c.creator2]);
+      await expectRevert(c.tm.send(c.creator2, "cancelTask", task.taskId), "NotTaskParticipant", [
+        task.taskId,
+        c.creator2,
+      ]);
       await c.passDeadline();
-      await expectRevert(c.tm.send(c.creator2, "cancelTask", task.taskId), "NotTaskParticipant", [task.taskId, c.creator2]);
+      await expectRevert(c.tm.send(c.creator2, "cancelTask", task.taskId), "NotTaskParticipant", [
+        task.taskId,
+        c.creator2,
+      ]);
       await expectRevert(c.tm.send(c.nodes[5] as Address, "cancelTask", task.taskId), "NotTaskParticipant", [
         task.taskId,
         c.nodes[5],

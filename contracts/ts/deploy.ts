@@ -7,7 +7,17 @@ import {
   taskManagerAbi,
   taskManagerBytecode,
 } from "@hydrogen/protocol";
-import { type Account, type Address, type Chain, getAddress, type Hash, parseEther, type PublicClient, type Transport, type WalletClient } from "viem";
+import {
+  type Account,
+  type Address,
+  type Chain,
+  getAddress,
+  type Hash,
+  type PublicClient,
+  parseEther,
+  type Transport,
+  type WalletClient,
+} from "viem";
 
 /** Deployment parameters; every field but `incentivePool` has the SPEC default. */
 export interface DeployOptions {
@@ -69,17 +79,13 @@ export async function deployHydrogen(
     return { address: getAddress(receipt.contractAddress), block: Number(receipt.blockNumber) };
   };
 
-  let firstBlock: number | undefined;
-  let token = options.token;
-  if (!token) {
-    const cnx = await deploy(cnxAbi, cnxBytecode, [params.initialSupply]);
-    token = cnx.address;
-    firstBlock = cnx.block;
-  }
+  const cnx = options.token ? undefined : await deploy(cnxAbi, cnxBytecode, [params.initialSupply]);
+  const token: Address = options.token ?? (cnx?.address as Address);
+  let firstBlock = cnx?.block;
   const registry = await deploy(nodeRegistryAbi, nodeRegistryBytecode, [
     token,
     deployer,
-    params.incentivePool,
+    options.incentivePool,
     params.stakeAmount,
     BigInt(params.maxNodes),
   ]);
@@ -93,9 +99,7 @@ export async function deployHydrogen(
     BigInt(params.taskTimeoutSeconds),
   ]);
   const write = (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
-    wallet
-      .writeContract({ address, abi, functionName, args, chain: wallet.chain ?? null } as never)
-      .then(confirm);
+    wallet.writeContract({ address, abi, functionName, args, chain: wallet.chain ?? null } as never).then(confirm);
   await write(registry.address, nodeRegistryAbi, "setTaskManager", [taskManager.address]);
 
   const owner = params.owner ?? deployer;
@@ -111,7 +115,7 @@ export async function deployHydrogen(
     contracts: { CNX: token, NodeRegistry: registry.address, TaskManager: taskManager.address },
     parameters: {
       owner,
-      incentivePool: params.incentivePool,
+      incentivePool: options.incentivePool,
       stakeAmount: params.stakeAmount.toString(),
       feePerNode: params.feePerNode.toString(),
       maxNodes: params.maxNodes,

@@ -54,7 +54,7 @@ export async function setupChain(options: ChainOptions = {}) {
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
   const testClient = createTestClient({ chain: foundry, transport, mode: "anvil" });
-  const accounts = ((await publicClient.request({ method: "eth_accounts" })) as Address[]).map((a) => getAddress(a));
+  const accounts = (await createWalletClient({ chain: foundry, transport }).getAddresses()).map((a) => getAddress(a));
   const at = (index: number): Address => {
     const account = accounts[index];
     if (!account) throw new Error(`no anvil account ${index}`);
@@ -74,7 +74,13 @@ export async function setupChain(options: ChainOptions = {}) {
   const { CNX: cnxAddress, NodeRegistry: registryAddress, TaskManager: tmAddress } = deployment.contracts;
 
   /** Sends a transaction from `account` and returns its receipt and decoded events. */
-  async function send(address: Address, abi: readonly unknown[], account: Address, functionName: string, args: unknown[]) {
+  async function send(
+    address: Address,
+    abi: readonly unknown[],
+    account: Address,
+    functionName: string,
+    args: unknown[],
+  ) {
     const request = { address, abi, functionName, args, account } as never;
     // The node draw depends on the block's randomness, so the estimate (made against the
     // pending block) can fall short of the mined cost: leave headroom, as wallets do.
@@ -127,7 +133,9 @@ export async function setupChain(options: ChainOptions = {}) {
     }[];
     assert.equal(created.length, 3);
     const taskId = created[0]?.args.taskId as bigint;
-    const selected = [0, 1, 2].map((round) => created.find((e) => e.args.round === round)?.args.selectedNode as Address);
+    const selected = [0, 1, 2].map(
+      (round) => created.find((e) => e.args.round === round)?.args.selectedNode as Address,
+    );
     return { ...result, taskId, nodes: selected };
   }
 
@@ -203,7 +211,11 @@ export async function expectRevert(promise: Promise<unknown>, name: string, args
     assert.ok(error instanceof BaseError, `expected a viem error, got ${String(error)}`);
     const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
     assert.ok(revert instanceof ContractFunctionRevertedError, `expected a revert, got ${error.shortMessage}`);
-    assert.equal(revert.data?.errorName, name, `expected ${name}, got ${revert.data?.errorName ?? revert.shortMessage}`);
+    assert.equal(
+      revert.data?.errorName,
+      name,
+      `expected ${name}, got ${revert.data?.errorName ?? revert.shortMessage}`,
+    );
     if (args) assert.deepEqual(revert.data?.args, args);
     return true;
   });
