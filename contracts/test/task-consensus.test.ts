@@ -21,7 +21,7 @@ import {
   balances,
   changes,
   discloseInOrder,
-  type Task,
+  ledger,
   taskInfo,
 } from "./helpers/scenario.ts";
 
@@ -41,8 +41,6 @@ describe("TaskManager: commit, disclose and the majority", () => {
   after(() => c.stop());
   beforeEach(() => c.restore());
 
-  const accounts = (task: Task) => [c.creator, c.pool, ...task.nodes, c.tm.address];
-
   it("the 3rd action emits TaskResultCommitmentsReady and moves the task to CommitmentsReady", async () => {
     const task = await c.createTask();
     const receipts = await act(c, task, [HONEST, HONEST, HONEST]);
@@ -59,7 +57,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
   it("success with no cheater: 2nd discloser paid at once, 3rd paid, result node paid on upload, storage deleted", async () => {
     const task = await c.createTask();
     const [n0, n1, n2] = task.nodes as [Address, Address, Address];
-    const before = await balances(c, accounts(task));
+    const before = await balances(c, ledger(c, task));
     await act(c, task, [HONEST, NOISY, HONEST]);
     const [d0, d1, d2] = await discloseInOrder(c, task, [HONEST, NOISY, HONEST], [0, 1, 2]);
     assert.deepEqual(eventNames(d0?.events ?? []), ["TaskResultDisclosed"]);
@@ -76,7 +74,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
     const upload = await c.tm.send(n0, "reportResultsUploaded", task.taskId, 0);
     assert.deepEqual(eventNames(upload.events), ["TaskResultUploaded", "NodePaid", "Transfer", "NodeStatusChanged"]);
     assert.equal(await c.status(n0), Status.Available);
-    assert.deepEqual(await changes(c, accounts(task), before), [0n, 0n, FEE, FEE, FEE, -3n * FEE]);
+    assert.deepEqual(await changes(c, ledger(c, task), before), [0n, 0n, FEE, FEE, FEE, -3n * FEE]);
     await assertDeleted(c, task.taskId);
   });
 
@@ -86,7 +84,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
       const cheater = position; // round `position` cheats and discloses in that position
       const results: Action[] = [HONEST, HONEST, HONEST];
       results[cheater] = CHEAT;
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       await act(c, task, results);
       const receipts = await discloseInOrder(c, task, results, [0, 1, 2]);
       const all = receipts.flatMap((r) => r.events);
@@ -107,7 +105,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
       await c.tm.send(task.nodes[resultRound] as Address, "reportResultsUploaded", task.taskId, resultRound);
       const expected = [FEE, STAKE, FEE, FEE, FEE, -3n * FEE];
       expected[2 + cheater] = 0n;
-      assert.deepEqual(await changes(c, accounts(task), before), expected);
+      assert.deepEqual(await changes(c, ledger(c, task), before), expected);
       await assertDeleted(c, task.taskId);
       for (const [round, node] of task.nodes.entries()) {
         if (round !== cheater) assert.equal(await c.status(node), Status.Available);
@@ -118,14 +116,14 @@ describe("TaskManager: commit, disclose and the majority", () => {
   it("three different results: aborted (ResultsDisagree), full refund, all freed, nobody slashed", async () => {
     const task = await c.createTask();
     const results: Action[] = [HONEST, CHEAT, OTHER_CHEAT];
-    const before = await balances(c, accounts(task));
+    const before = await balances(c, ledger(c, task));
     await act(c, task, results);
     const receipts = await discloseInOrder(c, task, results, [2, 0, 1]);
     const last = receipts[2]?.events ?? [];
     const aborted = last.find((e) => e.eventName === "TaskAborted") as unknown as { args: { reason: number } };
     assert.equal(aborted.args.reason, Reason.ResultsDisagree);
     assert.ok(!last.some((e) => e.eventName === "NodeSlashedForTask"));
-    assert.deepEqual(await changes(c, accounts(task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
+    assert.deepEqual(await changes(c, ledger(c, task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
     for (const node of task.nodes) assert.equal(await c.status(node), Status.Available);
     await assertDeleted(c, task.taskId);
   });

@@ -13,6 +13,7 @@ import {
   signPermit,
   TIMEOUT,
 } from "./helpers/fixture.ts";
+import { taskInfo } from "./helpers/scenario.ts";
 
 describe("TaskManager: createTask", () => {
   let c: Chain;
@@ -43,14 +44,7 @@ describe("TaskManager: createTask", () => {
       [0, 1, 2].map((round) => [c.creator, taskHash, zeroHash, round]),
     );
     const block = await c.publicClient.getBlock({ blockNumber: receipt.blockNumber });
-    const info = (await c.tm.read("getTask", taskId)) as {
-      creator: Address;
-      feePerNode: bigint;
-      deadline: bigint;
-      phase: number;
-      nodes: readonly Address[];
-      rounds: readonly number[];
-    };
+    const info = await taskInfo(c, taskId);
     assert.equal(info.creator, c.creator);
     assert.equal(info.feePerNode, FEE);
     assert.equal(info.deadline, block.timestamp + BigInt(TIMEOUT));
@@ -128,7 +122,7 @@ describe("TaskManager: createTask", () => {
       assert.equal(await c.tm.read("feePerNode"), 2n * FEE);
       assert.equal(await c.tm.read("distanceThreshold"), 9n);
       assert.equal(await c.tm.read("taskTimeout"), 60n);
-      const info = (await c.tm.read("getTask", first.taskId)) as { feePerNode: bigint };
+      const info = await taskInfo(c, first.taskId);
       assert.equal(info.feePerNode, FEE, "a running task keeps its fee");
     });
 

@@ -20,7 +20,7 @@ import {
   balances,
   changes,
   discloseInOrder,
-  type Task,
+  ledger,
   taskInfo,
 } from "./helpers/scenario.ts";
 
@@ -48,15 +48,13 @@ describe("TaskManager: error reports", () => {
   after(() => c.stop());
   beforeEach(() => c.restore());
 
-  const accounts = (task: Task) => [c.creator, c.pool, ...task.nodes, c.tm.address];
-
   for (const order of ORDERS) {
     it(`1 error and 2 matching results, acting in order ${order.join("")}: success, the reporter is slashed`, async () => {
       const task = await c.createTask();
       const reporter = order[0] as number;
       const actions: Action[] = [HONEST, HONEST, HONEST];
       actions[reporter] = "error";
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       const receipts = await act(c, task, actions, order);
       assert.ok(receipts[2]?.events.some((e) => e.eventName === "TaskResultCommitmentsReady"));
       const disclosers = order.filter((r) => r !== reporter);
@@ -71,7 +69,7 @@ describe("TaskManager: error reports", () => {
       await c.tm.send(task.nodes[resultRound] as Address, "reportResultsUploaded", task.taskId, resultRound);
       const expected = [FEE, STAKE, FEE, FEE, FEE, -3n * FEE];
       expected[2 + reporter] = 0n;
-      assert.deepEqual(await changes(c, accounts(task), before), expected);
+      assert.deepEqual(await changes(c, ledger(c, task), before), expected);
       await assertDeleted(c, task.taskId);
     });
   }
@@ -79,14 +77,14 @@ describe("TaskManager: error reports", () => {
   it("1 error and 2 different results: aborted (ResultsDisagree), full refund, nobody slashed", async () => {
     const task = await c.createTask();
     const actions: Action[] = [HONEST, "error", CHEAT];
-    const before = await balances(c, accounts(task));
+    const before = await balances(c, ledger(c, task));
     await act(c, task, actions);
     const receipts = await discloseInOrder(c, task, actions, [2, 0]);
     const aborted = receipts[1]?.events.find((e) => e.eventName === "TaskAborted") as unknown as {
       args: { reason: number };
     };
     assert.equal(aborted.args.reason, Reason.ResultsDisagree);
-    assert.deepEqual(await changes(c, accounts(task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
+    assert.deepEqual(await changes(c, ledger(c, task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
     for (const node of task.nodes) assert.equal(await c.status(node), Status.Available);
     await assertDeleted(c, task.taskId);
   });
@@ -97,14 +95,14 @@ describe("TaskManager: error reports", () => {
       const committer = order[commitAt] as number;
       const actions: Action[] = ["error", "error", "error"];
       actions[committer] = HONEST;
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       const receipts = await act(c, task, actions, order);
       const last = receipts[2]?.events ?? [];
       const aborted = last.find((e) => e.eventName === "TaskAborted") as unknown as { args: { reason: number } };
       assert.equal(aborted.args.reason, Reason.ErrorReported);
       const expected = [FEE, STAKE, FEE, FEE, FEE, -3n * FEE];
       expected[2 + committer] = 0n;
-      assert.deepEqual(await changes(c, accounts(task), before), expected, "no refund of the reporters' fees");
+      assert.deepEqual(await changes(c, ledger(c, task), before), expected, "no refund of the reporters' fees");
       assert.equal(await c.status(task.nodes[committer] as Address), Status.Quit);
       await assertDeleted(c, task.taskId);
     });
@@ -113,7 +111,7 @@ describe("TaskManager: error reports", () => {
   for (const order of ORDERS) {
     it(`3 errors in order ${order.join("")}: aborted at the 2nd, the late 3rd reporter is paid too`, async () => {
       const task = await c.createTask();
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       const receipts = await act(c, task, ["error", "error", "error"], order.slice(0, 2));
       assert.ok(receipts[1]?.events.some((e) => e.eventName === "TaskAborted"));
       const late = order[2] as number;
@@ -122,20 +120,20 @@ describe("TaskManager: error reports", () => {
       assert.equal(info.rounds[late], Round.Pending);
       assert.equal(await c.status(task.nodes[late] as Address), Status.Busy);
       await c.tm.send(task.nodes[late] as Address, "reportTaskError", task.taskId, late);
-      assert.deepEqual(await changes(c, accounts(task), before), [0n, 0n, FEE, FEE, FEE, -3n * FEE]);
+      assert.deepEqual(await changes(c, ledger(c, task), before), [0n, 0n, FEE, FEE, FEE, -3n * FEE]);
       await assertDeleted(c, task.taskId);
     });
   }
 
   it("2 errors, the 3rd never acts: freed by cancelTask after the deadline with its share refunded", async () => {
     const task = await c.createTask();
-    const before = await balances(c, accounts(task));
+    const before = await balances(c, ledger(c, task));
     await act(c, task, ["error", "error"]);
     await expectRevert(c.tm.send(c.creator, "cancelTask", task.taskId), "DeadlineNotReached");
     await c.passDeadline();
     const { events } = await c.tm.send(c.creator, "cancelTask", task.taskId);
     assert.ok(!events.some((e) => e.eventName === "TaskAborted"), "already aborted: no second TaskAborted");
-    assert.deepEqual(await changes(c, accounts(task), before), [FEE, 0n, FEE, FEE, 0n, -3n * FEE]);
+    assert.deepEqual(await changes(c, ledger(c, task), before), [FEE, 0n, FEE, FEE, 0n, -3n * FEE]);
     assert.equal(await c.status(task.nodes[2] as Address), Status.Available);
     await assertDeleted(c, task.taskId);
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import type { Address } from "viem";
 import { type Chain, expectRevert, FEE, Phase, Reason, result, STAKE, Status, setupChain } from "./helpers/fixture.ts";
-import { act, assertDeleted, balances, changes, discloseInOrder, type Task, taskInfo } from "./helpers/scenario.ts";
+import { act, assertDeleted, balances, changes, discloseInOrder, ledger, taskInfo } from "./helpers/scenario.ts";
 
 const HONEST = result(1);
 const CHEAT = result(1, 2, 20);
@@ -17,8 +17,6 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
   });
   after(() => c.stop());
   beforeEach(() => c.restore());
-
-  const accounts = (task: Task) => [c.creator, c.pool, ...task.nodes, c.tm.address];
 
   async function succeeded() {
     const task = await c.createTask();
@@ -74,13 +72,13 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
       await c.join(c.nodes[3] as Address);
       const next = await c.createTask(c.creator2);
       await act(c, next, [result(1, 9, 30), result(1, 9, 30), result(1, 9, 30)]);
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       const { events } = await c.disclose(task.taskId, 2, task.nodes[2] as Address, CHEAT);
       assert.ok(
         events.some((e) => e.eventName === "NodeSlashedForTask"),
         "the cheat is still caught",
       );
-      const deltas = await changes(c, accounts(task), before);
+      const deltas = await changes(c, ledger(c, task), before);
       assert.equal(deltas[0], FEE, "its share refunded");
       await assertDeleted(c, task.taskId);
     });
@@ -117,13 +115,13 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
       it(`after the deadline the ${who} cancels: TaskAborted(Cancelled), full refund, nodes freed, not slashed`, async () => {
         const task = await c.createTask();
         await act(c, task, [HONEST]); // a slow task: one commit only
-        const before = await balances(c, accounts(task));
+        const before = await balances(c, ledger(c, task));
         await c.passDeadline();
         const caller = who === "creator" ? c.creator : (task.nodes[2] as Address);
         const { events } = await c.tm.send(caller, "cancelTask", task.taskId);
         const aborted = events.find((e) => e.eventName === "TaskAborted") as unknown as { args: { reason: number } };
         assert.equal(aborted.args.reason, Reason.Cancelled);
-        assert.deepEqual(await changes(c, accounts(task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
+        assert.deepEqual(await changes(c, ledger(c, task), before), [3n * FEE, 0n, 0n, 0n, 0n, -3n * FEE]);
         for (const node of task.nodes) assert.equal(await c.status(node), Status.Available);
         await assertDeleted(c, task.taskId);
         await expectRevert(c.tm.send(c.creator, "cancelTask", task.taskId), "TaskNotFound", [task.taskId]);
@@ -132,11 +130,11 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
 
     it("after a success whose upload never came: no TaskAborted, unsettled shares refunded", async () => {
       const task = await succeeded();
-      const before = await balances(c, accounts(task));
+      const before = await balances(c, ledger(c, task));
       await c.passDeadline();
       const { events } = await c.tm.send(c.creator, "cancelTask", task.taskId);
       assert.ok(!events.some((e) => e.eventName === "TaskAborted"));
-      assert.deepEqual(await changes(c, accounts(task), before), [2n * FEE, 0n, 0n, 0n, 0n, -2n * FEE]);
+      assert.deepEqual(await changes(c, ledger(c, task), before), [2n * FEE, 0n, 0n, 0n, 0n, -2n * FEE]);
       for (const node of task.nodes) assert.equal(await c.status(node), Status.Available);
     });
 

@@ -37,6 +37,11 @@ export async function discloseInOrder(c: Chain, task: Task, results: Action[], o
   return receipts;
 }
 
+/** Whose balances a task moves: creator, incentive pool, its 3 nodes, the TaskManager. */
+export function ledger(c: Chain, task: Task): Address[] {
+  return [c.creator, c.pool, ...task.nodes, c.tm.address];
+}
+
 /** CNX balances of some accounts, to assert on differences. */
 export async function balances(c: Chain, accounts: Address[]): Promise<bigint[]> {
   return Promise.all(accounts.map((a) => c.balance(a)));
