@@ -1,2 +1,3 @@
 export * from "./abi/index.ts";
+export * from "./consensus/index.ts";
 export * from "./deployments.ts";
