@@ -1,3 +1,4 @@
 export * from "./abi/index.ts";
 export * from "./consensus/index.ts";
 export * from "./deployments.ts";
+export * from "./task-args/index.ts";
