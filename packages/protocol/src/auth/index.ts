@@ -1,0 +1,22 @@
+export { AUTH_ERRORS, type AuthErrorCode, RequestAuthError } from "./errors.ts";
+export {
+  assertBodyHash,
+  bodyHasher,
+  bodySha256,
+  EMPTY_BODY_SHA256,
+  HEADER_CONTENT_SHA256,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
+  MemoryReplayDetector,
+  type RelayDomain,
+  type ReplayDetector,
+  relayDomain,
+  requestTypes,
+  SIGNATURE_WINDOW_SECONDS,
+  type SignRequestParameters,
+  signRequest,
+  type TypedDataSigner,
+  type VerifiedRequest,
+  type VerifyRequestParameters,
+  verifyRequest,
+} from "./request.ts";
