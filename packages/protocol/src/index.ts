@@ -1,4 +1,5 @@
 export * from "./abi/index.ts";
+export * from "./api/index.ts";
 export * from "./auth/index.ts";
 export * from "./consensus/index.ts";
 export * from "./deployments.ts";

@@ -1,0 +1,19 @@
+export {
+  RELAY_ERRORS,
+  RelayError,
+  type RelayErrorBody,
+  type RelayErrorCode,
+  type RelayErrorSpec,
+  relayErrorBodySchema,
+} from "./errors.ts";
+export { openApiDocument, routeErrors } from "./openapi.ts";
+export {
+  AUTH_ROUTE_ERRORS,
+  COMMON_ERRORS,
+  ROUTES,
+  type RouteAccess,
+  type RouteDefinition,
+  type RouteName,
+  routePath,
+  TASK_PHASES,
+} from "./routes.ts";

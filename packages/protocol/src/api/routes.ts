@@ -1,0 +1,279 @@
+import type { RelayErrorCode } from "./errors.ts";
+
+/** Who may call a route (SPEC §7); everything but `public` needs a signed request. */
+export type RouteAccess = "public" | "creator" | "creator_or_node" | "result_node";
+
+/** A response body: JSON with a schema, or raw bytes of a media type. */
+export type Body = { json: Record<string, unknown> } | { media: string; schema?: Record<string, unknown> };
+
+/** One relay route, declared once: the server, the clients and the OpenAPI document derive from it. */
+export interface RouteDefinition {
+  operationId: string;
+  method: "GET" | "POST";
+  /** OpenAPI-style template, e.g. `/v1/inference_tasks/{id}`. */
+  path: string;
+  summary: string;
+  access: RouteAccess;
+  params?: Record<string, { schema: Record<string, unknown>; description: string }>;
+  request?: Body;
+  response: { status: 200; body: Body };
+  /** The errors this route answers with besides the common ones. */
+  errors: readonly RelayErrorCode[];
+}
+
+/** Errors every route may give. */
+export const COMMON_ERRORS = [
+  "RELAY_INVALID_REQUEST",
+  "RELAY_UNAVAILABLE",
+  "RELAY_INTERNAL",
+] as const satisfies readonly RelayErrorCode[];
+
+/** Errors every signed route may give. */
+export const AUTH_ROUTE_ERRORS = [
+  "RELAY_AUTH_MISSING",
+  "RELAY_AUTH_MALFORMED",
+  "RELAY_AUTH_CLOCK_SKEW",
+  "RELAY_AUTH_BAD_SIGNATURE",
+  "RELAY_AUTH_REPLAYED",
+  "RELAY_FORBIDDEN",
+] as const satisfies readonly RelayErrorCode[];
+
+const taskId = { type: "string", pattern: "^[1-9][0-9]{0,77}$", description: "decimal task id (uint256)" } as const;
+const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" } as const;
+const bytes32 = { type: "string", pattern: "^0x[0-9a-f]{64}$" } as const;
+const idParam = { id: { schema: taskId, description: "the task id" } };
+
+/** What the relay knows of a task from the chain and its uploads. */
+export const TASK_PHASES = [
+  "created",
+  "args_uploaded",
+  "commitments_ready",
+  "success",
+  "results_uploaded",
+  "aborted",
+] as const;
+
+const taskStatus = {
+  type: "object",
+  additionalProperties: false,
+  required: ["task_id", "phase"],
+  properties: {
+    task_id: taskId,
+    phase: { enum: TASK_PHASES },
+    abort_reason: { enum: ["Cancelled", "ErrorReported", "ResultsDisagree"] },
+    num_images: { type: "integer", minimum: 1 },
+  },
+} as const;
+
+export const ROUTES = {
+  uploadTaskArgs: {
+    operationId: "uploadTaskArgs",
+    method: "POST",
+    path: "/v1/inference_tasks",
+    summary: "Upload a task's arguments (the creator); the same arguments again is a no-op",
+    access: "creator",
+    request: {
+      json: {
+        type: "object",
+        additionalProperties: false,
+        required: ["task_id", "task_args"],
+        properties: {
+          task_id: taskId,
+          task_args: { type: "string", description: "the exact JSON string whose keccak256 is the task hash" },
+        },
+      },
+    },
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["task_id", "task_hash"],
+          properties: { task_id: taskId, task_hash: bytes32 },
+        },
+      },
+    },
+    errors: [
+      "RELAY_TASK_NOT_ON_CHAIN",
+      "RELAY_TASK_HASH_MISMATCH",
+      "RELAY_INVALID_TASK_ARGS",
+      "RELAY_TASK_ENDED",
+      "RELAY_PAYLOAD_TOO_LARGE",
+      "RELAY_AUTH_BODY_MISMATCH",
+      "RELAY_UNSUPPORTED_MEDIA_TYPE",
+    ],
+  },
+  getTask: {
+    operationId: "getTask",
+    method: "GET",
+    path: "/v1/inference_tasks/{id}",
+    summary: "A task's arguments and what the relay knows of it (the creator or a selected node)",
+    access: "creator_or_node",
+    params: idParam,
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["task_id", "task_args", "task_hash", "creator", "nodes", "phase"],
+          properties: {
+            task_id: taskId,
+            task_args: { type: "string" },
+            task_hash: bytes32,
+            creator: address,
+            nodes: { type: "array", items: address, minItems: 3, maxItems: 3 },
+            phase: { enum: TASK_PHASES },
+            result: { type: "string", pattern: "^0x([0-9a-f]{16})+$" },
+          },
+        },
+      },
+    },
+    errors: ["RELAY_TASK_NOT_ON_CHAIN", "RELAY_ARGS_NOT_UPLOADED", "RELAY_TASK_ENDED"],
+  },
+  uploadResults: {
+    operationId: "uploadResults",
+    method: "POST",
+    path: "/v1/inference_tasks/{id}/results",
+    summary: "Upload the images (the result node, after TaskSuccess): one `images` part per image, in order",
+    access: "result_node",
+    params: idParam,
+    request: {
+      media: "multipart/form-data",
+      schema: {
+        type: "object",
+        required: ["images"],
+        properties: { images: { type: "array", items: { type: "string", contentMediaType: "image/png" } } },
+      },
+    },
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["task_id", "images"],
+          properties: { task_id: taskId, images: { type: "integer", minimum: 1 } },
+        },
+      },
+    },
+    errors: [
+      "RELAY_TASK_NOT_ON_CHAIN",
+      "RELAY_TASK_NOT_SUCCEEDED",
+      "RELAY_RESULTS_ALREADY_UPLOADED",
+      "RELAY_TASK_ENDED",
+      "RELAY_NOT_PNG",
+      "RELAY_IMAGE_COUNT_MISMATCH",
+      "RELAY_IMAGE_HASH_MISMATCH",
+      "RELAY_PAYLOAD_TOO_LARGE",
+      "RELAY_AUTH_BODY_MISMATCH",
+      "RELAY_UNSUPPORTED_MEDIA_TYPE",
+    ],
+  },
+  getResultImage: {
+    operationId: "getResultImage",
+    method: "GET",
+    path: "/v1/inference_tasks/{id}/results/{index}",
+    summary: "One result image (the creator)",
+    access: "creator",
+    params: {
+      ...idParam,
+      index: { schema: { type: "string", pattern: "^[0-9]{1,3}$" }, description: "image index, from 0" },
+    },
+    response: { status: 200, body: { media: "image/png" } },
+    errors: [
+      "RELAY_TASK_NOT_ON_CHAIN",
+      "RELAY_RESULTS_NOT_UPLOADED",
+      "RELAY_IMAGE_INDEX_OUT_OF_RANGE",
+      "RELAY_TASK_ENDED",
+    ],
+  },
+  getTaskStatus: {
+    operationId: "getTaskStatus",
+    method: "GET",
+    path: "/v1/inference_tasks/{id}/status",
+    summary: "The task's phase as the relay knows it (anyone)",
+    access: "public",
+    params: idParam,
+    response: { status: 200, body: { json: taskStatus } },
+    errors: ["RELAY_TASK_NOT_ON_CHAIN"],
+  },
+  getNow: {
+    operationId: "getNow",
+    method: "GET",
+    path: "/v1/now",
+    summary: "The relay's clock in unix seconds, to detect clock skew before signing",
+    access: "public",
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["now"],
+          properties: { now: { type: "integer" } },
+        },
+      },
+    },
+    errors: [],
+  },
+  health: {
+    operationId: "health",
+    method: "GET",
+    path: "/healthz",
+    summary: "Liveness",
+    access: "public",
+    response: {
+      status: 200,
+      body: { json: { type: "object", required: ["status"], properties: { status: { const: "ok" } } } },
+    },
+    errors: [],
+  },
+  ready: {
+    operationId: "ready",
+    method: "GET",
+    path: "/readyz",
+    summary: "Readiness: database reachable and chain follower not too far behind (503 otherwise)",
+    access: "public",
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          required: ["status", "checks"],
+          properties: {
+            status: { const: "ready" },
+            checks: { type: "object", additionalProperties: { type: "string" } },
+          },
+        },
+      },
+    },
+    errors: [],
+  },
+  metrics: {
+    operationId: "metrics",
+    method: "GET",
+    path: "/metrics",
+    summary: "Prometheus metrics",
+    access: "public",
+    response: { status: 200, body: { media: "text/plain; version=0.0.4" } },
+    errors: [],
+  },
+} as const satisfies Record<string, RouteDefinition>;
+
+export type RouteName = keyof typeof ROUTES;
+
+/**
+ * The concrete path of a route, e.g. `routePath("getResultImage", { id: "7", index: "0" })`.
+ *
+ * @example
+ * routePath("getTask", { id: "7" }) // "/v1/inference_tasks/7"
+ */
+export function routePath(name: RouteName, params: Record<string, string | number | bigint> = {}): string {
+  return ROUTES[name].path.replace(/\{(\w+)\}/g, (_, key: string) => {
+    const value = params[key];
+    if (value === undefined) throw new Error(`route ${name} needs parameter ${key}`);
+    return encodeURIComponent(String(value));
+  });
+}
