@@ -1,0 +1,4 @@
+export { PngError, type PngErrorCode } from "./errors.ts";
+export type { DecodedImage, ImageKind } from "./image.ts";
+export { phashImage, phashPng, phashPngHex } from "./phash.ts";
+export { decodePng } from "./png.ts";

@@ -1,0 +1,6 @@
+import { unzlibSync } from "fflate";
+
+/** zlib inflate in browsers, where there is no synchronous native inflater. */
+export function inflate(data: Uint8Array): Uint8Array {
+  return unzlibSync(data);
+}

@@ -1,0 +1,378 @@
+import { inflate } from "#inflate";
+import { PngError } from "./errors.ts";
+import type { DecodedImage, ImageKind } from "./image.ts";
+import { BYTES_PER_PIXEL } from "./image.ts";
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Larger images are refused before any allocation (SD images are at most 2048×2048). */
+const MAX_PIXELS = 1 << 26;
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let c = 0xffffffff;
+  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
+  0: { channels: 1, depths: [1, 2, 4, 8, 16] },
+  2: { channels: 3, depths: [8, 16] },
+  3: { channels: 1, depths: [1, 2, 4, 8] },
+  4: { channels: 2, depths: [8, 16] },
+  6: { channels: 4, depths: [8, 16] },
+};
+
+/** Adam7: x offset, y offset, x step, y step of each pass. */
+const ADAM7 = [
+  [0, 0, 8, 8],
+  [4, 0, 8, 8],
+  [0, 4, 4, 8],
+  [2, 0, 4, 4],
+  [0, 2, 2, 4],
+  [1, 0, 2, 2],
+  [0, 1, 1, 2],
+] as const;
+
+interface Header {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+interface Chunks {
+  header: Header;
+  palette?: Uint8Array;
+  transparency?: Uint8Array;
+  data: Uint8Array;
+}
+
+function readChunks(bytes: Uint8Array): Chunks {
+  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b))
+    throw new PngError("PNG_NOT_PNG", "not a PNG file (bad signature)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let offset = 8;
+  let header: Header | undefined;
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  const data: Uint8Array[] = [];
+  let ended = false;
+  while (!ended) {
+    if (offset + 12 > bytes.length) throw new PngError("PNG_TRUNCATED", "the file ends before IEND");
+    const length = view.getUint32(offset);
+    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    const start = offset + 8;
+    const end = start + length;
+    if (length > 0x7fffffff || end + 4 > bytes.length)
+      throw new PngError("PNG_TRUNCATED", `chunk ${type} runs past the end of the file`);
+    if (crc32(bytes, offset + 4, end) !== view.getUint32(end))
+      throw new PngError("PNG_BAD_CRC", `chunk ${type} fails its CRC`);
+    const body = bytes.subarray(start, end);
+    if (!header && type !== "IHDR") throw new PngError("PNG_MALFORMED", "the first chunk is not IHDR");
+    switch (type) {
+      case "IHDR":
+        if (header) throw new PngError("PNG_MALFORMED", "a second IHDR");
+        header = parseHeader(body);
+        break;
+      case "PLTE":
+        if (body.length === 0 || body.length % 3 !== 0 || body.length > 768)
+          throw new PngError("PNG_MALFORMED", "bad PLTE length");
+        palette = body;
+        break;
+      case "tRNS":
+        transparency = body;
+        break;
+      case "IDAT":
+        data.push(body);
+        break;
+      case "IEND":
+        ended = true;
+        break;
+      default:
+      // Ancillary and unknown chunks do not change the pixels Go decodes.
+    }
+    offset = end + 4;
+  }
+  if (!header) throw new PngError("PNG_MALFORMED", "no IHDR");
+  if (data.length === 0) throw new PngError("PNG_MALFORMED", "no IDAT");
+  const total = data.reduce((n, d) => n + d.length, 0);
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const d of data) {
+    joined.set(d, at);
+    at += d.length;
+  }
+  return { header, palette, transparency, data: joined };
+}
+
+function parseHeader(body: Uint8Array): Header {
+  if (body.length !== 13) throw new PngError("PNG_MALFORMED", "bad IHDR length");
+  const view = new DataView(body.buffer, body.byteOffset, 13);
+  const width = view.getUint32(0);
+  const height = view.getUint32(4);
+  const [depth, colorType, compression, filter, interlace] = [8, 9, 10, 11, 12].map((i) => body[i] as number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff)
+    throw new PngError("PNG_MALFORMED", "zero or huge dimensions");
+  if (width * height > MAX_PIXELS)
+    throw new PngError("PNG_UNSUPPORTED", `${width}×${height} is larger than this decoder accepts`);
+  const spec = COLOR_TYPES[colorType];
+  if (!spec?.depths.includes(depth))
+    throw new PngError("PNG_UNSUPPORTED", `colour type ${colorType} with bit depth ${depth}`);
+  if (compression !== 0 || filter !== 0 || interlace > 1)
+    throw new PngError("PNG_UNSUPPORTED", "unknown compression, filter or interlace method");
+  return { width, height, depth, colorType, interlaced: interlace === 1 };
+}
+
+function paeth(a: number, b: number, c: number): number {
+  const p = a + b - c;
+  const pa = Math.abs(p - a);
+  const pb = Math.abs(p - b);
+  const pc = Math.abs(p - c);
+  if (pa <= pb && pa <= pc) return a;
+  return pb <= pc ? b : c;
+}
+
+/** Reverses the scanline filter of `row` in place, given the previous (unfiltered) row. */
+function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: number): void {
+  const n = row.length;
+  switch (filter) {
+    case 0:
+      return;
+    case 1:
+      for (let i = bpp; i < n; i++) row[i] = ((row[i] as number) + (row[i - bpp] as number)) & 0xff;
+      return;
+    case 2:
+      for (let i = 0; i < n; i++) row[i] = ((row[i] as number) + (previous[i] as number)) & 0xff;
+      return;
+    case 3:
+      for (let i = 0; i < n; i++) {
+        const left = i >= bpp ? (row[i - bpp] as number) : 0;
+        row[i] = ((row[i] as number) + ((left + (previous[i] as number)) >> 1)) & 0xff;
+      }
+      return;
+    case 4:
+      for (let i = 0; i < n; i++) {
+        const left = i >= bpp ? (row[i - bpp] as number) : 0;
+        const upLeft = i >= bpp ? (previous[i - bpp] as number) : 0;
+        row[i] = ((row[i] as number) + paeth(left, previous[i] as number, upLeft)) & 0xff;
+      }
+      return;
+    default:
+      throw new PngError("PNG_MALFORMED", `unknown scanline filter ${filter}`);
+  }
+}
+
+function outputKind({ colorType, depth }: Header, transparent: boolean): ImageKind {
+  switch (colorType) {
+    case 0:
+      if (depth === 16) return transparent ? "nrgba64" : "gray16";
+      return transparent ? "nrgba" : "gray";
+    case 2:
+      if (depth === 16) return transparent ? "nrgba64" : "rgba64";
+      return transparent ? "nrgba" : "rgba";
+    case 3:
+      return "paletted";
+    case 4:
+      return depth === 16 ? "nrgba64" : "nrgba";
+    default:
+      return depth === 16 ? "nrgba64" : "nrgba";
+  }
+}
+
+/** The 16-bit premultiplied palette Go builds from PLTE and tRNS (256 entries, opaque black past PLTE). */
+function buildPalette(plte: Uint8Array | undefined, trns: Uint8Array | undefined): Uint32Array {
+  if (!plte) throw new PngError("PNG_MALFORMED", "a paletted image without PLTE");
+  if (trns && trns.length > 256) throw new PngError("PNG_MALFORMED", "bad tRNS length");
+  const palette = new Uint32Array(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    const [r, g, b] =
+      i * 3 < plte.length ? [plte[i * 3] as number, plte[i * 3 + 1] as number, plte[i * 3 + 2] as number] : [0, 0, 0];
+    const alpha = trns && i < trns.length ? (trns[i] as number) : undefined;
+    const premultiply = (v: number) => (alpha === undefined ? v * 0x101 : Math.trunc((v * 0x101 * alpha) / 0xff));
+    palette.set([premultiply(r), premultiply(g), premultiply(b), alpha === undefined ? 0xffff : alpha * 0x101], i * 4);
+  }
+  return palette;
+}
+
+/**
+ * Decodes a PNG of any colour type, bit depth and interlacing into the image Go's image/png
+ * would produce. Throws PngError for anything else.
+ *
+ * @example
+ * const image = decodePng(readFileSync("a.png"));
+ */
+export function decodePng(bytes: Uint8Array): DecodedImage {
+  const { header, palette: plte, transparency, data } = readChunks(bytes);
+  const { width, height, depth, colorType } = header;
+  const spec = COLOR_TYPES[colorType] as { channels: number };
+  const grayOrColor = colorType === 0 || colorType === 2;
+  if (transparency && grayOrColor && transparency.length !== (colorType === 0 ? 2 : 6)) {
+    throw new PngError("PNG_MALFORMED", "bad tRNS length");
+  }
+  const transparent = grayOrColor && transparency !== undefined;
+  const kind = outputKind(header, transparent);
+  const out: DecodedImage = { kind, width, height, pix: new Uint8Array(width * height * BYTES_PER_PIXEL[kind]) };
+  if (kind === "paletted") out.palette = buildPalette(plte, transparency);
+
+  let raw: Uint8Array;
+  try {
+    raw = inflate(data);
+  } catch (error) {
+    throw new PngError("PNG_MALFORMED", `image data does not inflate: ${(error as Error).message}`);
+  }
+  const bitsPerPixel = spec.channels * depth;
+  const bpp = Math.max(1, bitsPerPixel >> 3);
+  const write = pixelWriter(header, out, transparency);
+  // Rows already in Go's layout (8-bit RGBA, 16-bit RGBA, 8-bit gray, 8-bit indexes) are copied whole.
+  const directCopy =
+    colorType === 6 || (colorType === 0 && depth === 8 && !transparent) || (colorType === 3 && depth === 8);
+  const rgb8 = colorType === 2 && depth === 8 && !transparent;
+  const pix = out.pix;
+  const passes = header.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  let at = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const passWidth = Math.ceil((width - x0) / dx);
+    const passHeight = Math.ceil((height - y0) / dy);
+    if (passWidth <= 0 || passHeight <= 0) continue;
+    const rowBytes = Math.ceil((passWidth * bitsPerPixel) / 8);
+    let previous = new Uint8Array(rowBytes);
+    for (let j = 0; j < passHeight; j++) {
+      if (at + 1 + rowBytes > raw.length) throw new PngError("PNG_TRUNCATED", "not enough image data");
+      const filter = raw[at] as number;
+      const row = raw.slice(at + 1, at + 1 + rowBytes);
+      at += 1 + rowBytes;
+      unfilter(filter, row, previous, bpp);
+      if (dx === 1 && directCopy) pix.set(row, (y0 + j * dy) * rowBytes);
+      else if (dx === 1 && rgb8) expandRgb(row, pix, (y0 + j * dy) * width * 4, passWidth);
+      else for (let i = 0; i < passWidth; i++) write(row, i, x0 + i * dx, y0 + j * dy);
+      previous = row;
+    }
+  }
+  return out;
+}
+
+/** 8-bit RGB to Go's RGBA layout (opaque), a whole row at a time: the common Stable Diffusion output. */
+function expandRgb(row: Uint8Array, pix: Uint8Array, offset: number, count: number): void {
+  for (let i = 0, o = offset, r = 0; i < count; i++, o += 4, r += 3) {
+    pix[o] = row[r] as number;
+    pix[o + 1] = row[r + 1] as number;
+    pix[o + 2] = row[r + 2] as number;
+    pix[o + 3] = 0xff;
+  }
+}
+
+/** Returns a function copying pixel `i` of an unfiltered row to (x, y) of `out`, Go's way. */
+function pixelWriter(header: Header, out: DecodedImage, trns: Uint8Array | undefined) {
+  const { depth, colorType, width } = header;
+  const pix = out.pix;
+  const size = BYTES_PER_PIXEL[out.kind];
+  const sample = (row: Uint8Array, index: number): number => {
+    if (depth === 8) return row[index] as number;
+    if (depth === 16) return ((row[index * 2] as number) << 8) | (row[index * 2 + 1] as number);
+    const perByte = 8 / depth;
+    const byte = row[Math.floor(index / perByte)] as number;
+    const shift = 8 - depth * ((index % perByte) + 1);
+    return (byte >> shift) & ((1 << depth) - 1);
+  };
+  const put16 = (o: number, v: number) => {
+    pix[o] = v >> 8;
+    pix[o + 1] = v & 0xff;
+  };
+  const scale = depth === 1 ? 0xff : depth === 2 ? 0x55 : depth === 4 ? 0x11 : 1;
+  const t16 = (k: number) => (trns ? ((trns[k] as number) << 8) | (trns[k + 1] as number) : -1);
+
+  switch (colorType) {
+    case 0: {
+      if (depth === 16) {
+        const ty = t16(0);
+        return (row: Uint8Array, i: number, x: number, y: number) => {
+          const v = sample(row, i);
+          const o = (y * width + x) * size;
+          if (!trns) return put16(o, v);
+          for (let c = 0; c < 3; c++) put16(o + 2 * c, v);
+          put16(o + 6, v === ty ? 0 : 0xffff);
+        };
+      }
+      const ty = trns ? ((trns[1] as number) * scale) & 0xff : -1;
+      return (row: Uint8Array, i: number, x: number, y: number) => {
+        const v = (sample(row, i) * scale) & 0xff;
+        const o = (y * width + x) * size;
+        if (!trns) {
+          pix[o] = v;
+          return;
+        }
+        pix[o] = v;
+        pix[o + 1] = v;
+        pix[o + 2] = v;
+        pix[o + 3] = v === ty ? 0 : 0xff;
+      };
+    }
+    case 2: {
+      if (depth === 16) {
+        const [tr, tg, tb] = [t16(0), t16(2), t16(4)];
+        return (row: Uint8Array, i: number, x: number, y: number) => {
+          const o = (y * width + x) * size;
+          const r = sample(row, i * 3);
+          const g = sample(row, i * 3 + 1);
+          const b = sample(row, i * 3 + 2);
+          put16(o, r);
+          put16(o + 2, g);
+          put16(o + 4, b);
+          put16(o + 6, trns && r === tr && g === tg && b === tb ? 0 : 0xffff);
+        };
+      }
+      const [tr, tg, tb] = trns ? [trns[1], trns[3], trns[5]] : [-1, -1, -1];
+      return (row: Uint8Array, i: number, x: number, y: number) => {
+        const o = (y * width + x) * 4;
+        const r = row[i * 3] as number;
+        const g = row[i * 3 + 1] as number;
+        const b = row[i * 3 + 2] as number;
+        pix[o] = r;
+        pix[o + 1] = g;
+        pix[o + 2] = b;
+        pix[o + 3] = r === tr && g === tg && b === tb ? 0 : 0xff;
+      };
+    }
+    case 3:
+      return (row: Uint8Array, i: number, x: number, y: number) => {
+        pix[y * width + x] = sample(row, i);
+      };
+    case 4:
+      return (row: Uint8Array, i: number, x: number, y: number) => {
+        const o = (y * width + x) * size;
+        const v = sample(row, i * 2);
+        const a = sample(row, i * 2 + 1);
+        if (depth === 16) {
+          for (let c = 0; c < 3; c++) put16(o + 2 * c, v);
+          put16(o + 6, a);
+        } else {
+          pix[o] = v;
+          pix[o + 1] = v;
+          pix[o + 2] = v;
+          pix[o + 3] = a;
+        }
+      };
+    default:
+      return (row: Uint8Array, i: number, x: number, y: number) => {
+        const o = (y * width + x) * size;
+        const from = i * size;
+        for (let k = 0; k < size; k++) pix[o + k] = row[from + k] as number;
+      };
+  }
+}
