@@ -1,8 +1,10 @@
 /**
  * Decoded images in the shapes Go's image/png produces, because the hash's resampling and
  * gray conversion depend on them (SPEC §8). Multi-byte samples are big-endian, as in Go.
+ * One addition: `rgb` is Go's opaque `RGBA` without its constant alpha byte (8-bit truecolor,
+ * the usual Stable Diffusion output), which hashes identically and is a quarter smaller.
  */
-export type ImageKind = "gray" | "gray16" | "rgba" | "rgba64" | "nrgba" | "nrgba64" | "paletted";
+export type ImageKind = "gray" | "gray16" | "rgb" | "rgba" | "rgba64" | "nrgba" | "nrgba64" | "paletted";
 
 export interface DecodedImage {
   kind: ImageKind;
@@ -21,6 +23,7 @@ export interface DecodedImage {
 export const BYTES_PER_PIXEL: Record<ImageKind, number> = {
   gray: 1,
   gray16: 2,
+  rgb: 3,
   rgba: 4,
   rgba64: 8,
   nrgba: 4,
@@ -50,6 +53,7 @@ export function rgb16At(image: DecodedImage, x: number, y: number, out: Uint32Ar
       out[2] = v;
       return;
     }
+    case "rgb":
     case "rgba":
       out[0] = (pix[i] as number) * 0x101;
       out[1] = (pix[i + 1] as number) * 0x101;

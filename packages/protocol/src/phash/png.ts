@@ -7,19 +7,41 @@ const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Larger images are refused before any allocation (SD images are at most 2048×2048). */
 const MAX_PIXELS = 1 << 26;
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
+/** CRC-32 tables for slicing-by-4 (four bytes a step: the CRC of a large IDAT is a hot loop). */
+const CRC_TABLES = (() => {
+  const tables = new Uint32Array(4 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
+    tables[n] = c >>> 0;
   }
-  return table;
+  for (let n = 0; n < 256; n++) {
+    for (let t = 1; t < 4; t++) {
+      const previous = tables[(t - 1) * 256 + n] as number;
+      tables[t * 256 + n] = ((tables[previous & 0xff] as number) ^ (previous >>> 8)) >>> 0;
+    }
+  }
+  return tables;
 })();
 
+/** CRC-32 (the PNG/zlib polynomial) of `bytes[start, end)`. */
 export function crc32(bytes: Uint8Array, start: number, end: number): number {
+  const t = CRC_TABLES;
   let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = (CRC_TABLE[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    c ^=
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    c =
+      (t[768 + (c & 0xff)] as number) ^
+      (t[512 + ((c >>> 8) & 0xff)] as number) ^
+      (t[256 + ((c >>> 16) & 0xff)] as number) ^
+      (t[c >>> 24] as number);
+  }
+  for (; i < end; i++) c = (t[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
 
@@ -139,15 +161,6 @@ function parseHeader(body: Uint8Array): Header {
   return { width, height, depth, colorType, interlaced: interlace === 1 };
 }
 
-function paeth(a: number, b: number, c: number): number {
-  const p = a + b - c;
-  const pa = Math.abs(p - a);
-  const pb = Math.abs(p - b);
-  const pc = Math.abs(p - c);
-  if (pa <= pb && pa <= pc) return a;
-  return pb <= pc ? b : c;
-}
-
 /** Reverses the scanline filter of `row` in place, given the previous (unfiltered) row. */
 function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: number): void {
   const n = row.length;
@@ -161,16 +174,25 @@ function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: nu
       for (let i = 0; i < n; i++) row[i] = ((row[i] as number) + (previous[i] as number)) & 0xff;
       return;
     case 3:
-      for (let i = 0; i < n; i++) {
-        const left = i >= bpp ? (row[i - bpp] as number) : 0;
-        row[i] = ((row[i] as number) + ((left + (previous[i] as number)) >> 1)) & 0xff;
+      for (let i = 0; i < bpp; i++) row[i] = ((row[i] as number) + ((previous[i] as number) >> 1)) & 0xff;
+      for (let i = bpp; i < n; i++) {
+        row[i] = ((row[i] as number) + (((row[i - bpp] as number) + (previous[i] as number)) >> 1)) & 0xff;
       }
       return;
     case 4:
-      for (let i = 0; i < n; i++) {
-        const left = i >= bpp ? (row[i - bpp] as number) : 0;
-        const upLeft = i >= bpp ? (previous[i - bpp] as number) : 0;
-        row[i] = ((row[i] as number) + paeth(left, previous[i] as number, upLeft)) & 0xff;
+      for (let i = 0; i < bpp; i++) row[i] = ((row[i] as number) + (previous[i] as number)) & 0xff;
+      for (let i = bpp; i < n; i++) {
+        const a = row[i - bpp] as number;
+        const b = previous[i] as number;
+        const c = previous[i - bpp] as number;
+        const p0 = b - c;
+        const p1 = a - c;
+        const p2 = p0 + p1;
+        const pa = p0 < 0 ? -p0 : p0;
+        const pb = p1 < 0 ? -p1 : p1;
+        const pc = p2 < 0 ? -p2 : p2;
+        const predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+        row[i] = ((row[i] as number) + predictor) & 0xff;
       }
       return;
     default:
@@ -185,7 +207,7 @@ function outputKind({ colorType, depth }: Header, transparent: boolean): ImageKi
       return transparent ? "nrgba" : "gray";
     case 2:
       if (depth === 16) return transparent ? "nrgba64" : "rgba64";
-      return transparent ? "nrgba" : "rgba";
+      return transparent ? "nrgba" : "rgb";
     case 3:
       return "paletted";
     case 4:
@@ -239,7 +261,7 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   const bitsPerPixel = spec.channels * depth;
   const bpp = Math.max(1, bitsPerPixel >> 3);
   const write = pixelWriter(header, out, transparency);
-  // Rows already in Go's layout (8-bit RGBA, 16-bit RGBA, 8-bit gray, 8-bit indexes) are copied whole.
+  // Rows already in the output layout (RGBA 8/16, RGB 8, gray 8, indexes 8) are copied whole.
   const directCopy =
     colorType === 6 || (colorType === 0 && depth === 8 && !transparent) || (colorType === 3 && depth === 8);
   const rgb8 = colorType === 2 && depth === 8 && !transparent;
@@ -251,30 +273,20 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
     const passHeight = Math.ceil((height - y0) / dy);
     if (passWidth <= 0 || passHeight <= 0) continue;
     const rowBytes = Math.ceil((passWidth * bitsPerPixel) / 8);
-    let previous = new Uint8Array(rowBytes);
+    let previous: Uint8Array = new Uint8Array(rowBytes);
     for (let j = 0; j < passHeight; j++) {
       if (at + 1 + rowBytes > raw.length) throw new PngError("PNG_TRUNCATED", "not enough image data");
       const filter = raw[at] as number;
-      const row = raw.slice(at + 1, at + 1 + rowBytes);
+      // Unfiltered in place: `raw` is this decoder's own buffer.
+      const row = raw.subarray(at + 1, at + 1 + rowBytes);
       at += 1 + rowBytes;
       unfilter(filter, row, previous, bpp);
       if (dx === 1 && directCopy) pix.set(row, (y0 + j * dy) * rowBytes);
-      else if (dx === 1 && rgb8) expandRgb(row, pix, (y0 + j * dy) * width * 4, passWidth);
       else for (let i = 0; i < passWidth; i++) write(row, i, x0 + i * dx, y0 + j * dy);
       previous = row;
     }
   }
   return out;
-}
-
-/** 8-bit RGB to Go's RGBA layout (opaque), a whole row at a time: the common Stable Diffusion output. */
-function expandRgb(row: Uint8Array, pix: Uint8Array, offset: number, count: number): void {
-  for (let i = 0, o = offset, r = 0; i < count; i++, o += 4, r += 3) {
-    pix[o] = row[r] as number;
-    pix[o + 1] = row[r + 1] as number;
-    pix[o + 2] = row[r + 2] as number;
-    pix[o + 3] = 0xff;
-  }
 }
 
 /** Returns a function copying pixel `i` of an unfiltered row to (x, y) of `out`, Go's way. */
@@ -339,14 +351,14 @@ function pixelWriter(header: Header, out: DecodedImage, trns: Uint8Array | undef
       }
       const [tr, tg, tb] = trns ? [trns[1], trns[3], trns[5]] : [-1, -1, -1];
       return (row: Uint8Array, i: number, x: number, y: number) => {
-        const o = (y * width + x) * 4;
+        const o = (y * width + x) * size;
         const r = row[i * 3] as number;
         const g = row[i * 3 + 1] as number;
         const b = row[i * 3 + 2] as number;
         pix[o] = r;
         pix[o + 1] = g;
         pix[o + 2] = b;
-        pix[o + 3] = r === tr && g === tg && b === tb ? 0 : 0xff;
+        if (trns) pix[o + 3] = r === tr && g === tg && b === tb ? 0 : 0xff;
       };
     }
     case 3:

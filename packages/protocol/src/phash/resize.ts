@@ -8,13 +8,14 @@ import { BYTES_PER_PIXEL, type DecodedImage } from "./image.ts";
 
 export const SIZE = 64;
 
-/** Samples of an image being resized: 1 (gray) or 4 (premultiplied r, g, b, a) channels of 8 or 16 bits. */
+/** Samples of an image being resized: 1 (gray), 3 (opaque r, g, b) or 4 (premultiplied r, g, b, a) channels of 8 or 16 bits. */
 export interface Plane {
   bits: 8 | 16;
-  channels: 1 | 4;
+  channels: 1 | 3 | 4;
   width: number;
   height: number;
-  data: Uint8Array | Uint16Array;
+  /** Always 16-bit storage, so the filter loops see one array type (polymorphic loads cost 2×). */
+  data: Uint16Array;
 }
 
 /** The plane nfnt reads from an image of this kind (NRGBA is premultiplied with nfnt's own rounding). */
@@ -25,14 +26,16 @@ function sourcePlane(image: DecodedImage): Plane {
   const be16 = (o: number) => ((pix[o] as number) << 8) | (pix[o + 1] as number);
   switch (kind) {
     case "gray":
-      return { bits: 8, channels: 1, width, height, data: pix };
+      return { bits: 8, channels: 1, width, height, data: Uint16Array.from(pix) };
     case "gray16": {
       const data = new Uint16Array(n);
       for (let i = 0; i < n; i++) data[i] = be16(2 * i);
       return { bits: 16, channels: 1, width, height, data };
     }
+    case "rgb":
+      return { bits: 8, channels: 3, width, height, data: Uint16Array.from(pix) };
     case "rgba":
-      return { bits: 8, channels: 4, width, height, data: pix };
+      return { bits: 8, channels: 4, width, height, data: Uint16Array.from(pix) };
     case "nrgba": {
       const data = new Uint16Array(n * 4);
       for (let i = 0; i < n * 4; i += 4) {
@@ -126,7 +129,7 @@ function pass(src: Plane, count: number, w: Weights): Plane {
   const { channels, width, height } = src;
   const out = new Uint16Array(height * count * channels);
   const { index, weight, sums } = taps(w, width - 1);
-  const filter = channels === 4 ? filterRgba : filterGray;
+  const filter = channels === 4 ? filterRgba : channels === 3 ? filterRgb : filterGray;
   for (let x = 0; x < height; x++) filter(src, x, out, count, index, weight, sums);
   return { bits: src.bits, channels, width: height, height: count, data: out };
 }
@@ -167,6 +170,31 @@ const filterRgba: Filter = (src, x, out, count, index, weight, sums) => {
     out[o + 1] = Math.min(Math.trunc(a1 / sum), max);
     out[o + 2] = Math.min(Math.trunc(a2 / sum), max);
     out[o + 3] = Math.min(Math.trunc(a3 / sum), max);
+  }
+};
+
+const filterRgb: Filter = (src, x, out, count, index, weight, sums) => {
+  const { data, width, height } = src;
+  const max = src.bits === 8 ? 0xff : 0xffff;
+  const rowStart = x * width * 3;
+  for (let y = 0; y < count; y++) {
+    const xs = index[y] as Int32Array;
+    const cs = weight[y] as Int32Array;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const c = cs[k] as number;
+      const i = rowStart + (xs[k] as number) * 3;
+      a0 += c * (data[i] as number);
+      a1 += c * (data[i + 1] as number);
+      a2 += c * (data[i + 2] as number);
+    }
+    const sum = sums[y] as number;
+    const o = (y * height + x) * 3;
+    out[o] = Math.min(Math.trunc(a0 / sum), max);
+    out[o + 1] = Math.min(Math.trunc(a1 / sum), max);
+    out[o + 2] = Math.min(Math.trunc(a2 / sum), max);
   }
 };
 
