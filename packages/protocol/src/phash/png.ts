@@ -263,8 +263,9 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   const write = pixelWriter(header, out, transparency);
   // Rows already in the output layout (RGBA 8/16, RGB 8, gray 8, indexes 8) are copied whole.
   const directCopy =
-    colorType === 6 || (colorType === 0 && depth === 8 && !transparent) || (colorType === 3 && depth === 8);
-  const rgb8 = colorType === 2 && depth === 8 && !transparent;
+    colorType === 6 ||
+    (depth === 8 && !transparent && (colorType === 0 || colorType === 2)) ||
+    (colorType === 3 && depth === 8);
   const pix = out.pix;
   const passes = header.interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
   let at = 0;
