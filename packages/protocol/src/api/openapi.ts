@@ -6,7 +6,12 @@ function content(body: Body) {
   return { [body.media]: body.schema ? { schema: body.schema } : {} };
 }
 
-/** Every error a route can answer with, common ones included. */
+/**
+ * Every error a route can answer with, common ones included.
+ *
+ * @example
+ * routeErrors(ROUTES.getTask) // ["RELAY_INVALID_REQUEST", …, "RELAY_ARGS_NOT_UPLOADED", …]
+ */
 export function routeErrors(route: RouteDefinition): RelayErrorCode[] {
   const codes = new Set<RelayErrorCode>([...COMMON_ERRORS, ...route.errors]);
   if (route.access !== "public") for (const code of AUTH_ROUTE_ERRORS) codes.add(code);

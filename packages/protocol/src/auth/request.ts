@@ -28,6 +28,12 @@ export interface RelayDomain {
   taskManager: Address;
 }
 
+/**
+ * The EIP-712 domain of relay requests.
+ *
+ * @example
+ * relayDomain({ chainId: 31337, taskManager: "0x…" }) // { name: "Hydrogen Relay", version: "1", … }
+ */
 export function relayDomain({ chainId, taskManager }: RelayDomain) {
   return { name: "Hydrogen Relay", version: "1", chainId, verifyingContract: taskManager } as const;
 }
@@ -109,7 +115,12 @@ export interface ReplayDetector {
   claim(signature: Hex, expiresAt: number): Promise<boolean>;
 }
 
-/** A ReplayDetector in memory, for one process (tests, single clients). */
+/**
+ * A ReplayDetector in memory, for one process (tests, single clients).
+ *
+ * @example
+ * await verifyRequest({ …, replay: new MemoryReplayDetector() });
+ */
 export class MemoryReplayDetector implements ReplayDetector {
   private readonly seen = new Map<string, number>();
 

@@ -37,6 +37,9 @@ function grayFromImage(image: DecodedImage): Float64Array {
 /**
  * The 64-bit perceptual hash of a decoded image, bit-exact with goimagehash v1.1.0's
  * `PerceptionHash` (SPEC §8), as 8 big-endian bytes.
+ *
+ * @example
+ * phashImage(decodePng(bytes)) // Uint8Array(8)
  */
 export function phashImage(image: DecodedImage): Uint8Array {
   const resized = resizeTo64(image);
