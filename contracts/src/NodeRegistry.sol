@@ -263,7 +263,7 @@ contract NodeRegistry is INodeRegistry, Ownable2Step {
         return _addressOf[id];
     }
 
-    /// @notice The token nodes stake.
+    /// @inheritdoc INodeRegistry
     function token() external view returns (IERC20) {
         return _token;
     }

@@ -434,7 +434,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         }
     }
 
-    /// @notice The result of the result node; empty before `TaskSuccess`.
+    /// @inheritdoc ITaskManager
     function taskResult(uint256 taskId) external view returns (bytes memory) {
         Task storage task = _openTask(taskId);
         if (task.phase != TaskPhase.Success) return "";
@@ -461,12 +461,12 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         return _taskTimeout;
     }
 
-    /// @notice The CNX token tasks are paid in.
+    /// @inheritdoc ITaskManager
     function token() external view returns (IERC20) {
         return _token;
     }
 
-    /// @notice The registry the nodes are drawn from.
+    /// @inheritdoc ITaskManager
     function registry() external view returns (INodeRegistry) {
         return _registry;
     }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+
 /// @title Hydrogen node registry
 /// @notice Nodes stake CNX to join the network; the TaskManager draws 3 available nodes per
 /// task, frees them when their part of the task is settled and slashes cheaters.
@@ -140,6 +142,9 @@ interface INodeRegistry {
 
     /// @notice Where slashed stakes go.
     function incentivePool() external view returns (address);
+
+    /// @notice The token nodes stake.
+    function token() external view returns (IERC20);
 
     /// @notice The contract allowed to start, finish and slash nodes.
     function taskManager() external view returns (address);

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {INodeRegistry} from "./INodeRegistry.sol";
+
 /// @title Hydrogen task manager
 /// @notice Escrows task fees, draws 3 nodes per task, runs the commit–disclose vote over the
 /// nodes' image hashes, pays honest nodes, slashes cheaters and refunds the creator.
@@ -196,6 +199,15 @@ interface ITaskManager {
 
     /// @notice A task's state; reverts with `TaskNotFound` when it does not exist.
     function getTask(uint256 taskId) external view returns (TaskInfo memory);
+
+    /// @notice The result of the task's result node (what its images must hash to); empty before `TaskSuccess`.
+    function taskResult(uint256 taskId) external view returns (bytes memory);
+
+    /// @notice The CNX token tasks are paid in.
+    function token() external view returns (IERC20);
+
+    /// @notice The registry the nodes are drawn from.
+    function registry() external view returns (INodeRegistry);
 
     /// @notice The id the next task will get (ids start at 1).
     function nextTaskId() external view returns (uint256);
