@@ -1,4 +1,4 @@
-import { inflate } from "#inflate";
+import { crc32, inflate } from "#zlib";
 import { PngError } from "./errors.ts";
 import type { DecodedImage, ImageKind } from "./image.ts";
 import { BYTES_PER_PIXEL } from "./image.ts";
@@ -6,44 +6,6 @@ import { BYTES_PER_PIXEL } from "./image.ts";
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Larger images are refused before any allocation (SD images are at most 2048×2048). */
 const MAX_PIXELS = 1 << 26;
-
-/** CRC-32 tables for slicing-by-4 (four bytes a step: the CRC of a large IDAT is a hot loop). */
-const CRC_TABLES = (() => {
-  const tables = new Uint32Array(4 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    tables[n] = c >>> 0;
-  }
-  for (let n = 0; n < 256; n++) {
-    for (let t = 1; t < 4; t++) {
-      const previous = tables[(t - 1) * 256 + n] as number;
-      tables[t * 256 + n] = ((tables[previous & 0xff] as number) ^ (previous >>> 8)) >>> 0;
-    }
-  }
-  return tables;
-})();
-
-/** CRC-32 (the PNG/zlib polynomial) of `bytes[start, end)`. */
-export function crc32(bytes: Uint8Array, start: number, end: number): number {
-  const t = CRC_TABLES;
-  let c = 0xffffffff;
-  let i = start;
-  for (; i + 4 <= end; i += 4) {
-    c ^=
-      (bytes[i] as number) |
-      ((bytes[i + 1] as number) << 8) |
-      ((bytes[i + 2] as number) << 16) |
-      ((bytes[i + 3] as number) << 24);
-    c =
-      (t[768 + (c & 0xff)] as number) ^
-      (t[512 + ((c >>> 8) & 0xff)] as number) ^
-      (t[256 + ((c >>> 16) & 0xff)] as number) ^
-      (t[c >>> 24] as number);
-  }
-  for (; i < end; i++) c = (t[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   0: { channels: 1, depths: [1, 2, 4, 8, 16] },
@@ -161,26 +123,26 @@ function parseHeader(body: Uint8Array): Header {
   return { width, height, depth, colorType, interlaced: interlace === 1 };
 }
 
-/** Reverses the scanline filter of `row` in place, given the previous (unfiltered) row. */
+/** Reverses the scanline filter of `row` in place, given the previous (unfiltered) row (stores wrap mod 256). */
 function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: number): void {
   const n = row.length;
   switch (filter) {
     case 0:
       return;
     case 1:
-      for (let i = bpp; i < n; i++) row[i] = ((row[i] as number) + (row[i - bpp] as number)) & 0xff;
+      for (let i = bpp; i < n; i++) row[i] = (row[i] as number) + (row[i - bpp] as number);
       return;
     case 2:
-      for (let i = 0; i < n; i++) row[i] = ((row[i] as number) + (previous[i] as number)) & 0xff;
+      for (let i = 0; i < n; i++) row[i] = (row[i] as number) + (previous[i] as number);
       return;
     case 3:
-      for (let i = 0; i < bpp; i++) row[i] = ((row[i] as number) + ((previous[i] as number) >> 1)) & 0xff;
+      for (let i = 0; i < bpp; i++) row[i] = (row[i] as number) + ((previous[i] as number) >> 1);
       for (let i = bpp; i < n; i++) {
-        row[i] = ((row[i] as number) + (((row[i - bpp] as number) + (previous[i] as number)) >> 1)) & 0xff;
+        row[i] = (row[i] as number) + (((row[i - bpp] as number) + (previous[i] as number)) >> 1);
       }
       return;
     case 4:
-      for (let i = 0; i < bpp; i++) row[i] = ((row[i] as number) + (previous[i] as number)) & 0xff;
+      for (let i = 0; i < bpp; i++) row[i] = (row[i] as number) + (previous[i] as number);
       for (let i = bpp; i < n; i++) {
         const a = row[i - bpp] as number;
         const b = previous[i] as number;
@@ -192,7 +154,7 @@ function unfilter(filter: number, row: Uint8Array, previous: Uint8Array, bpp: nu
         const pb = p1 < 0 ? -p1 : p1;
         const pc = p2 < 0 ? -p2 : p2;
         const predictor = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
-        row[i] = ((row[i] as number) + predictor) & 0xff;
+        row[i] = (row[i] as number) + predictor;
       }
       return;
     default:

@@ -16,6 +16,8 @@ export interface Plane {
   height: number;
   /** Always 16-bit storage, so the filter loops see one array type (polymorphic loads cost 2×). */
   data: Uint16Array;
+  /** 8-bit RGB source only: the decoded bytes, read directly. */
+  bytes?: Uint8Array;
 }
 
 /** The plane nfnt reads from an image of this kind (NRGBA is premultiplied with nfnt's own rounding). */
@@ -33,7 +35,8 @@ function sourcePlane(image: DecodedImage): Plane {
       return { bits: 16, channels: 1, width, height, data };
     }
     case "rgb":
-      return { bits: 8, channels: 3, width, height, data: Uint16Array.from(pix) };
+      // Read in place by its own first pass (`rgb8Pass`): no 16-bit copy of the largest input kind.
+      return { bits: 8, channels: 3, width, height, data: new Uint16Array(0), bytes: pix };
     case "rgba":
       return { bits: 8, channels: 4, width, height, data: Uint16Array.from(pix) };
     case "nrgba": {
@@ -129,7 +132,7 @@ function pass(src: Plane, count: number, w: Weights): Plane {
   const { channels, width, height } = src;
   const out = new Uint16Array(height * count * channels);
   const { index, weight, sums } = taps(w, width - 1);
-  const filter = channels === 4 ? filterRgba : channels === 3 ? filterRgb : filterGray;
+  const filter = src.bytes ? rgb8Pass : channels === 4 ? filterRgba : channels === 3 ? filterRgb : filterGray;
   for (let x = 0; x < height; x++) filter(src, x, out, count, index, weight, sums);
   return { bits: src.bits, channels, width: height, height: count, data: out };
 }
@@ -195,6 +198,32 @@ const filterRgb: Filter = (src, x, out, count, index, weight, sums) => {
     out[o] = Math.min(Math.trunc(a0 / sum), max);
     out[o + 1] = Math.min(Math.trunc(a1 / sum), max);
     out[o + 2] = Math.min(Math.trunc(a2 / sum), max);
+  }
+};
+
+/** `filterRgb` over the decoded 8-bit bytes (a separate function keeps each loop monomorphic). */
+const rgb8Pass: Filter = (src, x, out, count, index, weight, sums) => {
+  const data = src.bytes as Uint8Array;
+  const { width, height } = src;
+  const rowStart = x * width * 3;
+  for (let y = 0; y < count; y++) {
+    const xs = index[y] as Int32Array;
+    const cs = weight[y] as Int32Array;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    for (let k = 0; k < xs.length; k++) {
+      const c = cs[k] as number;
+      const i = rowStart + (xs[k] as number) * 3;
+      a0 += c * (data[i] as number);
+      a1 += c * (data[i + 1] as number);
+      a2 += c * (data[i + 2] as number);
+    }
+    const sum = sums[y] as number;
+    const o = (y * height + x) * 3;
+    out[o] = Math.min(Math.trunc(a0 / sum), 0xff);
+    out[o + 1] = Math.min(Math.trunc(a1 / sum), 0xff);
+    out[o + 2] = Math.min(Math.trunc(a2 / sum), 0xff);
   }
 };
 

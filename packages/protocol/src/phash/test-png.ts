@@ -1,6 +1,6 @@
 /** Builds small PNG files for tests and the benchmark (not used by the hash itself). */
 import { deflateSync } from "node:zlib";
-import { crc32 } from "./png.ts";
+import { crc32 } from "./crc32.ts";
 
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + data.length);
