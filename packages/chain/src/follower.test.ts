@@ -1,0 +1,205 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
+import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { cnxAbi, type Deployment, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  custom,
+  getAddress,
+  http,
+  maxUint256,
+  type PublicClient,
+  parseEventLogs,
+  zeroHash,
+} from "viem";
+import { foundry } from "viem/chains";
+import { ChainFollower, type LogBatch } from "./follower.ts";
+
+/** A consumer as the relay will be: applies each log once, keyed by (block, log index), and stores the cursor with it. */
+function memoryConsumer() {
+  const applied = new Map<string, string>();
+  let cursor: bigint | undefined;
+  const batches: LogBatch[] = [];
+  return {
+    applied,
+    batches,
+    get cursor() {
+      return cursor;
+    },
+    set cursor(value) {
+      cursor = value;
+    },
+    loadCursor: async () => cursor,
+    apply: async (batch: LogBatch) => {
+      batches.push(batch);
+      for (const e of parseEventLogs({ abi: taskManagerAbi, logs: batch.logs })) {
+        applied.set(`${e.blockNumber}:${e.logIndex}`, e.eventName);
+      }
+      cursor = batch.toBlock;
+    },
+  };
+}
+
+describe("ChainFollower", () => {
+  let anvil: Anvil;
+  let client: PublicClient;
+  let deployment: Deployment;
+  let tasks = 0;
+
+  async function createTask() {
+    const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl) });
+    const [deployer] = await wallet.getAddresses();
+    const hash = await wallet.writeContract({
+      address: deployment.contracts.TaskManager,
+      abi: taskManagerAbi,
+      functionName: "createTask",
+      args: [zeroHash, zeroHash],
+      account: deployer as Address,
+      chain: foundry,
+      gas: 400_000n,
+    });
+    const receipt = await client.waitForTransactionReceipt({ hash });
+    assert.equal(receipt.status, "success", "createTask reverted");
+    tasks++;
+  }
+
+  before(async () => {
+    anvil = await startAnvil({ args: ["--silent", "--accounts", "15"] });
+    client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+    const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl) });
+    const accounts = (await wallet.getAddresses()).map((a) => getAddress(a));
+    const [deployer, pool] = accounts as [Address, Address];
+    deployment = await deployHydrogen(
+      createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: deployer }),
+      client,
+      {
+        incentivePool: pool,
+      },
+    );
+    const { CNX, NodeRegistry, TaskManager } = deployment.contracts;
+    const send = async (
+      account: Address,
+      address: Address,
+      abi: readonly unknown[],
+      functionName: string,
+      args: unknown[],
+    ) => {
+      const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry } as never);
+      await client.waitForTransactionReceipt({ hash });
+    };
+    for (const node of accounts.slice(2, 15)) {
+      await send(deployer, CNX, cnxAbi, "transfer", [node, 400n * 10n ** 18n]);
+      await send(node, CNX, cnxAbi, "approve", [NodeRegistry, maxUint256]);
+      await send(node, NodeRegistry, nodeRegistryAbi, "join", []);
+    }
+    await send(deployer, CNX, cnxAbi, "approve", [TaskManager, maxUint256]);
+    await createTask();
+    await createTask();
+  });
+  after(() => anvil.stop());
+
+  const options = () => ({ address: deployment.contracts.TaskManager, fromBlock: BigInt(deployment.deploymentBlock) });
+
+  it("applies every TaskManager log once, in (block, log index) order, from the deployment block", async () => {
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower(options(), { client, ...consumer });
+    while (!(await follower.step())) {}
+    const created = [...consumer.applied.values()].filter((name) => name === "TaskCreated");
+    assert.equal(created.length, 3 * tasks);
+    const order = consumer.batches.flatMap((b) => b.logs.map((l) => [l.blockNumber, l.logIndex] as const));
+    const sorted = [...order].sort((a, b) =>
+      a[0] === b[0] ? Number((a[1] ?? 0) - (b[1] ?? 0)) : Number((a[0] ?? 0n) - (b[0] ?? 0n)),
+    );
+    assert.deepEqual(order, sorted);
+    assert.equal(consumer.cursor, await client.getBlockNumber());
+    assert.equal(follower.status().lag, 0n);
+  });
+
+  it("a restart resumes from the stored cursor, and a replayed range yields the same logs", async () => {
+    const consumer = memoryConsumer();
+    const first = new ChainFollower(options(), { client, ...consumer });
+    while (!(await first.step())) {}
+    const before = new Map(consumer.applied);
+    await createTask();
+    const restarted = new ChainFollower(options(), { client, ...consumer });
+    while (!(await restarted.step())) {}
+    assert.equal(consumer.applied.size, before.size + 3, "only the new task's 3 TaskCreated logs");
+    // Replay everything from the start: same logs, same state.
+    const firstRun = consumer.batches.flatMap((b) => b.logs.map((l) => `${l.blockNumber}:${l.logIndex}:${l.data}`));
+    const snapshot = new Map(consumer.applied);
+    consumer.cursor = undefined;
+    consumer.batches.length = 0;
+    const replay = new ChainFollower(options(), { client, ...consumer });
+    while (!(await replay.step())) {}
+    assert.deepEqual(consumer.applied, snapshot);
+    assert.deepEqual(
+      consumer.batches.flatMap((b) => b.logs.map((l) => `${l.blockNumber}:${l.logIndex}:${l.data}`)),
+      firstRun,
+    );
+  });
+
+  it("waits for confirmations before applying a block", async () => {
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower({ ...options(), confirmations: 3 }, { client, ...consumer });
+    while (!(await follower.step())) {}
+    const head = await client.getBlockNumber();
+    assert.equal(consumer.cursor, head - 3n);
+    await createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) }).mine({ blocks: 3 });
+    while (!(await follower.step())) {}
+    assert.equal(consumer.cursor, head);
+  });
+
+  it("shrinks its range when the RPC refuses large ones, and still reads everything", async () => {
+    const limit = 3n;
+    let refused = 0;
+    const upstream = http(anvil.rpcUrl)({ chain: foundry });
+    const picky = createPublicClient({
+      chain: foundry,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === "eth_getLogs") {
+            const [filter] = params as [{ fromBlock: string; toBlock: string }];
+            if (BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n > limit) {
+              refused++;
+              throw new Error("block range too large");
+            }
+          }
+          return upstream.request({ method, params } as never);
+        },
+      }),
+    });
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower({ ...options(), maxRange: 64n }, { client: picky, ...consumer });
+    for (let i = 0; i < 200; i++) {
+      try {
+        if (await follower.step()) break;
+      } catch {
+        // refused: the next step uses half the range
+      }
+    }
+    assert.ok(refused > 0);
+    assert.ok(follower.status().range <= 64n);
+    assert.equal(consumer.cursor, await client.getBlockNumber());
+    const reference = memoryConsumer();
+    const plain = new ChainFollower(options(), { client, ...reference });
+    while (!(await plain.step())) {}
+    assert.deepEqual(consumer.applied, reference.applied);
+  });
+
+  it("run() follows new blocks as they come and stops on abort", async () => {
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower({ ...options(), pollIntervalMs: 50 }, { client, ...consumer });
+    const controller = new AbortController();
+    const running = follower.run(controller.signal);
+    await createTask();
+    const target = await client.getBlockNumber();
+    for (let i = 0; i < 200 && (consumer.cursor ?? 0n) < target; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(consumer.cursor, target);
+    controller.abort();
+    await running;
+  });
+});

@@ -1,0 +1,163 @@
+import type { Address, Log, PublicClient } from "viem";
+
+/** A block range of one contract's logs, in (block, log index) order. */
+export interface LogBatch {
+  fromBlock: bigint;
+  toBlock: bigint;
+  logs: Log[];
+}
+
+export interface FollowerOptions {
+  /** The contract whose logs are followed (the TaskManager). */
+  address: Address;
+  /** First block to read when there is no cursor yet (the deployment block). */
+  fromBlock: bigint;
+  /** Blocks a log must be buried under before it is applied. Default 0 (a devnet); use more on real chains. */
+  confirmations?: number;
+  /** Largest `eth_getLogs` range. Default 2,000 blocks. */
+  maxRange?: bigint;
+  /** How often to look for new blocks when caught up. Default 1,000 ms. */
+  pollIntervalMs?: number;
+  /** Longest wait between retries after an RPC failure. Default 30,000 ms. */
+  maxBackoffMs?: number;
+}
+
+export interface FollowerDependencies {
+  client: PublicClient;
+  /** The last block whose logs were applied, or undefined before the first batch. */
+  loadCursor(): Promise<bigint | undefined>;
+  /**
+   * Applies a batch and stores `batch.toBlock` as the new cursor, atomically (one database
+   * transaction): a crash between the two would apply logs twice. Must be idempotent anyway.
+   */
+  apply(batch: LogBatch): Promise<void>;
+  /** Called with each failure that the follower retries (structured logging is the caller's). */
+  onError?(error: unknown, context: { fromBlock: bigint; toBlock: bigint; range: bigint }): void;
+}
+
+export interface FollowerStatus {
+  cursor: bigint | undefined;
+  head: bigint | undefined;
+  /** Blocks between the chain head and the cursor. */
+  lag: bigint | undefined;
+  range: bigint;
+}
+
+/**
+ * Follows one contract's logs from a persisted cursor: waits for `confirmations`, reads with
+ * `eth_getLogs` in ranges that halve on failure and double on success, and hands batches in
+ * (block, log index) order to `apply`, which persists the cursor with its effects. Restarting
+ * or replaying a range therefore changes nothing.
+ *
+ * @example
+ * const follower = new ChainFollower({ address: taskManager, fromBlock: deploymentBlock }, { client, loadCursor, apply });
+ * await follower.run(shutdown.signal);
+ */
+export class ChainFollower {
+  private range: bigint;
+  private head: bigint | undefined;
+  private cursor: bigint | undefined;
+
+  constructor(
+    private readonly options: FollowerOptions,
+    private readonly deps: FollowerDependencies,
+  ) {
+    this.range = options.maxRange ?? 2000n;
+  }
+
+  status(): FollowerStatus {
+    const lag = this.head === undefined || this.cursor === undefined ? undefined : this.head - this.cursor;
+    return { cursor: this.cursor, head: this.head, lag, range: this.range };
+  }
+
+  /**
+   * Reads and applies at most one range. Returns true when the cursor has reached the last
+   * confirmed block. Throws what the RPC or `apply` throws (the range is halved first when
+   * the read failed).
+   */
+  async step(): Promise<boolean> {
+    const confirmations = BigInt(this.options.confirmations ?? 0);
+    const cursor = (await this.deps.loadCursor()) ?? this.options.fromBlock - 1n;
+    this.cursor = cursor;
+    this.head = await this.deps.client.getBlockNumber({ cacheTime: 0 });
+    const safe = this.head - confirmations;
+    if (cursor >= safe) return true;
+    const fromBlock = cursor + 1n;
+    const toBlock = safe < cursor + this.range ? safe : cursor + this.range;
+    let logs: Log[];
+    try {
+      logs = await this.deps.client.getLogs({ address: this.options.address, fromBlock, toBlock });
+    } catch (error) {
+      // Providers refuse large ranges in many ways; a smaller range is the one answer to all.
+      if (this.range > 1n) this.range /= 2n;
+      throw error;
+    }
+    logs.sort((a, b) =>
+      a.blockNumber === b.blockNumber
+        ? Number((a.logIndex ?? 0) - (b.logIndex ?? 0))
+        : Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)),
+    );
+    await this.deps.apply({ fromBlock, toBlock, logs });
+    this.cursor = toBlock;
+    const max = this.options.maxRange ?? 2000n;
+    if (this.range < max) this.range = this.range * 2n > max ? max : this.range * 2n;
+    return toBlock >= safe;
+  }
+
+  /**
+   * Follows until `signal` aborts; survives RPC and apply failures with capped exponential
+   * backoff. A new block (a subscription on WebSocket transports, polling otherwise) wakes
+   * it at once; `pollIntervalMs` is the fallback.
+   */
+  async run(signal: AbortSignal): Promise<void> {
+    let wake: (() => void) | undefined;
+    const unwatch = this.deps.client.watchBlockNumber({
+      onBlockNumber: () => wake?.(),
+      onError: () => undefined, // the loop's own reads report failures
+      pollingInterval: this.options.pollIntervalMs ?? 1000,
+    });
+    const idle = (ms: number) =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        void sleep(ms, signal).then(resolve);
+      });
+    try {
+      await this.loop(signal, idle);
+    } finally {
+      unwatch();
+    }
+  }
+
+  private async loop(signal: AbortSignal, idle: (ms: number) => Promise<void>): Promise<void> {
+    let backoff = 0;
+    while (!signal.aborted) {
+      let caughtUp = false;
+      try {
+        caughtUp = await this.step();
+        backoff = 0;
+      } catch (error) {
+        const range = this.range;
+        const from = (this.cursor ?? this.options.fromBlock - 1n) + 1n;
+        this.deps.onError?.(error, { fromBlock: from, toBlock: from + range - 1n, range });
+        backoff = Math.min(backoff ? backoff * 2 : 250, this.options.maxBackoffMs ?? 30_000);
+        await sleep(backoff, signal);
+        continue;
+      }
+      if (caughtUp) await idle(this.options.pollIntervalMs ?? 1000);
+    }
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -1,0 +1,8 @@
+export {
+  ChainFollower,
+  type FollowerDependencies,
+  type FollowerOptions,
+  type FollowerStatus,
+  type LogBatch,
+  sleep,
+} from "./follower.ts";
