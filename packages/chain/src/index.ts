@@ -6,3 +6,12 @@ export {
   type LogBatch,
   sleep,
 } from "./follower.ts";
+export {
+  type ContractCall,
+  ContractRevertError,
+  decodeRevert,
+  type SenderOptions,
+  type SentTransaction,
+  TransactionRevertedError,
+  TransactionSender,
+} from "./sender.ts";

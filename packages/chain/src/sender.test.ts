@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
+import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { cnxAbi, type Deployment, nodeRegistryAbi } from "@hydrogen/protocol";
+import {
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  http,
+  type PublicClient,
+  parseEther,
+} from "viem";
+import { mnemonicToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
+import { ContractRevertError, TransactionSender } from "./sender.ts";
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+
+describe("TransactionSender", () => {
+  let anvil: Anvil;
+  let client: PublicClient;
+  let deployment: Deployment;
+  const node = mnemonicToAccount(MNEMONIC, { addressIndex: 3 });
+
+  const senderFor = (options = {}) =>
+    new TransactionSender(options, {
+      client,
+      wallet: createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: node }),
+    });
+
+  before(async () => {
+    anvil = await startAnvil({ args: ["--silent", "--accounts", "5"] });
+    client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 50 });
+    const deployer = mnemonicToAccount(MNEMONIC, { addressIndex: 0 });
+    const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: deployer });
+    deployment = await deployHydrogen(wallet, client, {
+      incentivePool: mnemonicToAccount(MNEMONIC, { addressIndex: 1 }).address,
+    });
+    const hash = await wallet.writeContract({
+      address: deployment.contracts.CNX,
+      abi: cnxAbi,
+      functionName: "transfer",
+      args: [node.address, parseEther("10000")],
+    });
+    await client.waitForTransactionReceipt({ hash });
+  });
+  after(() => anvil.stop());
+
+  it("sends concurrent calls to several contracts with one nonce sequence", async () => {
+    const sender = senderFor();
+    const start = await client.getTransactionCount({ address: node.address });
+    const approvals = [1n, 2n, 3n, 4n].map((amount) =>
+      sender.send({
+        address: deployment.contracts.CNX,
+        abi: cnxAbi,
+        functionName: "approve",
+        args: [deployment.contracts.NodeRegistry, parseEther("400") * amount],
+      }),
+    );
+    const sent = await Promise.all(approvals);
+    const join = await sender.send({
+      address: deployment.contracts.NodeRegistry,
+      abi: nodeRegistryAbi,
+      functionName: "join",
+    });
+    assert.equal(join.receipt.status, "success");
+    const nonces = await Promise.all(
+      [...sent, join].map((s) => client.getTransaction({ hash: s.hash }).then((t) => t.nonce)),
+    );
+    assert.deepEqual(nonces, [start, start + 1, start + 2, start + 3, start + 4]);
+    assert.ok(join.receipt.gasUsed > 21_000n);
+  });
+
+  it("turns a revert into a typed error with the decoded custom error, and spends no nonce on it", async () => {
+    const sender = senderFor();
+    const before = await client.getTransactionCount({ address: node.address });
+    await assert.rejects(
+      sender.send({ address: deployment.contracts.NodeRegistry, abi: nodeRegistryAbi, functionName: "resume" }),
+      (e: unknown) => e instanceof ContractRevertError && e.errorName === "CannotResume" && e.args[0] === node.address,
+    );
+    // The TaskManager's call bubbles the registry's error: decoded too.
+    await assert.rejects(
+      sender.send({ address: deployment.contracts.NodeRegistry, abi: nodeRegistryAbi, functionName: "join" }),
+      (e: unknown) => e instanceof ContractRevertError && e.errorName === "AlreadyJoined",
+    );
+    assert.equal(await client.getTransactionCount({ address: node.address }), before);
+    const ok = await sender.send({
+      address: deployment.contracts.NodeRegistry,
+      abi: nodeRegistryAbi,
+      functionName: "pause",
+    });
+    assert.equal(ok.receipt.status, "success");
+  });
+
+  it("replaces a transaction that stays unmined with higher fees", async () => {
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    await test.setAutomine(false);
+    try {
+      const sender = senderFor({ bumpAfterMs: 300 });
+      const sending = sender.send({
+        address: deployment.contracts.NodeRegistry,
+        abi: nodeRegistryAbi,
+        functionName: "resume",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 800)); // past one or two bumps
+      await test.mine({ blocks: 1 });
+      const sent = await sending;
+      assert.ok(sent.bumps >= 1, `bumps: ${sent.bumps}`);
+      assert.equal(sent.receipt.status, "success");
+      assert.notEqual(sent.hash, sent.hashes[0], "a replacement was mined, not the original");
+      const [original, mined] = await Promise.all(
+        [sent.hashes[0], sent.hash].map((hash) =>
+          client.getTransaction({ hash: hash as `0x${string}` }).catch(() => undefined),
+        ),
+      );
+      assert.equal(original, undefined, "the original was dropped from the pool");
+      assert.ok(mined && mined.nonce === (await client.getTransactionCount({ address: node.address })) - 1);
+    } finally {
+      await test.setAutomine(true);
+    }
+    assert.equal(
+      await client.readContract({
+        address: deployment.contracts.NodeRegistry,
+        abi: nodeRegistryAbi,
+        functionName: "statusOf",
+        args: [node.address as Address],
+      }),
+      1,
+    );
+  });
+});

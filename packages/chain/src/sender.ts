@@ -1,0 +1,188 @@
+import { hydrogenErrorsAbi } from "@hydrogen/protocol";
+import {
+  type Abi,
+  type Account,
+  type Address,
+  BaseError,
+  type Chain,
+  ContractFunctionRevertedError,
+  type Hash,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  WaitForTransactionReceiptTimeoutError,
+  type WalletClient,
+} from "viem";
+
+/** A call the chain refused, with the custom error decoded (e.g. `NotSelectedNode(taskId, round, caller)`). */
+export class ContractRevertError extends Error {
+  override readonly name = "ContractRevertError";
+  constructor(
+    readonly errorName: string,
+    readonly args: readonly unknown[],
+    readonly functionName: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${functionName} reverted with ${errorName}(${args.map(String).join(", ")})`, options);
+  }
+}
+
+/** A transaction that was mined but reverted (the simulation had passed: the state moved in between). */
+export class TransactionRevertedError extends Error {
+  override readonly name = "TransactionRevertedError";
+  constructor(
+    readonly hash: Hash,
+    readonly functionName: string,
+  ) {
+    super(`${functionName} transaction ${hash} reverted on chain`);
+  }
+}
+
+export interface SenderOptions {
+  /** Extra gas over the estimate, in percent (the draw in createTask makes estimates vary). Default 30. */
+  gasHeadroomPercent?: number;
+  /** Replace a transaction not mined after this long with higher fees. Default 30,000 ms. */
+  bumpAfterMs?: number;
+  /** Fee increase per replacement, in percent (nodes accept ≥ 10). Default 15. */
+  bumpPercent?: number;
+  /** Replacements before giving up. Default 5. */
+  maxBumps?: number;
+}
+
+export interface ContractCall {
+  address: Address;
+  abi: Abi | readonly unknown[];
+  functionName: string;
+  args?: readonly unknown[];
+}
+
+export interface SentTransaction {
+  hash: Hash;
+  receipt: TransactionReceipt;
+  /** Replacements sent before it was mined. */
+  bumps: number;
+  /** Every version sent, the first one first. */
+  hashes: Hash[];
+}
+
+/**
+ * Sends contract calls from one account, one nonce sequence for every contract: simulates
+ * first (a revert becomes a ContractRevertError and consumes no nonce), estimates gas with
+ * headroom, and replaces a transaction that stays unmined with higher fees until one of its
+ * versions is mined.
+ *
+ * @example
+ * const sender = new TransactionSender({}, { client, wallet });
+ * const { receipt } = await sender.send({ address: taskManager, abi: taskManagerAbi, functionName: "submitTaskResultCommitment", args });
+ */
+export class TransactionSender {
+  private nextNonce: number | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly options: SenderOptions,
+    private readonly deps: { client: PublicClient; wallet: WalletClient<Transport, Chain | undefined, Account> },
+  ) {}
+
+  get address(): Address {
+    return this.deps.wallet.account.address;
+  }
+
+  /** Sends `call`; concurrent calls are queued so nonces never collide. */
+  send(call: ContractCall): Promise<SentTransaction> {
+    const result = this.queue.then(() => this.broadcast(call));
+    // The queue only orders broadcasts; waiting for receipts happens outside it.
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result.then(({ nonce, request, hash }) => this.confirm(call, nonce, request, hash));
+  }
+
+  private async broadcast(call: ContractCall) {
+    const { client, wallet } = this.deps;
+    const abi = [...(call.abi as readonly unknown[]), ...hydrogenErrorsAbi] as Abi;
+    const parameters = { ...call, abi, args: call.args ?? [], account: wallet.account, chain: wallet.chain } as never;
+    try {
+      await client.simulateContract(parameters);
+    } catch (error) {
+      throw decodeRevert(error, call.functionName) ?? error;
+    }
+    const gas = await client.estimateContractGas(parameters);
+    const fees = await client.estimateFeesPerGas();
+    this.nextNonce ??= await client.getTransactionCount({ address: this.address, blockTag: "pending" });
+    const nonce = this.nextNonce;
+    const request = {
+      ...(parameters as object),
+      nonce,
+      gas: (gas * BigInt(100 + (this.options.gasHeadroomPercent ?? 30))) / 100n,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    };
+    let hash: Hash;
+    try {
+      hash = await wallet.writeContract(request as never);
+    } catch (error) {
+      this.nextNonce = undefined; // re-read from the node: the broadcast may or may not have counted
+      throw error;
+    }
+    this.nextNonce = nonce + 1;
+    return { nonce, request, hash };
+  }
+
+  private async confirm(call: ContractCall, nonce: number, request: object, first: Hash): Promise<SentTransaction> {
+    const { wallet } = this.deps;
+    const hashes = [first];
+    let current = request as { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    for (let bumps = 0; ; bumps++) {
+      try {
+        const receipt = await this.waitForAny(hashes, this.options.bumpAfterMs ?? 30_000);
+        if (receipt.status !== "success")
+          throw new TransactionRevertedError(receipt.transactionHash, call.functionName);
+        return { hash: receipt.transactionHash, receipt, bumps, hashes };
+      } catch (error) {
+        if (!(error instanceof WaitForTransactionReceiptTimeoutError) || bumps >= (this.options.maxBumps ?? 5))
+          throw error;
+      }
+      const factor = BigInt(100 + (this.options.bumpPercent ?? 15));
+      current = {
+        ...current,
+        maxFeePerGas: (current.maxFeePerGas * factor) / 100n + 1n,
+        maxPriorityFeePerGas: (current.maxPriorityFeePerGas * factor) / 100n + 1n,
+      };
+      try {
+        hashes.push(await wallet.writeContract({ ...current, nonce } as never));
+      } catch (error) {
+        // "nonce too low": one of the earlier versions was mined meanwhile; the next wait finds it.
+        if (!(error instanceof BaseError)) throw error;
+      }
+    }
+  }
+
+  /** The receipt of whichever of `hashes` is mined first, or a timeout error after `ms`. */
+  private async waitForAny(hashes: Hash[], ms: number): Promise<TransactionReceipt> {
+    const { client } = this.deps;
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      for (const hash of hashes) {
+        const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
+        if (receipt) return receipt;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(client.pollingInterval, 1000)));
+    }
+    throw new WaitForTransactionReceiptTimeoutError({ hash: hashes[hashes.length - 1] as Hash });
+  }
+}
+
+/**
+ * The custom error inside a viem error, as a ContractRevertError; undefined when there is none.
+ *
+ * @example
+ * catch (e) { const revert = decodeRevert(e, "createTask"); if (revert?.errorName === "NotEnoughAvailableNodes") … }
+ */
+export function decodeRevert(error: unknown, functionName: string): ContractRevertError | undefined {
+  if (!(error instanceof BaseError)) return undefined;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(revert instanceof ContractFunctionRevertedError) || !revert.data?.errorName) return undefined;
+  return new ContractRevertError(revert.data.errorName, revert.data.args ?? [], functionName, { cause: error });
+}
