@@ -24,14 +24,11 @@ contract BenchNode {
 
 /// @notice Joins many BenchNodes and creates many tasks in one transaction each.
 contract BenchFactory {
-    BenchNode[] public nodes;
-
     function spawn(IERC20 token, INodeRegistry registry, uint256 stake, uint256 count) external {
         for (uint256 i = 0; i < count; ++i) {
             BenchNode node = new BenchNode();
             token.transfer(address(node), stake);
             node.join(token, registry, stake);
-            nodes.push(node);
         }
     }
 
@@ -44,9 +41,5 @@ contract BenchFactory {
         for (uint256 i = 0; i < count; ++i) {
             taskManager.createTask(keccak256(abi.encode(block.number, i)), bytes32(0));
         }
-    }
-
-    function nodeCount() external view returns (uint256) {
-        return nodes.length;
     }
 }
