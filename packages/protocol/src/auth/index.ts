@@ -1,3 +1,4 @@
+export { requestDigest } from "./digest.ts";
 export { AUTH_ERRORS, type AuthErrorCode, RequestAuthError } from "./errors.ts";
 export {
   assertBodyHash,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { Address } from "viem";
+import { type Address, type Hex, hashTypedData } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { requestDigest } from "./digest.ts";
 import { RequestAuthError } from "./errors.ts";
 import {
   assertBodyHash,
@@ -12,6 +13,8 @@ import {
   HEADER_SIGNATURE,
   HEADER_TIMESTAMP,
   MemoryReplayDetector,
+  relayDomain,
+  requestTypes,
   signRequest,
   verifyRequest,
 } from "./request.ts";
@@ -136,5 +139,37 @@ describe("request signing", () => {
     hasher.update(bytes.subarray(0, 5));
     hasher.update(bytes.subarray(5));
     assert.equal(hasher.digest(), bodySha256(body));
+  });
+
+  it("the fast digest equals viem's EIP-712 typed-data hash", () => {
+    for (const message of [
+      { method: "GET", path: "/v1/inference_tasks/7?x=1", bodyHash: EMPTY_BODY_SHA256, timestamp: 0n },
+      { method: "POST", path: "/v1/inference_tasks", bodyHash: bodySha256(body), timestamp: 2n ** 64n - 1n },
+      { method: "GET", path: "/v1/ünïcode/✓", bodyHash: bodySha256("x"), timestamp: BigInt(NOW) },
+    ]) {
+      const expected = hashTypedData({
+        domain: relayDomain(domain),
+        types: requestTypes,
+        primaryType: "Request",
+        message,
+      });
+      assert.equal(requestDigest(domain, message), expected);
+    }
+  });
+
+  it("the malleable twin (r, n − s) of a good signature is rejected, so it cannot replay the request", async () => {
+    const headers = await signed();
+    const signature = headers[HEADER_SIGNATURE] as Hex;
+    const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+    const s = BigInt(`0x${signature.slice(66, 130)}`);
+    const v = Number.parseInt(signature.slice(130), 16);
+    const twin = `${signature.slice(0, 66)}${(n - s).toString(16).padStart(64, "0")}${(v === 27 ? 28 : 27).toString(16)}`;
+    await rejectsWith(verify({ ...headers, [HEADER_SIGNATURE]: twin }), "RELAY_AUTH_MALFORMED");
+  });
+
+  it("a custom recoverer is used when given", async () => {
+    const headers = await signed();
+    const result = await verify(headers, { recover: () => other.address });
+    assert.equal(result.signer, other.address);
   });
 });

@@ -51,10 +51,10 @@ export function buildPng(
   ]);
 }
 
-/** A deterministic 8-bit RGB image with gradients and noise, every filter type used. */
-export function samplePng(width = 512, height = 512): Uint8Array {
+/** A deterministic 8-bit RGB image with gradients and noise, every filter type used; `variant` seeds the noise. */
+export function samplePng(width = 512, height = 512, variant = 7): Uint8Array {
   const raw = new Uint8Array(height * (1 + width * 3));
-  let seed = 7;
+  let seed = variant;
   for (let y = 0; y < height; y++) {
     const row = y * (1 + width * 3);
     raw[row] = y % 5;

@@ -1,0 +1,51 @@
+import { keccak_256 } from "@noble/hashes/sha3";
+import { bytesToHex, concatBytes, type Hex, hexToBytes, stringToBytes } from "viem";
+import type { RelayDomain } from "./request.ts";
+
+const encoder = (text: string) => keccak_256(stringToBytes(text));
+const DOMAIN_TYPE_HASH = encoder("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+const REQUEST_TYPE_HASH = encoder("Request(string method,string path,bytes32 bodyHash,uint64 timestamp)");
+const NAME_HASH = encoder("Hydrogen Relay");
+const VERSION_HASH = encoder("1");
+
+function word(value: bigint): Uint8Array {
+  return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`);
+}
+
+const separators = new Map<string, Uint8Array>();
+
+function domainSeparator({ chainId, taskManager }: RelayDomain): Uint8Array {
+  const key = `${chainId}:${taskManager.toLowerCase()}`;
+  let separator = separators.get(key);
+  if (!separator) {
+    separator = keccak_256(
+      concatBytes([DOMAIN_TYPE_HASH, NAME_HASH, VERSION_HASH, word(BigInt(chainId)), word(BigInt(taskManager))]),
+    );
+    separators.set(key, separator);
+  }
+  return separator;
+}
+
+/**
+ * The EIP-712 digest of a relay request: what `signRequest` signs, computed without viem's
+ * generic typed-data encoder (a relay hashes one per request; this is ~10× faster and is
+ * checked against viem's `hashTypedData` in the tests).
+ *
+ * @example
+ * requestDigest({ chainId: 31337, taskManager }, { method: "GET", path: "/v1/now", bodyHash: EMPTY_BODY_SHA256, timestamp: 1n })
+ */
+export function requestDigest(
+  domain: RelayDomain,
+  message: { method: string; path: string; bodyHash: Hex; timestamp: bigint },
+): Hex {
+  const structHash = keccak_256(
+    concatBytes([
+      REQUEST_TYPE_HASH,
+      encoder(message.method),
+      encoder(message.path),
+      hexToBytes(message.bodyHash),
+      word(message.timestamp),
+    ]),
+  );
+  return bytesToHex(keccak_256(concatBytes([new Uint8Array([0x19, 0x01]), domainSeparator(domain), structHash])));
+}

@@ -1,0 +1,115 @@
+import { z } from "zod";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+const MiB = 1024 * 1024;
+
+/**
+ * The relay's configuration, with every default documented here. Loaded from a JSON file and
+ * the environment (`loadConfig`); anything invalid stops the relay with the offending path.
+ */
+export const relayConfigSchema = z
+  .object({
+    listen: z
+      .object({
+        host: z.string().default("127.0.0.1"),
+        /** 0 picks a free port (tests). */
+        port: z.number().int().min(0).max(65535).default(8787),
+      })
+      .strict()
+      .prefault({}),
+    chain: z
+      .object({
+        rpcUrl: z.string().url(),
+        /** A WebSocket endpoint for new-block subscriptions; polling `rpcUrl` otherwise. */
+        wsUrl: z.string().url().optional(),
+        chainId: z.number().int().positive(),
+        taskManager: address,
+        /** The block to start following at when there is no cursor (the deployment block). */
+        fromBlock: z.number().int().min(0).default(0),
+        /** Blocks a log must be buried under before it is applied; 0 on a devnet. */
+        confirmations: z.number().int().min(0).max(1000).default(0),
+        pollIntervalMs: z.number().int().positive().default(1000),
+        maxRange: z.number().int().positive().default(2000),
+      })
+      .strict(),
+    database: z
+      .object({
+        /** `sqlite:<path>` (the default backend) or `postgres://…`. */
+        url: z
+          .string()
+          .refine(
+            (url) => /^sqlite:/.test(url) || /^postgres(ql)?:\/\//.test(url),
+            "must be sqlite:<path> or postgres://…",
+          ),
+        /** Connections per instance (PostgreSQL). */
+        poolSize: z.number().int().positive().default(10),
+      })
+      .strict(),
+    images: z
+      .object({
+        /** `files`: one PNG per image under `dir` (shared storage for several instances); `database`: in the database. */
+        store: z.enum(["files", "database"]).default("files"),
+        dir: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    limits: z
+      .object({
+        /** Largest JSON body (task arguments). */
+        jsonBytes: z.number().int().positive().default(MiB),
+        /** Largest single image. */
+        imageBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(16 * MiB),
+        /** Largest upload of one task (all images plus multipart framing). */
+        taskBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(128 * MiB),
+      })
+      .strict()
+      .prefault({}),
+    retention: z
+      .object({
+        /** Task data is deleted this long after the task ends (aborted or results reported). */
+        afterEndSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(24 * 3600),
+        /** A task that never ends on chain (cancelled after success) is deleted this long after it was created. */
+        afterCreateSeconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(7 * 24 * 3600),
+        intervalSeconds: z.number().positive().default(60),
+      })
+      .strict()
+      .prefault({}),
+    leader: z
+      .object({
+        /** A leader that has not renewed for this long is replaced. */
+        leaseMs: z.number().int().positive().default(10_000),
+        renewMs: z.number().int().positive().default(2_000),
+      })
+      .strict()
+      .prefault({}),
+    /** `/readyz` fails when the follower is more than this many blocks behind the head. */
+    maxLagBlocks: z.number().int().min(0).default(50),
+    /** Seconds a request's timestamp may differ from the relay's clock. */
+    signatureWindowSeconds: z.number().int().positive().default(60),
+    /** Seconds in-flight requests get to finish on shutdown. */
+    shutdownGraceSeconds: z.number().positive().default(10),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RelayConfigInput = z.input<typeof relayConfigSchema>;
+export type RelayConfig = z.output<typeof relayConfigSchema>;

@@ -1,0 +1,78 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from "kysely";
+import type { Dialect } from "./connect.ts";
+
+/** Every schema change, in order; a released migration is never edited, only followed by a new one. */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  const blob = dialect === "postgres" ? "bytea" : "blob";
+  return {
+    "0001_initial": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("tasks")
+          .addColumn("task_id", "text", (c) => c.primaryKey())
+          .addColumn("creator", "text", (c) => c.notNull())
+          .addColumn("task_hash", "text", (c) => c.notNull())
+          .addColumn("node0", "text")
+          .addColumn("node1", "text")
+          .addColumn("node2", "text")
+          .addColumn("chain_phase", "text", (c) => c.notNull())
+          .addColumn("abort_reason", "text")
+          .addColumn("result", "text")
+          .addColumn("result_node", "text")
+          .addColumn("args", "text")
+          .addColumn("num_images", "integer")
+          .addColumn("images_uploaded_at", "bigint")
+          .addColumn("created_block", "bigint", (c) => c.notNull())
+          .addColumn("seen_at", "bigint", (c) => c.notNull())
+          .addColumn("ended_at", "bigint")
+          .addColumn("purged_at", "bigint")
+          .execute();
+        await db.schema.createIndex("tasks_ended_at").on("tasks").column("ended_at").execute();
+        await db.schema.createIndex("tasks_seen_at").on("tasks").column("seen_at").execute();
+        await db.schema
+          .createTable("disclosures")
+          .addColumn("task_id", "text", (c) => c.notNull())
+          .addColumn("round", "integer", (c) => c.notNull())
+          .addColumn("node", "text", (c) => c.notNull())
+          .addColumn("result", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("disclosures_pk", ["task_id", "round"])
+          .execute();
+        await db.schema
+          .createTable("images")
+          .addColumn("task_id", "text", (c) => c.notNull())
+          .addColumn("idx", "integer", (c) => c.notNull())
+          .addColumn("bytes", "integer", (c) => c.notNull())
+          .addColumn("png", blob)
+          .addPrimaryKeyConstraint("images_pk", ["task_id", "idx"])
+          .execute();
+        await db.schema
+          .createTable("used_signatures")
+          .addColumn("signature", "text", (c) => c.primaryKey())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("used_signatures_expiry").on("used_signatures").column("expires_at").execute();
+        await db.schema
+          .createTable("cursors")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("block", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable("leases")
+          .addColumn("name", "text", (c) => c.primaryKey())
+          .addColumn("holder", "text", (c) => c.notNull())
+          .addColumn("expires_at", "bigint", (c) => c.notNull())
+          .execute();
+      },
+    },
+  };
+}
+
+/** Applies every pending migration; several instances starting at once are serialised by Kysely's lock. */
+export async function migrate(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(`database migration ${failed ?? ""} failed: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * What the relay stores. Addresses and hashes are lower-case 0x hex; task ids are decimal
+ * strings (uint256 does not fit a column type both backends share); times are unix ms.
+ */
+export interface TasksTable {
+  task_id: string;
+  creator: string;
+  task_hash: string;
+  /** The selected nodes by round; filled by the three TaskCreated logs. */
+  node0: string | null;
+  node1: string | null;
+  node2: string | null;
+  /** The on-chain phase as followed: created → commitments_ready → success → reported | aborted. */
+  chain_phase: ChainPhase;
+  abort_reason: string | null;
+  /** TaskSuccess: the agreed result and the node that uploads the images. */
+  result: string | null;
+  result_node: string | null;
+  /** The exact task-arguments JSON, once uploaded, and its image count. */
+  args: string | null;
+  num_images: number | null;
+  /** Set once every image is stored and verified. */
+  images_uploaded_at: number | null;
+  created_block: number;
+  seen_at: number;
+  ended_at: number | null;
+  /** Set when retention deleted the task's data; the row stays so replays cannot bring it back. */
+  purged_at: number | null;
+}
+
+export type ChainPhase = "created" | "commitments_ready" | "success" | "reported" | "aborted";
+
+export interface DisclosuresTable {
+  task_id: string;
+  round: number;
+  node: string;
+  result: string;
+}
+
+export interface ImagesTable {
+  task_id: string;
+  idx: number;
+  bytes: number;
+  /** The PNG itself when images are stored in the database, null when on disk. */
+  png: Uint8Array | null;
+}
+
+export interface SignaturesTable {
+  signature: string;
+  /** Unix seconds after which the signature is outside the window anyway and may be forgotten. */
+  expires_at: number;
+}
+
+export interface CursorsTable {
+  name: string;
+  block: number;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
+export interface Database {
+  tasks: TasksTable;
+  disclosures: DisclosuresTable;
+  images: ImagesTable;
+  used_signatures: SignaturesTable;
+  cursors: CursorsTable;
+  leases: LeasesTable;
+}

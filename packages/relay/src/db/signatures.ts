@@ -1,0 +1,27 @@
+import type { ReplayDetector } from "@hydrogen/protocol";
+import type { Hex } from "viem";
+import type { Db } from "./tasks.ts";
+
+/**
+ * Replay protection in the database: a signature is claimed by inserting it, so the claim is
+ * atomic across instances and survives restarts. Rows expire with the signature window
+ * (deleted by the retention job).
+ */
+export class DatabaseReplayDetector implements ReplayDetector {
+  constructor(private readonly db: Db) {}
+
+  async claim(signature: Hex, expiresAt: number): Promise<boolean> {
+    const result = await this.db
+      .insertInto("used_signatures")
+      .values({ signature: signature.toLowerCase(), expires_at: expiresAt })
+      .onConflict((oc) => oc.column("signature").doNothing())
+      .executeTakeFirst();
+    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+  }
+}
+
+/** Forgets signatures whose window has passed (they would be refused as expired anyway). */
+export async function forgetExpiredSignatures(db: Db, nowSeconds: number): Promise<number> {
+  const result = await db.deleteFrom("used_signatures").where("expires_at", "<", nowSeconds).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

@@ -1,0 +1,45 @@
+import type { TASK_PHASES } from "@hydrogen/protocol";
+import type { Kysely, Selectable, Transaction } from "kysely";
+import type { Database, TasksTable } from "./schema.ts";
+
+export type TaskRow = Selectable<TasksTable>;
+export type Db = Kysely<Database> | Transaction<Database>;
+export type RelayPhase = (typeof TASK_PHASES)[number];
+
+/**
+ * The phase a client sees: the chain's, refined by what the relay holds (arguments, images).
+ *
+ * @example
+ * relayPhase(await findTask(db, "7")) // "args_uploaded"
+ */
+export function relayPhase(task: TaskRow): RelayPhase {
+  if (task.chain_phase === "aborted") return "aborted";
+  if (task.images_uploaded_at !== null || task.chain_phase === "reported") return "results_uploaded";
+  if (task.chain_phase === "success") return "success";
+  if (task.chain_phase === "commitments_ready") return "commitments_ready";
+  return task.args === null ? "created" : "args_uploaded";
+}
+
+export async function findTask(db: Db, taskId: string): Promise<TaskRow | undefined> {
+  return db.selectFrom("tasks").selectAll().where("task_id", "=", taskId).executeTakeFirst();
+}
+
+/** The selected nodes of a task, in round order (those whose TaskCreated has been applied). */
+export function taskNodes(task: TaskRow): string[] {
+  return [task.node0, task.node1, task.node2].filter((node): node is string => node !== null);
+}
+
+/**
+ * Stores the task arguments once. Returns false when another request stored them first
+ * (the caller then compares: the same arguments are a no-op).
+ */
+export async function storeArgs(db: Db, taskId: string, args: string, numImages: number): Promise<boolean> {
+  const result = await db
+    .updateTable("tasks")
+    .set({ args, num_images: numImages })
+    .where("task_id", "=", taskId)
+    .where("args", "is", null)
+    .where("purged_at", "is", null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}

@@ -1,0 +1,24 @@
+import type { ReplayDetector } from "@hydrogen/protocol";
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { PublicClient } from "viem";
+import type { ChainSync } from "../chain/sync.ts";
+import type { RelayConfig } from "../config/schema.ts";
+import type { Dialect } from "../db/connect.ts";
+import type { Database } from "../db/schema.ts";
+import type { ImageStore } from "../images/store.ts";
+import type { RelayMetrics } from "../metrics.ts";
+
+/** What the HTTP layer needs, wired by the composition root (`startRelay`). */
+export interface RelayContext {
+  config: RelayConfig;
+  db: Kysely<Database>;
+  dialect: Dialect;
+  images: ImageStore;
+  replay: ReplayDetector;
+  metrics: RelayMetrics;
+  log: Logger;
+  client: PublicClient;
+  sync: ChainSync;
+  version: string;
+}

@@ -1,0 +1,122 @@
+import { PngError, phashPngHex, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
+import type { FastifyInstance } from "fastify";
+import { relayPhase } from "../../db/tasks.ts";
+import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
+import type { RelayContext } from "../context.ts";
+import { readMultipart } from "../multipart.ts";
+import { loadTask } from "../task-lookup.ts";
+import { fastifyPath, paramsSchema } from "./tasks.ts";
+
+/** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
+export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
+  const { metrics, config } = context;
+
+  app.post<{ Params: { id: string } }>(
+    fastifyPath(ROUTES.uploadResults.path),
+    { schema: { params: paramsSchema(ROUTES.uploadResults.params) }, config: { access: "result_node" } },
+    async (request) => {
+      const task = await loadTask(context, request.params.id);
+      requireResultNode(request, task);
+      if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
+      if (relayPhase(task) === "results_uploaded") {
+        throw new RelayError("RELAY_RESULTS_ALREADY_UPLOADED", `task ${task.task_id}'s images are already stored`);
+      }
+      const contentType = request.headers["content-type"] ?? "";
+      if (!/^multipart\/form-data\s*;/i.test(contentType)) {
+        throw new RelayError("RELAY_UNSUPPORTED_MEDIA_TYPE", "send the images as multipart/form-data");
+      }
+      const expected = splitResult((task.result ?? "0x") as `0x${string}`);
+      const staged = context.images.begin(task.task_id);
+      const refuse = (error: RelayError) => {
+        metrics.verificationFailures.inc({ code: error.code });
+        return error;
+      };
+      let count = 0;
+      try {
+        const bodyHash = await readMultipart(
+          request.raw,
+          request.headers,
+          "images",
+          { partBytes: config.limits.imageBytes, bodyBytes: config.limits.taskBytes, maxParts: expected.length },
+          async (index, png) => {
+            let hash: string;
+            try {
+              hash = phashPngHex(png);
+            } catch (error) {
+              if (error instanceof PngError) {
+                throw refuse(
+                  new RelayError("RELAY_NOT_PNG", `image ${index}: ${error.message}`, { index, code: error.code }),
+                );
+              }
+              throw error;
+            }
+            if (hash !== expected[index]) {
+              throw refuse(
+                new RelayError(
+                  "RELAY_IMAGE_HASH_MISMATCH",
+                  `image ${index}'s pHash ${hash} differs from the disclosed ${expected[index]}`,
+                  {
+                    index,
+                    expected: expected[index],
+                    actual: hash,
+                  },
+                ),
+              );
+            }
+            await staged.add(index, png);
+            count = index + 1;
+          },
+        );
+        checkBody(request, bodyHash);
+        if (count !== expected.length) {
+          throw refuse(
+            new RelayError("RELAY_IMAGE_COUNT_MISMATCH", `received ${count} images, the task has ${expected.length}`),
+          );
+        }
+        await context.db.transaction().execute(async (trx) => {
+          const marked = await trx
+            .updateTable("tasks")
+            .set({ images_uploaded_at: Date.now() })
+            .where("task_id", "=", task.task_id)
+            .where("images_uploaded_at", "is", null)
+            .where("purged_at", "is", null)
+            .executeTakeFirst();
+          if (marked.numUpdatedRows === 0n) {
+            throw new RelayError("RELAY_RESULTS_ALREADY_UPLOADED", `task ${task.task_id}'s images are already stored`);
+          }
+          await staged.commit(trx);
+        });
+      } catch (error) {
+        await staged.discard();
+        metrics.uploads.inc({ kind: "results", outcome: "rejected" });
+        throw error;
+      }
+      metrics.uploads.inc({ kind: "results", outcome: "stored" });
+      metrics.uploadedImages.inc(count);
+      request.log.info({ task: task.task_id, images: count }, "result images stored");
+      return { task_id: task.task_id, images: count };
+    },
+  );
+
+  app.get<{ Params: { id: string; index: string } }>(
+    fastifyPath(ROUTES.getResultImage.path),
+    { schema: { params: paramsSchema(ROUTES.getResultImage.params) }, config: { access: "creator" } },
+    async (request, reply) => {
+      const task = await loadTask(context, request.params.id);
+      requireCreator(request, task);
+      const index = Number(request.params.index);
+      if (task.images_uploaded_at === null) {
+        if (task.chain_phase === "aborted")
+          throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
+        throw new RelayError("RELAY_RESULTS_NOT_UPLOADED", `task ${task.task_id}'s images are not uploaded yet`);
+      }
+      const images = ((task.result ?? "0x").length - 2) / 16;
+      if (index >= images) {
+        throw new RelayError("RELAY_IMAGE_INDEX_OUT_OF_RANGE", `task ${task.task_id} has ${images} images`);
+      }
+      const png = await context.images.read(context.db, task.task_id, index);
+      if (!png) throw new Error(`image ${index} of task ${task.task_id} is marked stored but missing`);
+      return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
+    },
+  );
+}

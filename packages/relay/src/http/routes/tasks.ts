@@ -1,0 +1,101 @@
+import { parseTaskArgsJson, RelayError, ROUTES, taskHash } from "@hydrogen/protocol";
+import type { FastifyInstance } from "fastify";
+import { findTask, relayPhase, storeArgs, taskNodes } from "../../db/tasks.ts";
+import { requireCreator, requireCreatorOrNode } from "../auth.ts";
+import type { RelayContext } from "../context.ts";
+import { loadTask } from "../task-lookup.ts";
+
+type IdParams = { id: string };
+
+/** Task arguments in, task arguments and status out (SPEC §7). */
+export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
+  const { metrics } = context;
+
+  app.post<{ Body: { task_id: string; task_args: string } }>(
+    fastifyPath(ROUTES.uploadTaskArgs.path),
+    { schema: { body: ROUTES.uploadTaskArgs.request.json }, config: { access: "creator" } },
+    async (request) => {
+      const { task_id: taskId, task_args: args } = request.body;
+      const task = await loadTask(context, taskId);
+      requireCreator(request, task);
+      if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${taskId} was aborted`);
+      const reject = (error: RelayError) => {
+        metrics.uploads.inc({ kind: "args", outcome: "rejected" });
+        metrics.verificationFailures.inc({ code: error.code });
+        return error;
+      };
+      const hash = taskHash(args);
+      if (hash !== task.task_hash) {
+        throw reject(
+          new RelayError(
+            "RELAY_TASK_HASH_MISMATCH",
+            `keccak256(task_args) is ${hash}, the task hash is ${task.task_hash}`,
+          ),
+        );
+      }
+      const parsed = parseTaskArgsJson(args);
+      if (!parsed.ok) {
+        throw reject(
+          new RelayError("RELAY_INVALID_TASK_ARGS", "the task arguments fail the schema", parsed.violations),
+        );
+      }
+      const stored = await storeArgs(context.db, taskId, args, parsed.args.task_config?.num_images ?? 1);
+      metrics.uploads.inc({ kind: "args", outcome: stored ? "stored" : "duplicate" });
+      return { task_id: taskId, task_hash: task.task_hash };
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    fastifyPath(ROUTES.getTask.path),
+    { schema: { params: paramsSchema(ROUTES.getTask.params) }, config: { access: "creator_or_node" } },
+    async (request) => {
+      const task = await loadTask(context, request.params.id);
+      requireCreatorOrNode(request, task);
+      if (task.args === null) {
+        throw new RelayError(
+          "RELAY_ARGS_NOT_UPLOADED",
+          `the creator has not uploaded task ${task.task_id}'s arguments yet`,
+        );
+      }
+      const body: Record<string, unknown> = {
+        task_id: task.task_id,
+        task_args: task.args,
+        task_hash: task.task_hash,
+        creator: task.creator,
+        nodes: taskNodes(task),
+        phase: relayPhase(task),
+      };
+      if (task.result !== null) body.result = task.result;
+      return body;
+    },
+  );
+
+  app.get<{ Params: IdParams }>(
+    fastifyPath(ROUTES.getTaskStatus.path),
+    { schema: { params: paramsSchema(ROUTES.getTaskStatus.params) }, config: { access: "public" } },
+    async (request) => {
+      const task = await findTask(context.db, request.params.id);
+      if (!task)
+        throw new RelayError("RELAY_TASK_NOT_ON_CHAIN", `the relay has not seen task ${request.params.id} yet`);
+      const body: Record<string, unknown> = { task_id: task.task_id, phase: relayPhase(task) };
+      if (task.abort_reason !== null) body.abort_reason = task.abort_reason;
+      if (task.num_images !== null) body.num_images = task.num_images;
+      return body;
+    },
+  );
+}
+
+/** A route's path parameters as a JSON Schema object (every one required, nothing else). */
+export function paramsSchema(params: Record<string, { schema: Record<string, unknown> }>) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    required: Object.keys(params),
+    properties: Object.fromEntries(Object.entries(params).map(([name, p]) => [name, p.schema])),
+  };
+}
+
+/** A route's OpenAPI path template (`/v1/inference_tasks/{id}`) as a fastify path (`…/:id`). */
+export function fastifyPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ":$1");
+}

@@ -1,0 +1,91 @@
+import { randomUUID } from "node:crypto";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import { bodySha256, openApiDocument, type RouteAccess } from "@hydrogen/protocol";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { authenticate, checkBody } from "./auth.ts";
+import type { RelayContext } from "./context.ts";
+import { registerErrorHandlers } from "./errors.ts";
+import { opsRoutes } from "./routes/ops.ts";
+import { resultRoutes } from "./routes/results.ts";
+import { taskRoutes } from "./routes/tasks.ts";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The relay's HTTP server: every SPEC §7 route from the protocol package's definitions, signed
+ * routes authenticated from headers before their body is read, one error shape, metrics per
+ * route and status, and request ids in every log line.
+ *
+ * @example
+ * const app = await buildServer(context); await app.listen({ port: 8787 });
+ */
+export async function buildServer(context: RelayContext): Promise<FastifyInstance> {
+  const { config, metrics } = context;
+  const app = Fastify({
+    loggerInstance: context.log as unknown as FastifyBaseLogger,
+    genReqId: (request) => {
+      const given = request.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    bodyLimit: config.limits.jsonBytes,
+    // Slow or stalled clients cannot hold an upload open forever.
+    requestTimeout: 300_000,
+    forceCloseConnections: "idle",
+    return503OnClosing: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
+    routerOptions: { maxParamLength: 100 },
+  });
+
+  registerErrorHandlers(app);
+  const auth = authenticate(context);
+  app.addHook("onRoute", (route) => {
+    const access = route.config?.access;
+    if (access && access !== "public") {
+      route.onRequest = [
+        ...(Array.isArray(route.onRequest) ? route.onRequest : route.onRequest ? [route.onRequest] : []),
+        auth,
+      ];
+    }
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    const labels = { route, method: request.method };
+    metrics.requests.inc({ ...labels, status: String(reply.statusCode) });
+    metrics.latency.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  // JSON bodies are read whole (bounded by bodyLimit), checked against the signed hash, then parsed.
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
+    try {
+      if (request.auth) checkBody(request, bodySha256(body as Buffer));
+    } catch (error) {
+      return done(error as Error, undefined);
+    }
+    parseJson(request, (body as Buffer).toString("utf8"), done);
+  });
+  // Multipart bodies are left unread here: the upload route streams them after its checks.
+  app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null));
+
+  await app.register(swagger, {
+    mode: "static",
+    specification: { document: openApiDocument({ version: context.version }) as never },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs" });
+
+  taskRoutes(app, context);
+  resultRoutes(app, context);
+  opsRoutes(app, context);
+  return app;
+}

@@ -1,0 +1,55 @@
+import { ConfigError, loadConfig } from "./config/load.ts";
+import { startRelay } from "./relay.ts";
+
+const USAGE = `Usage: hydrogen-relay [--config relay.json]
+
+Runs the Hydrogen relay. Configuration comes from the JSON file (also RELAY_CONFIG) and
+environment variables, which win: RELAY_RPC_URL, RELAY_CHAIN_ID, RELAY_TASK_MANAGER,
+RELAY_FROM_BLOCK, RELAY_CONFIRMATIONS, RELAY_DATABASE_URL (sqlite:<path> or postgres://…),
+RELAY_IMAGE_STORE (files|database), RELAY_IMAGE_DIR, RELAY_HOST, RELAY_PORT,
+RELAY_RETENTION_SECONDS, RELAY_LOG_LEVEL. See docs/relay.md.`;
+
+function configPath(argv: string[]): string | undefined {
+  const index = argv.indexOf("--config");
+  if (index >= 0) return argv[index + 1];
+  return process.env.RELAY_CONFIG;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ file: configPath(argv), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hydrogen-relay: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const relay = await startRelay(config);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      relay.context.log.info({ signal }, "signal received");
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await relay.close();
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`hydrogen-relay: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,131 @@
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import type { FastifyInstance } from "fastify";
+import pino, { type Logger } from "pino";
+import { createPublicClient, fallback, http, type PublicClient, webSocket } from "viem";
+import { ChainSync } from "./chain/sync.ts";
+import { redactConfig } from "./config/load.ts";
+import type { RelayConfig } from "./config/schema.ts";
+import { openDatabase } from "./db/connect.ts";
+import { DatabaseReplayDetector } from "./db/signatures.ts";
+import type { RelayContext } from "./http/context.ts";
+import { buildServer } from "./http/server.ts";
+import { DatabaseImageStore } from "./images/database.ts";
+import { FileImageStore } from "./images/files.ts";
+import type { ImageStore } from "./images/store.ts";
+import { runRetention } from "./jobs/retention.ts";
+import { createMetrics } from "./metrics.ts";
+
+export const RELAY_VERSION = "0.1.0";
+
+export interface Relay {
+  /** `http://host:port` the relay listens on. */
+  url: string;
+  app: FastifyInstance;
+  context: RelayContext;
+  /** Stops accepting requests, lets in-flight ones finish (up to the grace period), stops the jobs, closes the database. */
+  close(): Promise<void>;
+}
+
+function imageStore(config: RelayConfig): ImageStore {
+  if (config.images.store === "database") return new DatabaseImageStore();
+  const dir =
+    config.images.dir ??
+    (config.database.url.startsWith("sqlite:")
+      ? join(dirname(resolve(config.database.url.slice("sqlite:".length))), "images")
+      : undefined);
+  if (!dir) throw new Error("images.dir is required when images are stored as files with PostgreSQL");
+  return new FileImageStore(resolve(dir));
+}
+
+/**
+ * The composition root: opens the database (migrating it), wires the image store, replay
+ * protection, chain follower, retention job and HTTP server, and starts listening.
+ *
+ * @example
+ * const relay = await startRelay(loadConfig({ file: "relay.json", env: process.env }));
+ * process.on("SIGTERM", () => relay.close());
+ */
+export async function startRelay(config: RelayConfig, options: { log?: Logger } = {}): Promise<Relay> {
+  const log =
+    options.log ??
+    pino({
+      level: config.log.level,
+      redact: ["req.headers['x-hydrogen-signature']", "req.headers.authorization", "config.database.url"],
+    });
+  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  log.info({ config: redactConfig(config), instance: instanceId }, "relay starting");
+  const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize });
+  const metrics = createMetrics();
+  const transport = config.chain.wsUrl
+    ? fallback([webSocket(config.chain.wsUrl), http(config.chain.rpcUrl)])
+    : http(config.chain.rpcUrl, { retryCount: 2 });
+  const client = createPublicClient({ transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
+  const sync = new ChainSync(
+    {
+      taskManager: config.chain.taskManager as `0x${string}`,
+      fromBlock: config.chain.fromBlock,
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      maxRange: config.chain.maxRange,
+      leaseMs: config.leader.leaseMs,
+      renewMs: config.leader.renewMs,
+      instanceId,
+    },
+    { db: database.db, client, log: log.child({ module: "follower" }), metrics },
+  );
+  const context: RelayContext = {
+    config,
+    db: database.db,
+    dialect: database.dialect,
+    images: imageStore(config),
+    replay: new DatabaseReplayDetector(database.db),
+    metrics,
+    log,
+    client,
+    sync,
+    version: RELAY_VERSION,
+  };
+  const app = await buildServer(context);
+  const shutdown = new AbortController();
+  const jobs = [
+    sync.run(shutdown.signal),
+    runRetention(
+      config.retention,
+      {
+        db: database.db,
+        images: context.images,
+        log: log.child({ module: "retention" }),
+        metrics,
+        isLeader: () => sync.isLeader(),
+      },
+      shutdown.signal,
+    ),
+  ];
+  let address: string;
+  try {
+    address = await app.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (error) {
+    shutdown.abort();
+    await Promise.allSettled(jobs);
+    await database.close();
+    throw error;
+  }
+  log.info({ url: address }, "relay listening");
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      log.info("relay shutting down");
+      const grace = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+      await app.close();
+      clearTimeout(grace);
+      shutdown.abort();
+      await Promise.allSettled(jobs);
+      await database.close();
+      log.info("relay stopped");
+    })();
+    return closing;
+  };
+  return { url: address, app, context, close };
+}

@@ -1,0 +1,257 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { Chain } from "@hydrogen/contracts/testing";
+import { buildResult, phashPng, type RelayErrorBody, taskHash } from "@hydrogen/protocol";
+import type { Address } from "viem";
+import type { Relay } from "../src/index.ts";
+import { backends, type TestDatabase } from "./helpers/backends.ts";
+import {
+  type ChainTask,
+  createTask,
+  patternPng,
+  relayClient,
+  startChain,
+  startTestRelay,
+  succeed,
+  taskArgs,
+} from "./helpers/relay.ts";
+
+async function expectError(response: Response, status: number, code: string, retryable?: boolean) {
+  const body = (await response.json()) as RelayErrorBody;
+  assert.equal(response.status, status, `expected ${status} ${code}, got ${response.status} ${JSON.stringify(body)}`);
+  assert.equal(body.error.code, code);
+  if (retryable !== undefined) assert.equal(body.error.retryable, retryable);
+  return body.error;
+}
+
+for (const backend of await backends()) {
+  describe(`relay API (${backend.name})`, () => {
+    let chain: Chain;
+    let database: TestDatabase;
+    let relay: Relay;
+    let api: ReturnType<typeof relayClient>;
+    let stranger: Address;
+
+    before(async () => {
+      chain = await startChain(24);
+      database = await backend.create();
+      relay = await startTestRelay(chain, database, { limits: { imageBytes: 64 * 1024, taskBytes: 256 * 1024 } });
+      api = relayClient(relay, chain);
+      stranger = chain.creator2;
+    });
+    after(async () => {
+      await relay?.close();
+      await database?.drop();
+      await chain?.stop();
+    });
+
+    /** A task created on chain and seen by the relay. */
+    async function seenTask(images = [patternPng(1)], seed = 1): Promise<ChainTask> {
+      const task = await createTask(chain, images, seed);
+      await api.waitForPhase(task.taskId, "created");
+      return task;
+    }
+
+    it("answers 404 TASK_NOT_ON_CHAIN (retryable) for a task it has not seen", async () => {
+      await expectError(await api.uploadArgs(chain.creator, 999n, taskArgs()), 404, "RELAY_TASK_NOT_ON_CHAIN", true);
+      await expectError(await api.status(999n), 404, "RELAY_TASK_NOT_ON_CHAIN", true);
+      await expectError(await api.getTask(chain.creator, 999n), 404, "RELAY_TASK_NOT_ON_CHAIN", true);
+    });
+
+    it("carries a task from arguments to downloaded images", async () => {
+      const images = [patternPng(2), patternPng(3)];
+      const task = await seenTask(images, 2);
+      await expectError(await api.getTask(task.nodes[0] as Address, task.taskId), 409, "RELAY_ARGS_NOT_UPLOADED", true);
+
+      const uploaded = await api.uploadArgs(chain.creator, task.taskId, task.args);
+      assert.equal(uploaded.status, 200);
+      assert.deepEqual(await uploaded.json(), { task_id: task.taskId.toString(), task_hash: taskHash(task.args) });
+      const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
+      const replayed = await api.signedHeaders(chain.creator, "POST", "/v1/inference_tasks", {
+        body,
+        timestamp: Math.floor(Date.now() / 1000) - 2,
+      });
+      const again = await api.uploadArgs(chain.creator, task.taskId, task.args, {
+        timestamp: Math.floor(Date.now() / 1000) - 1,
+      });
+      assert.equal(again.status, 200, "the same args again (a new signature) is a no-op");
+      const replay = { body, contentType: "application/json", headers: replayed };
+      assert.equal((await api.request("POST", "/v1/inference_tasks", replay)).status, 200);
+      await expectError(await api.request("POST", "/v1/inference_tasks", replay), 401, "RELAY_AUTH_REPLAYED", false);
+      await api.waitForPhase(task.taskId, "args_uploaded");
+
+      for (const reader of [chain.creator, ...task.nodes]) {
+        const response = await api.getTask(reader, task.taskId);
+        assert.equal(response.status, 200);
+        const body = (await response.json()) as Record<string, unknown>;
+        assert.equal(body.task_args, task.args);
+        assert.deepEqual(
+          body.nodes,
+          task.nodes.map((n) => n.toLowerCase()),
+        );
+        assert.equal(body.creator, chain.creator.toLowerCase());
+        assert.equal(body.phase, "args_uploaded");
+      }
+      await expectError(await api.getTask(stranger, task.taskId), 403, "RELAY_FORBIDDEN", false);
+      await expectError(await api.image(chain.creator, task.taskId, 0), 404, "RELAY_RESULTS_NOT_UPLOADED", true);
+      await expectError(
+        await api.uploadResults(task.nodes[0] as Address, task.taskId, images),
+        409,
+        "RELAY_TASK_NOT_SUCCEEDED",
+        true,
+      );
+
+      await succeed(chain, task);
+      await api.waitForPhase(task.taskId, "success");
+      const withResultResponse = await api.getTask(chain.creator, task.taskId);
+      const withResult = (await withResultResponse.json()) as Record<string, unknown>;
+      assert.equal(withResultResponse.status, 200, JSON.stringify(withResult));
+      assert.equal(withResult.result, task.result);
+      await expectError(await api.uploadResults(task.nodes[1] as Address, task.taskId, images), 403, "RELAY_FORBIDDEN");
+      await expectError(await api.uploadResults(chain.creator, task.taskId, images), 403, "RELAY_FORBIDDEN");
+
+      const stored = await api.uploadResults(task.nodes[0] as Address, task.taskId, images);
+      assert.equal(stored.status, 200, await stored.clone().text());
+      assert.deepEqual(await stored.json(), { task_id: task.taskId.toString(), images: 2 });
+      await api.waitForPhase(task.taskId, "results_uploaded");
+      for (const [index, png] of images.entries()) {
+        const response = await api.image(chain.creator, task.taskId, index);
+        assert.equal(response.status, 200);
+        assert.equal(response.headers.get("content-type"), "image/png");
+        assert.deepEqual(new Uint8Array(await response.arrayBuffer()), png);
+      }
+      await expectError(await api.image(chain.creator, task.taskId, 2), 404, "RELAY_IMAGE_INDEX_OUT_OF_RANGE");
+      await expectError(await api.image(task.nodes[0] as Address, task.taskId, 0), 403, "RELAY_FORBIDDEN");
+      await expectError(
+        await api.uploadResults(task.nodes[0] as Address, task.taskId, images),
+        409,
+        "RELAY_RESULTS_ALREADY_UPLOADED",
+        false,
+      );
+
+      await chain.tm.send(task.nodes[0] as Address, "reportResultsUploaded", task.taskId, 0);
+      await api.waitForPhase(task.taskId, "results_uploaded");
+      assert.equal((await api.image(chain.creator, task.taskId, 1)).status, 200);
+    });
+
+    it("refuses arguments whose hash is not the task hash, or that fail the schema (every violation listed)", async () => {
+      const task = await seenTask([patternPng(4)], 3);
+      const error = await expectError(
+        await api.uploadArgs(chain.creator, task.taskId, taskArgs(1, 4)),
+        422,
+        "RELAY_TASK_HASH_MISMATCH",
+        false,
+      );
+      assert.match(error.message, new RegExp(taskHash(task.args)));
+      await expectError(await api.uploadArgs(stranger, task.taskId, task.args), 403, "RELAY_FORBIDDEN");
+      await expectError(await api.uploadArgs(task.nodes[0] as Address, task.taskId, task.args), 403, "RELAY_FORBIDDEN");
+
+      const invalid = JSON.stringify({ base_model: "", prompt: 5, task_config: { seed: -1, bogus: true } });
+      const created = await chain.createTask(chain.creator, taskHash(invalid));
+      await api.waitForPhase(created.taskId, "created");
+      const schema = await expectError(
+        await api.uploadArgs(chain.creator, created.taskId, invalid),
+        422,
+        "RELAY_INVALID_TASK_ARGS",
+      );
+      const paths = (schema.details as { path: string }[]).map((v) => v.path).sort();
+      assert.ok(paths.length >= 4, `every violation listed: ${JSON.stringify(schema.details)}`);
+      await api.waitForPhase(created.taskId, "created");
+    });
+
+    it("accepts images only when every pHash equals the disclosed chunk and the count is num_images", async () => {
+      const images = [patternPng(5), patternPng(6)];
+      const task = await seenTask(images, 5);
+      await api.uploadArgs(chain.creator, task.taskId, task.args);
+      await succeed(chain, task);
+      await api.waitForPhase(task.taskId, "success");
+      const node = task.nodes[0] as Address;
+
+      const swapped = await expectError(
+        await api.uploadResults(node, task.taskId, [images[1] as Uint8Array, images[0] as Uint8Array]),
+        422,
+        "RELAY_IMAGE_HASH_MISMATCH",
+      );
+      assert.equal((swapped.details as { index: number }).index, 0);
+      await expectError(
+        await api.uploadResults(node, task.taskId, [images[0] as Uint8Array]),
+        422,
+        "RELAY_IMAGE_COUNT_MISMATCH",
+      );
+      await expectError(
+        await api.uploadResults(node, task.taskId, [...images, patternPng(7)]),
+        422,
+        "RELAY_IMAGE_COUNT_MISMATCH",
+      );
+      await expectError(
+        await api.uploadResults(node, task.taskId, [
+          images[0] as Uint8Array,
+          new TextEncoder().encode("GIF89a not a png"),
+        ]),
+        422,
+        "RELAY_NOT_PNG",
+      );
+      const big = new Uint8Array(100 * 1024);
+      await expectError(
+        await api.uploadResults(node, task.taskId, [images[0] as Uint8Array, big]),
+        413,
+        "RELAY_PAYLOAD_TOO_LARGE",
+      );
+      await expectError(await api.image(chain.creator, task.taskId, 0), 404, "RELAY_RESULTS_NOT_UPLOADED");
+      await api.waitForPhase(task.taskId, "success");
+
+      assert.equal((await api.uploadResults(node, task.taskId, images)).status, 200);
+      await api.waitForPhase(task.taskId, "results_uploaded");
+    });
+
+    it("refuses every upload for an aborted task and reports why it ended", async () => {
+      const task = await seenTask([patternPng(8)], 8);
+      await api.uploadArgs(chain.creator, task.taskId, task.args);
+      const results = [patternPng(8), patternPng(9), patternPng(10)].map((png) => buildResult([phashPng(png)]));
+      for (let round = 0; round < 3; round++)
+        await chain.commit(task.taskId, round, task.nodes[round] as Address, results[round] as `0x${string}`);
+      for (let round = 0; round < 3; round++)
+        await chain.disclose(task.taskId, round, task.nodes[round] as Address, results[round] as `0x${string}`);
+      await api.waitForPhase(task.taskId, "aborted");
+      const status = (await (await api.status(task.taskId)).json()) as Record<string, unknown>;
+      assert.equal(status.abort_reason, "ResultsDisagree");
+      await expectError(await api.uploadArgs(chain.creator, task.taskId, task.args), 410, "RELAY_TASK_ENDED");
+      await expectError(await api.image(chain.creator, task.taskId, 0), 410, "RELAY_TASK_ENDED");
+      await expectError(
+        await api.uploadResults(task.nodes[0] as Address, task.taskId, task.images),
+        403,
+        "RELAY_FORBIDDEN",
+      );
+    });
+
+    it("serves its clock, health, readiness, metrics and API description", async () => {
+      const now = (await (await api.request("GET", "/v1/now")).json()) as { now: number };
+      assert.ok(Math.abs(now.now - Date.now() / 1000) < 5);
+      assert.deepEqual(await (await api.request("GET", "/healthz")).json(), { status: "ok" });
+      const ready = await api.request("GET", "/readyz");
+      const readiness = (await ready.json()) as { status: string; checks: Record<string, string> };
+      assert.equal(ready.status, 200, JSON.stringify(readiness));
+      assert.equal(readiness.checks.database, "ok");
+      const metrics = await (await api.request("GET", "/metrics")).text();
+      assert.match(
+        metrics,
+        /hydrogen_relay_requests_total\{route="\/v1\/inference_tasks\/:id\/results",method="POST",status="200"\} \d/,
+      );
+      assert.match(metrics, /hydrogen_relay_request_duration_seconds_bucket/);
+      assert.match(metrics, /hydrogen_relay_verification_failures_total\{code="RELAY_IMAGE_HASH_MISMATCH"\} [1-9]/);
+      assert.match(metrics, /hydrogen_relay_uploaded_images_total [1-9]/);
+      assert.match(metrics, /hydrogen_relay_follower_lag_blocks \d/);
+      const openapi = (await (await api.request("GET", "/openapi.json")).json()) as { openapi: string; paths: object };
+      assert.equal(openapi.openapi, "3.1.0");
+      assert.ok("/v1/inference_tasks/{id}/results/{index}" in openapi.paths);
+      const docs = await api.request("GET", "/docs/");
+      assert.equal(docs.status, 200);
+      assert.match(await docs.text(), /swagger/i);
+      assert.ok(
+        (await api.request("GET", "/healthz", { headers: { "x-request-id": "abc-123" } })).headers.get(
+          "x-request-id",
+        ) === "abc-123",
+      );
+    });
+  });
+}
