@@ -94,7 +94,9 @@ export async function readMultipart(
     });
     work.push(chain.catch(fail));
   });
-  parser.on("field", (name) => fail(new RelayError("RELAY_INVALID_REQUEST", `unexpected field "${name}"`)));
+  const noFields = () => fail(new RelayError("RELAY_INVALID_REQUEST", `send only "${field}" file parts, no fields`));
+  parser.on("field", noFields);
+  parser.on("fieldsLimit", noFields);
   parser.on("filesLimit", () =>
     fail(new RelayError("RELAY_IMAGE_COUNT_MISMATCH", `more than ${limits.maxParts} images`)),
   );
@@ -102,6 +104,7 @@ export async function readMultipart(
     await pipeline(raw, tap, parser);
   } catch (error) {
     failure ??= error;
+    stop(); // parts cut off by the failure will never end
   }
   await Promise.all(work);
   if (failure) {

@@ -66,7 +66,7 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
 
   // JSON bodies are read whole (bounded by bodyLimit), checked against the signed hash, then parsed.
   const parseJson = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     try {
       if (request.auth) checkBody(request, bodySha256(body as Buffer));

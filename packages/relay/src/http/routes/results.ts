@@ -25,6 +25,9 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       if (!/^multipart\/form-data\s*;/i.test(contentType)) {
         throw new RelayError("RELAY_UNSUPPORTED_MEDIA_TYPE", "send the images as multipart/form-data");
       }
+      if (Number(request.headers["content-length"] ?? 0) > config.limits.taskBytes) {
+        throw new RelayError("RELAY_PAYLOAD_TOO_LARGE", `the upload exceeds ${config.limits.taskBytes} bytes`);
+      }
       const expected = splitResult((task.result ?? "0x") as `0x${string}`);
       const staged = context.images.begin(task.task_id);
       const refuse = (error: RelayError) => {

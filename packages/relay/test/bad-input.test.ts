@@ -1,0 +1,309 @@
+import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
+import { after, before, describe, it } from "node:test";
+import type { Chain } from "@hydrogen/contracts/testing";
+import { HEADER_SIGNATURE, HEADER_TIMESTAMP, type RelayErrorBody, routePath } from "@hydrogen/protocol";
+import type { Address } from "viem";
+import type { Relay } from "../src/index.ts";
+import { backends, type TestDatabase } from "./helpers/backends.ts";
+import {
+  type ChainTask,
+  createTask,
+  multipart,
+  patternPng,
+  relayClient,
+  startChain,
+  startTestRelay,
+  succeed,
+} from "./helpers/relay.ts";
+import { relayState } from "./helpers/state.ts";
+
+/** A request sent byte for byte as given (no URL normalisation), answered with status and parsed body. */
+function raw(
+  relay: Relay,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: Uint8Array | string,
+): Promise<{ status: number; body: RelayErrorBody }> {
+  const url = new URL(relay.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => {
+        const text = Buffer.concat(chunks).toString("utf8");
+        try {
+          resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as RelayErrorBody });
+        } catch {
+          reject(new Error(`not JSON (${res.statusCode}): ${text.slice(0, 200)}`));
+        }
+      });
+    });
+    req.on("error", reject);
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
+}
+
+const statuses: number[] = [];
+
+function expectCode(answer: { status: number; body: RelayErrorBody }, status: number, code: string) {
+  statuses.push(answer.status);
+  assert.equal(
+    answer.status,
+    status,
+    `expected ${status} ${code}, got ${answer.status} ${JSON.stringify(answer.body)}`,
+  );
+  assert.equal(answer.body.error.code, code);
+  assert.equal(typeof answer.body.error.message, "string");
+  assert.equal(typeof answer.body.error.retryable, "boolean");
+}
+
+for (const backend of await backends()) {
+  describe(`relay under bad input (${backend.name})`, () => {
+    let chain: Chain;
+    let database: TestDatabase;
+    let relay: Relay;
+    let api: ReturnType<typeof relayClient>;
+    let task: ChainTask;
+    let resultNode: Address;
+    let before_: Awaited<ReturnType<typeof relayState>>;
+
+    /** A request signed by `signer` (fresh signature each time), sent raw. */
+    async function signed(
+      signer: Address,
+      method: string,
+      path: string,
+      options: {
+        body?: string | Uint8Array;
+        contentType?: string;
+        signedBody?: string | Uint8Array;
+        timestamp?: number;
+      } = {},
+    ) {
+      const headers = await api.signedHeaders(signer, method, path, options);
+      if (options.contentType) headers["content-type"] = options.contentType;
+      return raw(relay, method, path, headers, options.body);
+    }
+
+    before(async () => {
+      chain = await startChain(6);
+      database = await backend.create();
+      relay = await startTestRelay(chain, database, { limits: { imageBytes: 32 * 1024, taskBytes: 48 * 1024 } });
+      api = relayClient(relay, chain);
+      task = await createTask(chain, [patternPng(1), patternPng(2)]);
+      await api.waitForPhase(task.taskId, "created");
+      assert.equal((await api.uploadArgs(chain.creator, task.taskId, task.args)).status, 200);
+      await succeed(chain, task);
+      await api.waitForPhase(task.taskId, "success");
+      resultNode = task.nodes[0] as Address;
+      before_ = await relayState(relay, database.imageDir);
+    });
+    after(async () => {
+      await relay?.close();
+      await database?.drop();
+      await chain?.stop();
+    });
+
+    const argsPath = "/v1/inference_tasks";
+    const json = "application/json";
+
+    it("malformed JSON, wrong types, unknown or missing fields: 400 RELAY_INVALID_REQUEST", async () => {
+      const id = task.taskId.toString();
+      for (const body of [
+        '{"task_id": "1", "task_args": ',
+        "[]",
+        "null",
+        JSON.stringify({ task_id: Number(id), task_args: task.args }),
+        JSON.stringify({ task_id: id, task_args: { prompt: "x" } }),
+        JSON.stringify({ task_id: id, task_args: task.args, extra: 1 }),
+        JSON.stringify({ task_id: id }),
+        JSON.stringify({ task_id: "0", task_args: task.args }),
+        JSON.stringify({ task_id: "-1", task_args: task.args }),
+        '{"__proto__": {"admin": true}, "task_id": "1", "task_args": "{}"}',
+      ]) {
+        expectCode(
+          await signed(chain.creator, "POST", argsPath, { body, contentType: json }),
+          400,
+          "RELAY_INVALID_REQUEST",
+        );
+      }
+      expectCode(
+        await signed(chain.creator, "POST", argsPath, { body: "", contentType: json }),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+    });
+
+    it("a huge JSON body is 413 and a foreign content type 415, before any parsing", async () => {
+      const huge = JSON.stringify({ task_id: "1", task_args: "x".repeat(2 * 1024 * 1024) });
+      expectCode(
+        await signed(chain.creator, "POST", argsPath, { body: huge, contentType: json }),
+        413,
+        "RELAY_PAYLOAD_TOO_LARGE",
+      );
+      const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
+      expectCode(
+        await signed(chain.creator, "POST", argsPath, { body, contentType: "text/plain" }),
+        415,
+        "RELAY_UNSUPPORTED_MEDIA_TYPE",
+      );
+    });
+
+    it("missing, malformed, forged, expired, future, replayed and body-mismatched signatures", async () => {
+      const path = routePath("getTask", { id: task.taskId });
+      expectCode(await raw(relay, "GET", path), 401, "RELAY_AUTH_MISSING");
+      const good = await api.signedHeaders(chain.creator, "GET", path);
+      expectCode(await raw(relay, "GET", path, { ...good, [HEADER_SIGNATURE]: "0xzz" }), 400, "RELAY_AUTH_MALFORMED");
+      expectCode(await raw(relay, "GET", path, { ...good, [HEADER_TIMESTAMP]: "12abc" }), 400, "RELAY_AUTH_MALFORMED");
+      const forged = `0x${"ab".repeat(32)}${"01".repeat(32)}1c`;
+      const answer = await raw(relay, "GET", path, { ...good, [HEADER_SIGNATURE]: forged });
+      statuses.push(answer.status);
+      assert.ok(
+        ["RELAY_AUTH_BAD_SIGNATURE", "RELAY_FORBIDDEN"].includes(answer.body.error.code) && answer.status < 500,
+        JSON.stringify(answer.body),
+      );
+      const now = Math.floor(Date.now() / 1000);
+      expectCode(await signed(chain.creator, "GET", path, { timestamp: now - 120 }), 401, "RELAY_AUTH_CLOCK_SKEW");
+      expectCode(await signed(chain.creator, "GET", path, { timestamp: now + 120 }), 401, "RELAY_AUTH_CLOCK_SKEW");
+      const once = await api.signedHeaders(chain.creator, "GET", path, { timestamp: now - 3 });
+      assert.equal((await raw(relay, "GET", path, once)).status, 200);
+      expectCode(await raw(relay, "GET", path, once), 401, "RELAY_AUTH_REPLAYED");
+      // Signed for another path: recovers another address, which is not the creator.
+      const other = await api.signedHeaders(chain.creator, "GET", routePath("getTask", { id: 999 }));
+      expectCode(await raw(relay, "GET", path, other), 403, "RELAY_FORBIDDEN");
+      const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
+      expectCode(
+        await signed(chain.creator, "POST", argsPath, {
+          body,
+          signedBody: body.replace("task_id", "task_Id"),
+          contentType: json,
+        }),
+        400,
+        "RELAY_AUTH_BODY_MISMATCH",
+      );
+      const { body: upload, contentType } = multipart(task.images);
+      const resultsPath = routePath("uploadResults", { id: task.taskId });
+      const tampered = new Uint8Array(upload);
+      expectCode(
+        await signed(resultNode, "POST", resultsPath, {
+          body: upload,
+          signedBody: tampered.map((b, i) => (i === 0 ? b : b)).reverse(),
+          contentType,
+        }),
+        400,
+        "RELAY_AUTH_BODY_MISMATCH",
+      );
+    });
+
+    it("every signed route refuses the wrong signer", async () => {
+      const id = task.taskId;
+      const stranger = chain.creator2;
+      expectCode(await signed(stranger, "GET", routePath("getTask", { id })), 403, "RELAY_FORBIDDEN");
+      const body = JSON.stringify({ task_id: id.toString(), task_args: task.args });
+      for (const signer of [stranger, resultNode]) {
+        expectCode(await signed(signer, "POST", argsPath, { body, contentType: json }), 403, "RELAY_FORBIDDEN");
+      }
+      const { body: upload, contentType } = multipart(task.images);
+      for (const signer of [stranger, chain.creator, task.nodes[1] as Address, task.nodes[2] as Address]) {
+        expectCode(
+          await signed(signer, "POST", routePath("uploadResults", { id }), { body: upload, contentType }),
+          403,
+          "RELAY_FORBIDDEN",
+        );
+      }
+      for (const signer of [stranger, resultNode]) {
+        expectCode(await signed(signer, "GET", routePath("getResultImage", { id, index: 0 })), 403, "RELAY_FORBIDDEN");
+      }
+    });
+
+    it("broken uploads: truncated, foreign parts, non-PNG, oversize, too many, wrong content type", async () => {
+      const path = routePath("uploadResults", { id: task.taskId });
+      const { body, contentType } = multipart(task.images);
+      expectCode(
+        await signed(resultNode, "POST", path, { body: body.subarray(0, body.length - 40), contentType }),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+      expectCode(
+        await signed(resultNode, "POST", path, { body: body.subarray(0, 100), contentType }),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+      expectCode(
+        await signed(resultNode, "POST", path, { body, contentType: "application/octet-stream" }),
+        415,
+        "RELAY_UNSUPPORTED_MEDIA_TYPE",
+      );
+      expectCode(
+        await signed(resultNode, "POST", path, { body, contentType: "multipart/form-data" }),
+        415,
+        "RELAY_UNSUPPORTED_MEDIA_TYPE",
+      );
+      const renamed = Buffer.from(body.toString("latin1").replace('name="images"', 'name="pictures"'), "latin1");
+      expectCode(await signed(resultNode, "POST", path, { body: renamed, contentType }), 400, "RELAY_INVALID_REQUEST");
+      const field = Buffer.from(body.toString("latin1").replace(/; filename="0.png"/, ""), "latin1");
+      expectCode(await signed(resultNode, "POST", path, { body: field, contentType }), 400, "RELAY_INVALID_REQUEST");
+      const notPng = multipart([task.images[0] as Uint8Array, new TextEncoder().encode("\x89PNG\r\n\x1a\nnot really")]);
+      expectCode(await signed(resultNode, "POST", path, notPng), 422, "RELAY_NOT_PNG");
+      const oversize = multipart([task.images[0] as Uint8Array, new Uint8Array(40 * 1024)]);
+      expectCode(await signed(resultNode, "POST", path, oversize), 413, "RELAY_PAYLOAD_TOO_LARGE");
+      const tooMany = multipart([...task.images, patternPng(3)]);
+      expectCode(await signed(resultNode, "POST", path, tooMany), 422, "RELAY_IMAGE_COUNT_MISMATCH");
+      // Each image valid and under the image limit (bytes after IEND are ignored), together over the task limit.
+      const padded = task.images.map((png) => Buffer.concat([png, new Uint8Array(28 * 1024)]));
+      const tooBig = multipart(padded);
+      expectCode(await signed(resultNode, "POST", path, tooBig), 413, "RELAY_PAYLOAD_TOO_LARGE");
+    });
+
+    it("unknown tasks, bad ids and path tricks", async () => {
+      expectCode(
+        await signed(chain.creator, "GET", routePath("getTask", { id: 4242 })),
+        404,
+        "RELAY_TASK_NOT_ON_CHAIN",
+      );
+      expectCode(
+        await signed(chain.creator, "GET", routePath("getResultImage", { id: 4242, index: 0 })),
+        404,
+        "RELAY_TASK_NOT_ON_CHAIN",
+      );
+      for (const id of ["0", "abc", "1e3", "9".repeat(90), "%00", "1%2F..%2F2", "..", "%2e%2e"]) {
+        const answer = await signed(chain.creator, "GET", `/v1/inference_tasks/${id}`);
+        statuses.push(answer.status);
+        assert.ok([400, 404].includes(answer.status), `${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
+        assert.ok(["RELAY_INVALID_REQUEST", "RELAY_NOT_FOUND"].includes(answer.body.error.code));
+      }
+      for (const index of ["-1", "1000", "x", "0x1"]) {
+        const path = `/v1/inference_tasks/${task.taskId}/results/${index}`;
+        const answer = await signed(chain.creator, "GET", path);
+        statuses.push(answer.status);
+        assert.ok([400, 404].includes(answer.status), `${index}: ${answer.status}`);
+      }
+      for (const path of [
+        "/v1/inference_tasks/../../etc/passwd",
+        "/v1/../openapi.json/..%2f..%2f",
+        "//etc/passwd",
+        "/v2/x",
+      ]) {
+        const answer = await raw(relay, "GET", path);
+        statuses.push(answer.status);
+        assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status}`);
+      }
+      expectCode(await raw(relay, "DELETE", routePath("getTask", { id: task.taskId })), 404, "RELAY_NOT_FOUND");
+    });
+
+    it("answered every bad request with a 4xx, changed nothing, and still takes the good upload", async () => {
+      assert.ok(statuses.length > 40);
+      assert.deepEqual(
+        statuses.filter((s) => s < 400 || s >= 500),
+        [],
+      );
+      assert.deepEqual(await relayState(relay, database.imageDir), before_);
+      const stored = await api.uploadResults(resultNode, task.taskId, task.images);
+      assert.equal(stored.status, 200);
+      const image = await api.image(chain.creator, task.taskId, 1);
+      assert.deepEqual(new Uint8Array(await image.arrayBuffer()), task.images[1]);
+    });
+  });
+}
