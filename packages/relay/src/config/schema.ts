@@ -93,8 +93,8 @@ export const relayConfigSchema = z
     leader: z
       .object({
         /** A leader that has not renewed for this long is replaced. */
-        leaseMs: z.number().int().positive().default(10_000),
-        renewMs: z.number().int().positive().default(2_000),
+        leaseMs: z.number().int().positive().default(5_000),
+        renewMs: z.number().int().positive().default(1_000),
       })
       .strict()
       .prefault({}),

@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Chain } from "@hydrogen/contracts/testing";
+import { routePath } from "@hydrogen/protocol";
+import type { Address } from "viem";
+import { ConfigError, loadConfig, parseConfig, redactConfig } from "../src/index.ts";
+import { sqlite, type TestDatabase } from "./helpers/backends.ts";
+import {
+  createTask,
+  multipart,
+  patternPng,
+  relayClient,
+  startChain,
+  startTestRelay,
+  succeed,
+} from "./helpers/relay.ts";
+
+const base = {
+  chain: { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, taskManager: `0x${"ab".repeat(20)}` },
+  database: { url: "sqlite:/tmp/relay.db" },
+};
+
+describe("relay configuration", () => {
+  it("fills in documented defaults", () => {
+    const config = parseConfig(base);
+    assert.equal(config.listen.port, 8787);
+    assert.equal(config.chain.confirmations, 0);
+    assert.equal(config.retention.afterEndSeconds, 86_400);
+    assert.equal(config.images.store, "files");
+    assert.equal(config.signatureWindowSeconds, 60);
+  });
+
+  it("lists every problem with its path", () => {
+    assert.throws(
+      () =>
+        parseConfig({
+          chain: { rpcUrl: "nope", chainId: -1, taskManager: "0x12" },
+          database: { url: "mysql://x" },
+          extra: 1,
+        }),
+      (error: unknown) => {
+        assert.ok(error instanceof ConfigError);
+        const text = error.issues.join("\n");
+        for (const path of ["chain.rpcUrl", "chain.chainId", "chain.taskManager", "database.url"])
+          assert.match(text, new RegExp(path));
+        assert.match(text, /extra/);
+        return true;
+      },
+    );
+  });
+
+  it("reads a file, lets the environment win, and rejects non-numbers", () => {
+    const file = join(tmpdir(), `relay-config-${process.pid}.json`);
+    writeFileSync(file, JSON.stringify({ ...base, listen: { port: 9000 } }));
+    const config = loadConfig({
+      file,
+      env: { RELAY_PORT: "9100", RELAY_DATABASE_URL: "postgres://u:secret@db/relay" },
+    });
+    assert.equal(config.listen.port, 9100);
+    assert.equal(config.database.url, "postgres://u:secret@db/relay");
+    assert.equal(redactConfig(config).database.url, "postgres://u:***@db/relay");
+    assert.throws(() => loadConfig({ file, env: { RELAY_PORT: "eighty" } }), /RELAY_PORT/);
+    assert.throws(() => loadConfig({ file: join(tmpdir(), "missing.json") }), /cannot read config file/);
+    writeFileSync(file, "{ not json");
+    assert.throws(() => loadConfig({ file }), /is not JSON/);
+  });
+
+  it("the command exits 2 with the problems on a bad configuration", () => {
+    const bin = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
+    const run = spawnSync(process.execPath, [bin], {
+      env: { ...process.env, RELAY_CONFIG: "", RELAY_CHAIN_ID: "x" },
+      encoding: "utf8",
+    });
+    assert.equal(run.status, 2);
+    assert.match(run.stderr, /RELAY_CHAIN_ID/);
+  });
+});
+
+describe("graceful shutdown", () => {
+  let chain: Chain;
+  let database: TestDatabase;
+
+  before(async () => {
+    chain = await startChain(3);
+    database = await sqlite.create();
+  });
+  after(async () => {
+    await database?.drop();
+    await chain?.stop();
+  });
+
+  it("finishes an upload in flight, then stops", async () => {
+    const relay = await startTestRelay(chain, database);
+    const api = relayClient(relay, chain);
+    const task = await createTask(chain, [patternPng(1)]);
+    await api.waitForPhase(task.taskId, "created");
+    await api.uploadArgs(chain.creator, task.taskId, task.args);
+    await succeed(chain, task);
+    await api.waitForPhase(task.taskId, "success");
+
+    const path = routePath("uploadResults", { id: task.taskId });
+    const { body, contentType } = multipart(task.images);
+    const headers = await api.signedHeaders(task.nodes[0] as Address, "POST", path, { body });
+    const url = new URL(relay.url);
+    const answer = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          method: "POST",
+          path,
+          headers: { ...headers, "content-type": contentType },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.write(body.subarray(0, 100));
+      // The rest arrives after shutdown has begun.
+      setTimeout(() => req.end(body.subarray(100)), 300);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = relay.close();
+    assert.equal(await answer, 200, "the in-flight upload completes");
+    await closed;
+    await assert.rejects(fetch(`${relay.url}/healthz`), "no longer listening");
+  });
+});

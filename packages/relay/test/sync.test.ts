@@ -1,0 +1,167 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { Chain } from "@hydrogen/contracts/testing";
+import { buildResult, phashPng } from "@hydrogen/protocol";
+import type { Address } from "viem";
+import type { Relay } from "../src/index.ts";
+import { backends, type TestDatabase } from "./helpers/backends.ts";
+import { createTask, patternPng, relayClient, startChain, startTestRelay, succeed } from "./helpers/relay.ts";
+import { relayState } from "./helpers/state.ts";
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+}
+
+for (const backend of await backends()) {
+  describe(`chain following and retention (${backend.name})`, () => {
+    let chain: Chain;
+    let database: TestDatabase;
+    let relay: Relay;
+
+    before(async () => {
+      chain = await startChain(12);
+      database = await backend.create();
+      relay = await startTestRelay(chain, database);
+    });
+    after(async () => {
+      await relay?.close();
+      await database?.drop();
+      await chain?.stop();
+    });
+
+    const head = async () => chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const caughtUp = async (r: Relay) => {
+      const target = await head();
+      await until(async () => ((await r.context.sync.cursor()) ?? -1n) >= target, `cursor at block ${target}`);
+    };
+
+    it("replaying every block, or restarting, leaves exactly the same state", async () => {
+      const api = relayClient(relay, chain);
+      // One task in each end state: open, completed (images uploaded and reported), aborted.
+      const open = await createTask(chain, [patternPng(1)], 1);
+      const done = await createTask(chain, [patternPng(2), patternPng(3)], 2);
+      await api.waitForPhase(done.taskId, "created");
+      await api.uploadArgs(chain.creator, done.taskId, done.args);
+      await succeed(chain, done);
+      await api.waitForPhase(done.taskId, "success");
+      assert.equal((await api.uploadResults(done.nodes[0] as Address, done.taskId, done.images)).status, 200);
+      await chain.tm.send(done.nodes[0] as Address, "reportResultsUploaded", done.taskId, 0);
+      const aborted = await createTask(chain, [patternPng(4)], 4);
+      const results = [4, 5, 6].map((v) => buildResult([phashPng(patternPng(v))]));
+      for (let r = 0; r < 3; r++)
+        await chain.commit(aborted.taskId, r, aborted.nodes[r] as Address, results[r] as `0x${string}`);
+      for (let r = 0; r < 3; r++)
+        await chain.disclose(aborted.taskId, r, aborted.nodes[r] as Address, results[r] as `0x${string}`);
+      await api.waitForPhase(aborted.taskId, "aborted");
+      await caughtUp(relay);
+      const state = await relayState(relay, database.imageDir);
+      assert.equal(state.tasks.length, 3);
+      assert.equal(state.tasks.find((t) => t.task_id === open.taskId.toString())?.chain_phase, "created");
+      assert.equal(state.tasks.find((t) => t.task_id === done.taskId.toString())?.chain_phase, "reported");
+      assert.equal(state.disclosures.length, 6);
+
+      // Rewind the cursor: the follower applies every log again.
+      await relay.context.db
+        .updateTable("cursors")
+        .set({ block: chain.deployment.deploymentBlock - 1 })
+        .execute();
+      await caughtUp(relay);
+      assert.deepEqual(await relayState(relay, database.imageDir), state);
+
+      await relay.close();
+      relay = await startTestRelay(chain, database);
+      await chain.testClient.mine({ blocks: 2 });
+      await caughtUp(relay);
+      assert.deepEqual(await relayState(relay, database.imageDir), state);
+    });
+
+    it("applies a log only once it has the configured confirmations", async () => {
+      const other = await backend.create();
+      const confirming = await startTestRelay(chain, other, {
+        chain: { ...relay.context.config.chain, confirmations: 3 },
+      });
+      try {
+        await caughtUp(confirming).catch(() => undefined);
+        const task = await createTask(chain, [patternPng(7)], 7);
+        const api = relayClient(confirming, chain);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.equal((await api.status(task.taskId)).status, 404, "not applied with 0 confirmations");
+        await chain.testClient.mine({ blocks: 3 });
+        await api.waitForPhase(task.taskId, "created");
+      } finally {
+        await confirming.close();
+        await other.drop();
+      }
+    });
+
+    it("deletes a task's data the configured time after it ends, and nothing of open tasks", async () => {
+      await relay.close();
+      relay = await startTestRelay(chain, database, { retention: { afterEndSeconds: 1, intervalSeconds: 0.2 } });
+      const api = relayClient(relay, chain);
+      const tasks = (await relay.context.db.selectFrom("tasks").selectAll().execute()).sort((a, b) =>
+        Number(BigInt(a.task_id) - BigInt(b.task_id)),
+      );
+      const [open, done, aborted] = tasks.map((t) => BigInt(t.task_id));
+      assert.ok(open && done && aborted);
+      await until(
+        async () => (await api.getTask(chain.creator, done)).status === 410,
+        "the completed task to be purged",
+      );
+      await until(
+        async () => (await api.image(chain.creator, aborted, 0)).status === 410,
+        "the aborted task to be purged",
+      );
+      const gone = await api.image(chain.creator, done, 0);
+      assert.equal(gone.status, 410);
+      assert.equal(((await gone.json()) as { error: { code: string } }).error.code, "RELAY_TASK_ENDED");
+      assert.equal(existsSync(join(database.imageDir, done.toString())), false, "image files deleted");
+      const rows = await relay.context.db
+        .selectFrom("images")
+        .selectAll()
+        .where("task_id", "=", done.toString())
+        .execute();
+      assert.deepEqual(rows, []);
+      assert.equal(
+        (
+          await relay.context.db
+            .selectFrom("disclosures")
+            .selectAll()
+            .where("task_id", "in", [done.toString(), aborted.toString()])
+            .execute()
+        ).length,
+        0,
+      );
+      const status = (await (await api.status(done)).json()) as { phase: string };
+      assert.equal(status.phase, "results_uploaded", "the status survives as a tombstone");
+      // The open task keeps everything; replaying the chain does not bring purged data back.
+      assert.equal(
+        (
+          await relay.context.db
+            .selectFrom("tasks")
+            .select("purged_at")
+            .where("task_id", "=", open.toString())
+            .executeTakeFirst()
+        )?.purged_at,
+        null,
+      );
+      await relay.context.db
+        .updateTable("cursors")
+        .set({ block: chain.deployment.deploymentBlock - 1 })
+        .execute();
+      await caughtUp(relay);
+      assert.equal((await api.getTask(chain.creator, done)).status, 410);
+      assert.equal(
+        (await relay.context.db.selectFrom("disclosures").selectAll().where("task_id", "=", done.toString()).execute())
+          .length,
+        0,
+      );
+    });
+  });
+}
