@@ -167,7 +167,7 @@ for (const backend of await backends()) {
       const now = Math.floor(Date.now() / 1000);
       expectCode(await signed(chain.creator, "GET", path, { timestamp: now - 120 }), 401, "RELAY_AUTH_CLOCK_SKEW");
       expectCode(await signed(chain.creator, "GET", path, { timestamp: now + 120 }), 401, "RELAY_AUTH_CLOCK_SKEW");
-      const once = await api.signedHeaders(chain.creator, "GET", path, { timestamp: now - 3 });
+      const once = await api.signedHeaders(chain.creator, "GET", path);
       assert.equal((await raw(relay, "GET", path, once)).status, 200);
       expectCode(await raw(relay, "GET", path, once), 401, "RELAY_AUTH_REPLAYED");
       // Signed for another path: recovers another address, which is not the creator.
