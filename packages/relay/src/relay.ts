@@ -11,6 +11,7 @@ import { openDatabase } from "./db/connect.ts";
 import { DatabaseReplayDetector } from "./db/signatures.ts";
 import type { RelayContext } from "./http/context.ts";
 import { buildServer } from "./http/server.ts";
+import { CachedImageStore } from "./images/cached.ts";
 import { DatabaseImageStore } from "./images/database.ts";
 import { FileImageStore } from "./images/files.ts";
 import type { ImageStore } from "./images/store.ts";
@@ -29,6 +30,10 @@ export interface Relay {
 }
 
 function imageStore(config: RelayConfig): ImageStore {
+  return new CachedImageStore(baseImageStore(config), config.images.cacheBytes);
+}
+
+function baseImageStore(config: RelayConfig): ImageStore {
   if (config.images.store === "database") return new DatabaseImageStore();
   const dir =
     config.images.dir ??

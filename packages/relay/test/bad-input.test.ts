@@ -8,6 +8,7 @@ import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
 import {
   type ChainTask,
+  caughtUp,
   createTask,
   multipart,
   patternPng,
@@ -98,6 +99,7 @@ for (const backend of await backends()) {
       await succeed(chain, task);
       await api.waitForPhase(task.taskId, "success");
       resultNode = task.nodes[0] as Address;
+      await caughtUp(relay, chain);
       before_ = await relayState(relay, database.imageDir);
     });
     after(async () => {

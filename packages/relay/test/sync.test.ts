@@ -7,7 +7,15 @@ import { buildResult, phashPng } from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
-import { createTask, patternPng, relayClient, startChain, startTestRelay, succeed } from "./helpers/relay.ts";
+import {
+  createTask,
+  patternPng,
+  caughtUp as relayCaughtUp,
+  relayClient,
+  startChain,
+  startTestRelay,
+  succeed,
+} from "./helpers/relay.ts";
 import { relayState } from "./helpers/state.ts";
 
 async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000) {
@@ -36,11 +44,7 @@ for (const backend of await backends()) {
       await chain?.stop();
     });
 
-    const head = async () => chain.publicClient.getBlockNumber({ cacheTime: 0 });
-    const caughtUp = async (r: Relay) => {
-      const target = await head();
-      await until(async () => ((await r.context.sync.cursor()) ?? -1n) >= target, `cursor at block ${target}`);
-    };
+    const caughtUp = (r: Relay) => relayCaughtUp(r, chain);
 
     it("replaying every block, or restarting, leaves exactly the same state", async () => {
       const api = relayClient(relay, chain);

@@ -12,6 +12,17 @@ function word(value: bigint): Uint8Array {
   return hexToBytes(`0x${value.toString(16).padStart(64, "0")}`);
 }
 
+// A relay sees a handful of methods: their hashes are computed once.
+const methodHashes = new Map<string, Uint8Array>();
+function methodHash(method: string): Uint8Array {
+  let hash = methodHashes.get(method);
+  if (!hash) {
+    hash = encoder(method);
+    if (methodHashes.size < 16) methodHashes.set(method, hash);
+  }
+  return hash;
+}
+
 const separators = new Map<string, Uint8Array>();
 
 function domainSeparator({ chainId, taskManager }: RelayDomain): Uint8Array {
@@ -41,7 +52,7 @@ export function requestDigest(
   const structHash = keccak_256(
     concatBytes([
       REQUEST_TYPE_HASH,
-      encoder(message.method),
+      methodHash(message.method),
       encoder(message.path),
       hexToBytes(message.bodyHash),
       word(message.timestamp),

@@ -50,6 +50,12 @@ export const relayConfigSchema = z
         /** `files`: one PNG per image under `dir` (shared storage for several instances); `database`: in the database. */
         store: z.enum(["files", "database"]).default("files"),
         dir: z.string().optional(),
+        /** Memory for recently downloaded images (0 disables the cache). */
+        cacheBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(256 * MiB),
       })
       .strict()
       .prefault({}),

@@ -1,6 +1,6 @@
 import { assertBodyHash, RelayError, type VerifiedRequest, verifyRequest } from "@hydrogen/protocol";
 import type { FastifyRequest } from "fastify";
-import { type Hex, isAddressEqual } from "viem";
+import type { Hex } from "viem";
 import { type TaskRow, taskNodes } from "../db/tasks.ts";
 import type { RelayContext } from "./context.ts";
 import { recoverSigner } from "./recover.ts";
@@ -43,7 +43,8 @@ function signer(request: FastifyRequest): Hex {
   return request.auth.signer;
 }
 
-const same = (a: string, b: string) => isAddressEqual(a as Hex, b as Hex);
+// Both sides are 0x hex addresses; case is the only difference a checksum makes.
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Only the task's creator. */
 export function requireCreator(request: FastifyRequest, task: TaskRow): void {

@@ -54,8 +54,9 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
       ];
     }
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";

@@ -179,3 +179,13 @@ export async function succeed(chain: Chain, task: ChainTask): Promise<void> {
   await chain.disclose(task.taskId, 1, task.nodes[1] as Address, task.result);
   await chain.disclose(task.taskId, 2, task.nodes[2] as Address, task.result);
 }
+
+/** Waits until the relay has applied every block up to the chain's current head. */
+export async function caughtUp(relay: Relay, chain: Chain, timeoutMs = 15_000): Promise<void> {
+  const target = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+  const deadline = Date.now() + timeoutMs;
+  while (((await relay.context.sync.cursor()) ?? -1n) < target) {
+    if (Date.now() > deadline) assert.fail(`relay cursor did not reach block ${target}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

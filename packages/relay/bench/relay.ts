@@ -1,0 +1,237 @@
+/**
+ * Relay throughput on loopback, SQLite backend, relay in its own process:
+ * - downloadRps: authenticated GET …/results/0 of a 256 KiB PNG, 50 connections (autocannon)
+ * - uploadImagesPerSecond: authenticated multipart uploads of 512×512 PNGs, each pHash-verified
+ *
+ * `npm run bench:relay` prints a table; `-- --json` prints {"downloadRps", "uploadImagesPerSecond"}.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@hydrogen/contracts/anvil";
+import { type Chain, setupChain } from "@hydrogen/contracts/testing";
+import {
+  bodySha256,
+  EMPTY_BODY_SHA256,
+  HEADER_SIGNATURE,
+  HEADER_TIMESTAMP,
+  requestDigest,
+  routePath,
+} from "@hydrogen/protocol";
+import { samplePng } from "@hydrogen/protocol/testing";
+import autocannon from "autocannon";
+import secp256k1 from "secp256k1";
+import { bytesToHex, type Hex, hexToBytes } from "viem";
+import type { Relay } from "../src/index.ts";
+import { accountOf, createTask, multipart, relayClient, succeed } from "../test/helpers/relay.ts";
+
+const json = process.argv.includes("--json");
+const log = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+
+const MNEMONIC_KEYS = new Map<string, Uint8Array>();
+function privateKey(chain: Chain, address: Hex): Uint8Array {
+  let key = MNEMONIC_KEYS.get(address);
+  if (!key) {
+    const account = accountOf(chain, address);
+    key = account.getHdKey().privateKey as Uint8Array;
+    MNEMONIC_KEYS.set(address, key);
+  }
+  return key;
+}
+
+/** Signs relay requests with native secp256k1, so the bench's own signing is not the bottleneck. */
+function signer(chain: Chain, address: Hex) {
+  const key = privateKey(chain, address);
+  const domain = { chainId: 31337, taskManager: chain.tm.address };
+  return (method: string, path: string, body?: Uint8Array) => {
+    const timestamp = Math.floor(Date.now() / 1000);
+    const bodyHash = body ? bodySha256(body) : EMPTY_BODY_SHA256;
+    const digest = requestDigest(domain, { method, path, bodyHash, timestamp: BigInt(timestamp) });
+    const { signature, recid } = secp256k1.ecdsaSign(hexToBytes(digest), key);
+    const headers: Record<string, string> = {
+      [HEADER_TIMESTAMP]: String(timestamp),
+      [HEADER_SIGNATURE]: `${bytesToHex(signature)}${(27 + recid).toString(16)}`,
+    };
+    if (body) headers["x-hydrogen-content-sha256"] = bodyHash.slice(2);
+    return headers;
+  };
+}
+
+async function startRelayProcess(chain: Chain, dir: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const bin = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
+  const child = spawn(process.execPath, [bin], {
+    env: {
+      ...process.env,
+      RELAY_PORT: String(port),
+      RELAY_RPC_URL: chain.anvil.rpcUrl,
+      RELAY_CHAIN_ID: "31337",
+      RELAY_TASK_MANAGER: chain.tm.address,
+      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
+      RELAY_DATABASE_URL: `sqlite:${join(dir, "relay.db")}`,
+      RELAY_LOG_LEVEL: "warn",
+      RELAY_CONFIG: "",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  throw new Error("relay did not start");
+}
+
+/** 256 KiB exactly: a noisy PNG padded after IEND (decoders stop there). */
+function png256k(): Uint8Array {
+  const png = samplePng(300, 300);
+  const out = new Uint8Array(256 * 1024);
+  out.set(png);
+  return out;
+}
+
+async function benchDownload(chain: Chain, relay: Relay, seconds: number): Promise<number> {
+  const api = relayClient(relay, chain);
+  const image = png256k();
+  const task = await createTask(chain, [image]);
+  await api.waitForPhase(task.taskId, "created");
+  await api.uploadArgs(chain.creator, task.taskId, task.args);
+  await succeed(chain, task);
+  await api.waitForPhase(task.taskId, "success");
+  const stored = await api.uploadResults(task.nodes[0] as Hex, task.taskId, [image]);
+  if (stored.status !== 200) throw new Error(`upload failed: ${await stored.text()}`);
+
+  // Every request needs a fresh signature; a distinct query string makes each one unique.
+  const sign = signer(chain, chain.creator);
+  const base = routePath("getResultImage", { id: task.taskId, index: 0 });
+  const total = seconds * 5000;
+  const prepared: { path: string; headers: Record<string, string> }[] = [];
+  for (let i = 0; i < total; i++) {
+    const path = `${base}?n=${i}`;
+    prepared.push({ path, headers: sign("GET", path) });
+  }
+  return hasWrk() ? loadWithWrk(relay, prepared, seconds) : loadWithAutocannon(relay, prepared, seconds);
+}
+
+function hasWrk(): boolean {
+  return spawnSync("wrk", ["--version"]).error === undefined;
+}
+
+/** wrk (C, one thread) leaves the second core to the relay; the bench's own signatures are replayed once each. */
+function loadWithWrk(relay: Relay, prepared: { path: string; headers: Record<string, string> }[], seconds: number) {
+  const file = join(tmpdir(), `relay-bench-requests-${process.pid}.tsv`);
+  writeFileSync(
+    file,
+    prepared.map((r) => `${r.path}\t${r.headers[HEADER_TIMESTAMP]}\t${r.headers[HEADER_SIGNATURE]}`).join("\n"),
+  );
+  const script = fileURLToPath(new URL("./wrk-signed.lua", import.meta.url));
+  const run = spawnSync("wrk", ["-t1", "-c50", `-d${seconds}s`, "-s", script, relay.url], {
+    env: { ...process.env, WRK_REQUESTS: file },
+    encoding: "utf8",
+  });
+  rmSync(file, { force: true });
+  const match = /^WRK (\d+) (\d+) (\d+) (\d+)$/m.exec(run.stdout);
+  if (!match) throw new Error(`wrk failed: ${run.stdout}${run.stderr}`);
+  const [requests, durationUs, errors, p99Us] = match.slice(1).map(Number) as [number, number, number, number];
+  log(
+    `download (wrk -t1 -c50): ${requests} requests in ${(durationUs / 1e6).toFixed(1)} s, ${errors} errors, p99 ${(p99Us / 1000).toFixed(1)} ms`,
+  );
+  if (errors) throw new Error("download bench saw failures");
+  if (requests > prepared.length) throw new Error("ran out of signed requests; raise the count");
+  return Math.round(requests / (durationUs / 1e6));
+}
+
+async function loadWithAutocannon(
+  relay: Relay,
+  prepared: { path: string; headers: Record<string, string> }[],
+  seconds: number,
+): Promise<number> {
+  log("(wrk not found: using autocannon, whose JavaScript client takes much of the CPU the relay would use)");
+  let next = 0;
+  const result = await autocannon({
+    url: relay.url,
+    connections: 50,
+    duration: seconds,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const item = prepared[next++ % prepared.length] as (typeof prepared)[number];
+          return { ...request, method: "GET", path: item.path, headers: item.headers };
+        },
+      },
+    ],
+  });
+  log(
+    `download (autocannon -c50): ${result.requests.total} requests, ${result.non2xx} non-2xx, ${result.errors} errors`,
+  );
+  if (result.non2xx || result.errors) throw new Error("download bench saw failures");
+  return Math.round(result.requests.total / seconds);
+}
+
+async function benchUpload(chain: Chain, relay: Relay, tasks: number, imagesPerTask: number): Promise<number> {
+  const api = relayClient(relay, chain);
+  const prepared: { taskId: bigint; node: Hex; body: Buffer; contentType: string }[] = [];
+  for (let t = 0; t < tasks; t++) {
+    const images = Array.from({ length: imagesPerTask }, (_, i) => samplePng(512, 512, 1 + t * imagesPerTask + i));
+    const task = await createTask(chain, images, 100 + t);
+    await api.waitForPhase(task.taskId, "created");
+    await api.uploadArgs(chain.creator, task.taskId, task.args);
+    await succeed(chain, task);
+    prepared.push({ taskId: task.taskId, node: task.nodes[0] as Hex, ...multipart(images) });
+  }
+  const last = prepared[prepared.length - 1];
+  if (last) await api.waitForPhase(last.taskId, "success");
+  const concurrency = 4;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let item = prepared[next++]; item; item = prepared[next++]) {
+        const path = routePath("uploadResults", { id: item.taskId });
+        const headers = { ...signer(chain, item.node)("POST", path, item.body), "content-type": item.contentType };
+        const response = await fetch(`${relay.url}${path}`, {
+          method: "POST",
+          headers,
+          body: item.body as unknown as BodyInit,
+        });
+        if (response.status !== 200) throw new Error(`upload ${item.taskId}: ${await response.text()}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const images = tasks * imagesPerTask;
+  log(
+    `upload: ${images} images (${tasks} tasks × ${imagesPerTask}, 512×512, ~${(Math.round(prepared[0]?.body.length ?? 0) / imagesPerTask / 1024) | 0} KiB each) in ${seconds.toFixed(2)} s`,
+  );
+  return Math.round((images / seconds) * 10) / 10;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "relay-bench-"));
+const chain = await setupChain({ accounts: 40 });
+let relayProcess: ChildProcess | undefined;
+try {
+  await chain.joinNodes(30);
+  const started = await startRelayProcess(chain, dir);
+  relayProcess = started.child;
+  const relay = { url: started.url } as Relay;
+  const downloadRps = await benchDownload(chain, relay, 10);
+  const uploadImagesPerSecond = await benchUpload(chain, relay, 20, 4);
+  if (json) process.stdout.write(`${JSON.stringify({ downloadRps, uploadImagesPerSecond })}\n`);
+  else {
+    process.stdout.write(
+      `authenticated download of a 256 KiB PNG, 50 connections: ${downloadRps} requests/s (target ≥ 1,500)\n`,
+    );
+    process.stdout.write(`authenticated upload with pHash verification: ${uploadImagesPerSecond} images/s\n`);
+  }
+} finally {
+  relayProcess?.kill("SIGTERM");
+  await chain.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
