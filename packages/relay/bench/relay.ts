@@ -5,12 +5,11 @@
  *
  * `npm run bench:relay` prints a table; `-- --json` prints {"downloadRps", "uploadImagesPerSecond"}.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@hydrogen/contracts/anvil";
 import { type Chain, setupChain } from "@hydrogen/contracts/testing";
 import {
   bodySha256,
@@ -25,6 +24,7 @@ import autocannon from "autocannon";
 import secp256k1 from "secp256k1";
 import { bytesToHex, type Hex, hexToBytes } from "viem";
 import type { Relay } from "../src/index.ts";
+import { spawnRelay } from "../test/helpers/process.ts";
 import { accountOf, createTask, multipart, relayClient, succeed } from "../test/helpers/relay.ts";
 
 const json = process.argv.includes("--json");
@@ -59,34 +59,6 @@ function signer(chain: Chain, address: Hex) {
     if (body) headers["x-hydrogen-content-sha256"] = bodyHash.slice(2);
     return headers;
   };
-}
-
-async function startRelayProcess(chain: Chain, dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const bin = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
-  const child = spawn(process.execPath, [bin], {
-    env: {
-      ...process.env,
-      RELAY_PORT: String(port),
-      RELAY_RPC_URL: chain.anvil.rpcUrl,
-      RELAY_CHAIN_ID: "31337",
-      RELAY_TASK_MANAGER: chain.tm.address,
-      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
-      RELAY_DATABASE_URL: `sqlite:${join(dir, "relay.db")}`,
-      RELAY_LOG_LEVEL: "warn",
-      RELAY_CONFIG: "",
-    },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, child };
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error("relay did not start");
 }
 
 /** 256 KiB exactly: a noisy PNG padded after IEND (decoders stop there). */
@@ -218,8 +190,8 @@ const chain = await setupChain({ accounts: 40 });
 let relayProcess: ChildProcess | undefined;
 try {
   await chain.joinNodes(30);
-  const started = await startRelayProcess(chain, dir);
-  relayProcess = started.child;
+  const started = await spawnRelay(chain, { databaseUrl: `sqlite:${join(dir, "relay.db")}`, logLevel: "warn" });
+  relayProcess = started.process;
   const relay = { url: started.url } as Relay;
   const downloadRps = await benchDownload(chain, relay, 10);
   const uploadImagesPerSecond = await benchUpload(chain, relay, 20, 4);

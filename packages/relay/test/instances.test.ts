@@ -1,56 +1,16 @@
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { freePort } from "@hydrogen/contracts/anvil";
 import type { Chain } from "@hydrogen/contracts/testing";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, postgres, type TestDatabase } from "./helpers/backends.ts";
+import { type RelayProcess, spawnRelay } from "./helpers/process.ts";
 import { createTask, patternPng, relayClient, startChain, succeed } from "./helpers/relay.ts";
 
-const BIN = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
-
-interface Instance {
-  url: string;
-  process: ChildProcess;
-  output: string[];
-}
+type Instance = RelayProcess;
 
 async function startInstance(chain: Chain, database: TestDatabase): Promise<Instance> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [BIN], {
-    env: {
-      ...process.env,
-      RELAY_PORT: String(port),
-      RELAY_RPC_URL: chain.anvil.rpcUrl,
-      RELAY_CHAIN_ID: "31337",
-      RELAY_TASK_MANAGER: chain.tm.address,
-      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
-      RELAY_DATABASE_URL: database.url,
-      RELAY_IMAGE_STORE: "files",
-      RELAY_IMAGE_DIR: database.imageDir,
-      RELAY_LOG_LEVEL: "info",
-      RELAY_CONFIG: "",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const output: string[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) assert.fail(`relay exited: ${output.join("")}`);
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) return { url, process: child, output };
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  child.kill("SIGKILL");
-  assert.fail(`relay did not start: ${output.join("")}`);
+  return spawnRelay(chain, { databaseUrl: database.url, imageDir: database.imageDir });
 }
 
 async function isLeader(instance: Instance): Promise<boolean> {

@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { freePort } from "@hydrogen/contracts/anvil";
+import type { Chain } from "@hydrogen/contracts/testing";
+
+const BIN = fileURLToPath(new URL("../../bin/hydrogen-relay.mjs", import.meta.url));
+
+/** A relay started as its own process (the `hydrogen-relay` command), configured by environment. */
+export interface RelayProcess {
+  url: string;
+  process: ChildProcess;
+  /** What it printed (stdout and stderr), for failure messages. */
+  output: string[];
+}
+
+/**
+ * Starts `hydrogen-relay` following `chain` with the given database and waits until
+ * `/healthz` answers.
+ *
+ * @example
+ * const relay = await spawnRelay(chain, { databaseUrl: "sqlite:/tmp/relay.db" });
+ */
+export async function spawnRelay(
+  chain: Chain,
+  options: { databaseUrl: string; imageDir?: string; logLevel?: string },
+): Promise<RelayProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN], {
+    env: {
+      ...process.env,
+      RELAY_PORT: String(port),
+      RELAY_RPC_URL: chain.anvil.rpcUrl,
+      RELAY_CHAIN_ID: "31337",
+      RELAY_TASK_MANAGER: chain.tm.address,
+      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
+      RELAY_DATABASE_URL: options.databaseUrl,
+      RELAY_IMAGE_DIR: options.imageDir ?? "",
+      RELAY_LOG_LEVEL: options.logLevel ?? "info",
+      RELAY_CONFIG: "",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const output: string[] = [];
+  child.stdout?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on("data", (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`relay exited: ${output.join("")}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) return { url, process: child, output };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`relay did not start: ${output.join("")}`);
+}
