@@ -149,6 +149,8 @@ export interface VerifyRequestParameters extends RelayDomain {
    * passes a native secp256k1 one (~0.1 ms).
    */
   recover?: (digest: Hex, signature: Hex) => Address | Promise<Address>;
+  /** Keccak-256 for the digest; defaults to @noble/hashes (a server may pass a native one). */
+  keccak?: (data: Uint8Array) => Uint8Array;
 }
 
 // secp256k1's order / 2: a signature with a larger s is the malleable twin of a valid one (EIP-2).
@@ -199,12 +201,16 @@ export async function verifyRequest(parameters: VerifyRequestParameters): Promis
     throw new RequestAuthError("RELAY_AUTH_MALFORMED", "signature s is not in the lower half (EIP-2)");
   }
   const bodyHash = contentHash ? (`0x${contentHash.replace(/^0x/, "").toLowerCase()}` as Hex) : EMPTY_BODY_SHA256;
-  const digest = requestDigest(parameters, {
-    method: parameters.method.toUpperCase(),
-    path: parameters.path,
-    bodyHash,
-    timestamp: BigInt(timestamp),
-  });
+  const digest = requestDigest(
+    parameters,
+    {
+      method: parameters.method.toUpperCase(),
+      path: parameters.path,
+      bodyHash,
+      timestamp: BigInt(timestamp),
+    },
+    parameters.keccak,
+  );
   const recover =
     parameters.recover ?? ((hash: Hex, sig: Hex) => recoverAddress({ hash, signature: sig }) as Promise<Address>);
   let signer: Address;

@@ -3,7 +3,7 @@ import type { FastifyRequest } from "fastify";
 import type { Hex } from "viem";
 import { type TaskRow, taskNodes } from "../db/tasks.ts";
 import type { RelayContext } from "./context.ts";
-import { recoverSigner } from "./recover.ts";
+import { nativeKeccak256, recoverSigner } from "./recover.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -28,6 +28,7 @@ export function authenticate(context: RelayContext) {
         headers: request.headers,
         replay: context.replay,
         recover: recoverSigner,
+        keccak: nativeKeccak256,
         windowSeconds: context.config.signatureWindowSeconds,
       });
     } catch (error) {
