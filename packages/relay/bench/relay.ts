@@ -28,6 +28,9 @@ import { spawnRelay } from "../test/helpers/process.ts";
 import { accountOf, createTask, multipart, relayClient, succeed } from "../test/helpers/relay.ts";
 
 const json = process.argv.includes("--json");
+/** Relay processes (`RELAY_WORKERS`); `-- --workers N` to compare. */
+const workersFlag = process.argv.indexOf("--workers");
+const workers = workersFlag >= 0 ? Number(process.argv[workersFlag + 1]) : 2;
 const log = (line: string) => {
   if (!json) process.stderr.write(`${line}\n`);
 };
@@ -190,7 +193,11 @@ const chain = await setupChain({ accounts: 40 });
 let relayProcess: ChildProcess | undefined;
 try {
   await chain.joinNodes(30);
-  const started = await spawnRelay(chain, { databaseUrl: `sqlite:${join(dir, "relay.db")}`, logLevel: "warn" });
+  const started = await spawnRelay(chain, {
+    databaseUrl: `sqlite:${join(dir, "relay.db")}`,
+    logLevel: "warn",
+    workers,
+  });
   relayProcess = started.process;
   const relay = { url: started.url } as Relay;
   const downloadRps = await benchDownload(chain, relay, 10);

@@ -27,9 +27,10 @@ export const ENVIRONMENT = {
   RELAY_IMAGE_DIR: ["images", "dir"],
   RELAY_RETENTION_SECONDS: ["retention", "afterEndSeconds"],
   RELAY_LOG_LEVEL: ["log", "level"],
+  RELAY_WORKERS: ["workers"],
 } as const satisfies Record<string, readonly string[]>;
 
-const NUMERIC = new Set(["port", "chainId", "fromBlock", "confirmations", "afterEndSeconds"]);
+const NUMERIC = new Set(["port", "chainId", "fromBlock", "confirmations", "afterEndSeconds", "workers"]);
 
 function setPath(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
   let node = target;

@@ -104,6 +104,11 @@ export const relayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Relay processes on this machine sharing the port (node:cluster); each is a full instance
+     * (they elect one chain follower among themselves). More than 1 uses more cores.
+     */
+    workers: z.number().int().min(1).max(64).default(1),
     /** `/readyz` fails when the follower is more than this many blocks behind the head. */
     maxLagBlocks: z.number().int().min(0).default(50),
     /** Seconds a request's timestamp may differ from the relay's clock. */

@@ -22,7 +22,7 @@ export interface RelayProcess {
  */
 export async function spawnRelay(
   chain: Chain,
-  options: { databaseUrl: string; imageDir?: string; logLevel?: string },
+  options: { databaseUrl: string; imageDir?: string; logLevel?: string; workers?: number },
 ): Promise<RelayProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [BIN], {
@@ -36,6 +36,7 @@ export async function spawnRelay(
       RELAY_DATABASE_URL: options.databaseUrl,
       RELAY_IMAGE_DIR: options.imageDir ?? "",
       RELAY_LOG_LEVEL: options.logLevel ?? "info",
+      RELAY_WORKERS: String(options.workers ?? 1),
       RELAY_CONFIG: "",
     },
     stdio: ["ignore", "pipe", "pipe"],
