@@ -72,7 +72,7 @@ export class ChainSync {
       if (acquired) await this.lead(signal);
       else await sleep(this.options.renewMs, signal);
     }
-    if (this.leader) this.leader = false;
+    this.leader = false;
     await releaseLease(db, LEASE, this.options.instanceId).catch(() => undefined);
   }
 

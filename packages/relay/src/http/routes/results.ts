@@ -4,8 +4,8 @@ import { relayPhase } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { readMultipart } from "../multipart.ts";
+import { fastifyPath, paramsSchema } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
-import { fastifyPath, paramsSchema } from "./tasks.ts";
 
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
 export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
@@ -113,7 +113,7 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
           throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
         throw new RelayError("RELAY_RESULTS_NOT_UPLOADED", `task ${task.task_id}'s images are not uploaded yet`);
       }
-      const images = ((task.result ?? "0x").length - 2) / 16;
+      const images = splitResult((task.result ?? "0x") as `0x${string}`).length;
       if (index >= images) {
         throw new RelayError("RELAY_IMAGE_INDEX_OUT_OF_RANGE", `task ${task.task_id} has ${images} images`);
       }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import { findTask, relayPhase, storeArgs, taskNodes } from "../../db/tasks.ts";
 import { requireCreator, requireCreatorOrNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
+import { fastifyPath, paramsSchema } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
 
 type IdParams = { id: string };
@@ -83,19 +84,4 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
       return body;
     },
   );
-}
-
-/** A route's path parameters as a JSON Schema object (every one required, nothing else). */
-export function paramsSchema(params: Record<string, { schema: Record<string, unknown> }>) {
-  return {
-    type: "object",
-    additionalProperties: false,
-    required: Object.keys(params),
-    properties: Object.fromEntries(Object.entries(params).map(([name, p]) => [name, p.schema])),
-  };
-}
-
-/** A route's OpenAPI path template (`/v1/inference_tasks/{id}`) as a fastify path (`…/:id`). */
-export function fastifyPath(path: string): string {
-  return path.replace(/\{(\w+)\}/g, ":$1");
 }
