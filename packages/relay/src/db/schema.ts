@@ -46,7 +46,8 @@ export interface ImagesTable {
 }
 
 export interface SignaturesTable {
-  signature: string;
+  /** r ‖ s of the signature (64 bytes); flipping v alone recovers another signer, so it adds nothing. */
+  signature: Uint8Array;
   /** Unix seconds after which the signature is outside the window anyway and may be forgotten. */
   expires_at: number;
 }

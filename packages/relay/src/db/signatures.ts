@@ -13,7 +13,7 @@ export class DatabaseReplayDetector implements ReplayDetector {
   async claim(signature: Hex, expiresAt: number): Promise<boolean> {
     const result = await this.db
       .insertInto("used_signatures")
-      .values({ signature: signature.toLowerCase(), expires_at: expiresAt })
+      .values({ signature: Buffer.from(signature.slice(2, 130), "hex"), expires_at: expiresAt })
       .onConflict((oc) => oc.column("signature").doNothing())
       .executeTakeFirst();
     return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
