@@ -1,4 +1,11 @@
 export {
+  ConfigError,
+  type EnvironmentMap,
+  type LayeredConfigOptions,
+  loadLayeredConfig,
+  parseWith,
+} from "./config.ts";
+export {
   ChainFollower,
   type FollowerDependencies,
   type FollowerOptions,

@@ -81,7 +81,12 @@ export class TransactionSender {
 
   constructor(
     private readonly options: SenderOptions,
-    private readonly deps: { client: PublicClient; wallet: WalletClient<Transport, Chain | undefined, Account> },
+    private readonly deps: {
+      client: PublicClient;
+      wallet: WalletClient<Transport, Chain | undefined, Account>;
+      /** Called once a transaction is handed to the RPC node, before its receipt (logging, accounting). */
+      onBroadcast?(call: ContractCall, hash: Hash): void;
+    },
   ) {}
 
   get address(): Address {
@@ -127,6 +132,7 @@ export class TransactionSender {
       throw error;
     }
     this.nextNonce = nonce + 1;
+    this.deps.onBroadcast?.(call, hash);
     return { nonce, request, hash };
   }
 

@@ -3,7 +3,7 @@
  * `npm run bench:phash` (add `-- --json` for one JSON object). Target: ≤ 15 ms on 2 cores.
  */
 import { phashPng } from "../src/phash/phash.ts";
-import { samplePng } from "../src/phash/test-png.ts";
+import { samplePng } from "../src/phash/png-writer.ts";
 
 const RUNS = 200;
 

@@ -1,4 +1,13 @@
 export {
+  createRelayClient,
+  multipartImages,
+  type RelayClient,
+  type RelayClientOptions,
+  type RelayTask,
+  type RelayTaskStatus,
+  RelayUnreachableError,
+} from "./client.ts";
+export {
   RELAY_ERRORS,
   RelayError,
   type RelayErrorBody,

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { PngError } from "./errors.ts";
 import { phashPngHex } from "./phash.ts";
 import { decodePng } from "./png.ts";
-import { buildPng, concatBytes, ihdr, PNG_SIGNATURE, pngChunk, samplePng } from "./test-png.ts";
+import { buildPng, concatBytes, ihdr, PNG_SIGNATURE, pngChunk, samplePng } from "./png-writer.ts";
 
 const vectors = join(import.meta.dirname, "..", "..", "..", "..", "..", "shared", "testdata", "phash");
 

@@ -1,4 +1,4 @@
-/** Builds small PNG files for tests and the benchmark (not used by the hash itself). */
+/** Writes PNG files: the synthetic engine's output, test vectors and benchmark images (never used by the hash itself). */
 import { deflateSync } from "node:zlib";
 import { crc32 } from "./crc32.ts";
 

@@ -1,0 +1,130 @@
+import type { FollowerStatus } from "@hydrogen/chain";
+import type { Address } from "viem";
+import type { LogRing } from "../logging.ts";
+import type { StakeStatus, Staking, StakingAction } from "../staking.ts";
+import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
+
+/** A task as the API shows it (no salt, no images, amounts as decimal strings). */
+export interface TaskSummary {
+  taskId: string;
+  round: number;
+  phase: string;
+  outcome?: string;
+  creator: Address;
+  paidWei: string;
+  slashed: boolean;
+  abortReason?: string;
+  resultNode?: Address;
+  error?: { code: string; reason: string };
+  timings: Record<string, number>;
+  receivedAt: string;
+  updatedAt: string;
+}
+
+export interface NodeStatusReport {
+  address: Address;
+  wallet: string;
+  engine: string;
+  chain: { chainId: number; taskManager: Address; head?: string; cursor?: string; lagBlocks?: string };
+  node:
+    | { status: string; stakeWei: string; stakeAmountWei: string; cnxWei: string; gasWei: string }
+    | { error: string };
+  currentTasks: TaskSummary[];
+  recentTasks: TaskSummary[];
+  earnings: { earnedWei: string; paidTasks: number; slashes: number; transactions: number; feesWei: string };
+  lastError?: string;
+}
+
+export function summarize(task: TaskRecord): TaskSummary {
+  const state = task.state;
+  return {
+    taskId: task.taskId.toString(),
+    round: task.round,
+    phase: state.phase,
+    outcome: outcomeOf(task),
+    creator: task.creator,
+    paidWei: task.paidWei.toString(),
+    slashed: task.slashed,
+    abortReason: task.abortReason,
+    resultNode: task.resultNode,
+    error:
+      state.phase === "faulted" || state.phase === "errorReported"
+        ? { code: state.code, reason: state.reason }
+        : undefined,
+    timings: task.timings,
+    receivedAt: new Date(task.receivedAt).toISOString(),
+    updatedAt: new Date(task.updatedAt).toISOString(),
+  };
+}
+
+/** What the management API reads and does, gathered from the node's modules. */
+export class StatusSource {
+  lastError: string | undefined;
+
+  constructor(
+    private readonly info: { address: Address; wallet: string; engine: string; chainId: number; taskManager: Address },
+    private readonly deps: { store: NodeStore; staking: Staking; follower: () => FollowerStatus; ring: LogRing },
+  ) {}
+
+  async report(): Promise<NodeStatusReport> {
+    const { store, staking, follower } = this.deps;
+    let node: NodeStatusReport["node"];
+    try {
+      node = stringify(await staking.status());
+    } catch (error) {
+      node = { error: `chain unreachable: ${(error as Error).message.split("\n")[0]}` };
+    }
+    const f = follower();
+    const totals = store.totals();
+    return {
+      address: this.info.address,
+      wallet: this.info.wallet,
+      engine: this.info.engine,
+      chain: {
+        chainId: this.info.chainId,
+        taskManager: this.info.taskManager,
+        head: f.head?.toString(),
+        cursor: f.cursor?.toString(),
+        lagBlocks: f.lag?.toString(),
+      },
+      node,
+      currentTasks: store.openTasks().map(summarize),
+      recentTasks: store.recentTasks(10).map(summarize),
+      earnings: {
+        earnedWei: totals.earnedWei.toString(),
+        paidTasks: totals.paidTasks,
+        slashes: totals.slashes,
+        transactions: totals.transactions,
+        feesWei: totals.feesWei.toString(),
+      },
+      lastError: this.lastError,
+    };
+  }
+
+  tasks(limit: number): TaskSummary[] {
+    return this.deps.store.recentTasks(limit).map(summarize);
+  }
+
+  task(taskId: bigint): TaskSummary | undefined {
+    const task = this.deps.store.task(taskId);
+    return task ? summarize(task) : undefined;
+  }
+
+  logs(limit: number): unknown[] {
+    return this.deps.ring.recent(limit);
+  }
+
+  act(action: StakingAction) {
+    return this.deps.staking.act(action);
+  }
+}
+
+function stringify(status: StakeStatus) {
+  return {
+    status: status.status,
+    stakeWei: status.stakeWei.toString(),
+    stakeAmountWei: status.stakeAmountWei.toString(),
+    cnxWei: status.cnxWei.toString(),
+    gasWei: status.gasWei.toString(),
+  };
+}

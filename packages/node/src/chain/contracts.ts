@@ -1,0 +1,143 @@
+import { type ContractCall, type SentTransaction, TransactionSender } from "@hydrogen/chain";
+import { cnxAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
+import type { ChainView } from "../task/decide.ts";
+
+/** Where the three contracts are. */
+export interface Contracts {
+  taskManager: Address;
+  registry: Address;
+  token: Address;
+}
+
+/** TaskManager.TaskInfo */
+interface TaskInfo {
+  creator: Address;
+  feePerNode: bigint;
+  deadline: bigint;
+  phase: number;
+  nodes: readonly Address[];
+  rounds: readonly number[];
+  resultRound: number;
+}
+
+export interface NodeChainDependencies {
+  client: PublicClient;
+  wallet: WalletClient<Transport, Chain | undefined, Account>;
+  /** After each mined transaction: for accounting and metrics. */
+  onMined?(tx: { hash: Hash; functionName: string; taskId?: bigint; gasUsed: bigint; feeWei: bigint }): void;
+  onBroadcast?(call: ContractCall, hash: Hash): void;
+}
+
+/**
+ * The node's view of and actions on the contracts: typed reads, and every write through one
+ * TransactionSender (one nonce sequence, simulation first so reverts come back decoded).
+ */
+export class NodeChain {
+  readonly sender: TransactionSender;
+  readonly address: Address;
+
+  constructor(
+    readonly contracts: Contracts,
+    options: { bumpAfterMs: number },
+    private readonly deps: NodeChainDependencies,
+  ) {
+    this.sender = new TransactionSender(
+      { bumpAfterMs: options.bumpAfterMs },
+      { client: deps.client, wallet: deps.wallet, onBroadcast: deps.onBroadcast },
+    );
+    this.address = deps.wallet.account.address;
+  }
+
+  /** The node's wallet (signs permits). */
+  get wallet(): WalletClient<Transport, Chain | undefined, Account> {
+    return this.deps.wallet;
+  }
+
+  get client(): PublicClient {
+    return this.deps.client;
+  }
+
+  /** The task and this node's round, read at one block with that block's time. */
+  async view(taskId: bigint, round: number): Promise<ChainView> {
+    const block = await this.deps.client.getBlock({ blockTag: "latest" });
+    const info = (await this.deps.client.readContract({
+      address: this.contracts.taskManager,
+      abi: taskManagerAbi,
+      functionName: "getTask",
+      args: [taskId],
+      blockNumber: block.number,
+    })) as TaskInfo;
+    return {
+      block: block.number,
+      time: block.timestamp,
+      phase: info.phase,
+      round: info.rounds[round] ?? 0,
+      resultRound: info.resultRound,
+      myRound: round,
+      deadline: info.deadline,
+    };
+  }
+
+  commit(taskId: bigint, round: number, commitment: Hex) {
+    return this.taskCall("submitTaskResultCommitment", taskId, [taskId, round, commitment]);
+  }
+
+  reportError(taskId: bigint, round: number) {
+    return this.taskCall("reportTaskError", taskId, [taskId, round]);
+  }
+
+  disclose(taskId: bigint, round: number, result: Hex, salt: Hex) {
+    return this.taskCall("discloseTaskResult", taskId, [taskId, round, result, salt]);
+  }
+
+  reportUploaded(taskId: bigint, round: number) {
+    return this.taskCall("reportResultsUploaded", taskId, [taskId, round]);
+  }
+
+  cancel(taskId: bigint) {
+    return this.taskCall("cancelTask", taskId, [taskId]);
+  }
+
+  /** Sends a registry or token call (staking). */
+  send(target: "registry" | "token", functionName: string, args: readonly unknown[] = []): Promise<SentTransaction> {
+    const abi = target === "registry" ? nodeRegistryAbi : cnxAbi;
+    return this.track({ address: this.contracts[target], abi, functionName, args });
+  }
+
+  read<T>(target: keyof Contracts, functionName: string, args: readonly unknown[] = []): Promise<T> {
+    const abi = target === "registry" ? nodeRegistryAbi : target === "token" ? cnxAbi : taskManagerAbi;
+    return this.deps.client.readContract({
+      address: this.contracts[target],
+      abi,
+      functionName,
+      args,
+    } as never) as Promise<T>;
+  }
+
+  private taskCall(functionName: string, taskId: bigint, args: readonly unknown[]) {
+    return this.track({ address: this.contracts.taskManager, abi: taskManagerAbi, functionName, args }, taskId);
+  }
+
+  private async track(call: ContractCall, taskId?: bigint): Promise<SentTransaction> {
+    const sent = await this.sender.send(call);
+    const { gasUsed, effectiveGasPrice } = sent.receipt;
+    this.deps.onMined?.({
+      hash: sent.hash,
+      functionName: call.functionName,
+      taskId,
+      gasUsed,
+      feeWei: gasUsed * effectiveGasPrice,
+    });
+    return sent;
+  }
+}
+
+/** The registry and token a TaskManager uses. */
+export async function resolveContracts(client: PublicClient, taskManager: Address): Promise<Contracts> {
+  const [registry, token] = await Promise.all([
+    client.readContract({ address: taskManager, abi: taskManagerAbi, functionName: "registry" }),
+    client.readContract({ address: taskManager, abi: taskManagerAbi, functionName: "token" }),
+  ]);
+  return { taskManager, registry: registry as Address, token: token as Address };
+}

@@ -1,0 +1,71 @@
+import type { LogBatch } from "@hydrogen/chain";
+import { taskManagerAbi } from "@hydrogen/protocol";
+import { type Address, type Hex, isAddressEqual, parseEventLogs } from "viem";
+import type { NodeStore } from "../store/store.ts";
+
+const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const;
+
+export interface AppliedBatch {
+  /** Tasks this node was newly selected for. */
+  assigned: bigint[];
+  /** Known tasks an event touched (their workers should look again). */
+  touched: Set<bigint>;
+  payments: { taskId: bigint; amount: bigint }[];
+  slashes: bigint[];
+}
+
+/**
+ * Applies a batch of TaskManager logs to the store with the new cursor, in one transaction.
+ * Every write is idempotent: replaying a range changes nothing.
+ */
+export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): AppliedBatch {
+  const events = parseEventLogs({ abi: taskManagerAbi, logs: batch.logs, strict: false });
+  const applied: AppliedBatch = { assigned: [], touched: new Set(), payments: [], slashes: [] };
+  const me = (address: unknown) => typeof address === "string" && isAddressEqual(address as Address, node);
+  store.transaction(() => {
+    for (const event of events) {
+      const args = event.args as Record<string, unknown>;
+      const taskId = args.taskId as bigint | undefined;
+      if (taskId === undefined) continue;
+      switch (event.eventName) {
+        case "TaskCreated":
+          if (me(args.selectedNode)) {
+            const isNew = store.insertTask({
+              taskId,
+              round: Number(args.round),
+              taskHash: args.taskHash as Hex,
+              creator: args.creator as Address,
+              createdBlock: event.blockNumber ?? 0n,
+            });
+            if (isNew) applied.assigned.push(taskId);
+          }
+          break;
+        case "TaskSuccess":
+          if (store.recordFacts(taskId, { resultNode: args.resultNode as Address })) applied.touched.add(taskId);
+          break;
+        case "TaskAborted":
+          if (store.recordFacts(taskId, { abortReason: ABORT_REASONS[Number(args.reason)] ?? String(args.reason) }))
+            applied.touched.add(taskId);
+          break;
+        case "NodePaid":
+          if (me(args.node) && store.recordFacts(taskId, { paidWei: args.amount as bigint })) {
+            applied.touched.add(taskId);
+            applied.payments.push({ taskId, amount: args.amount as bigint });
+          }
+          break;
+        case "NodeSlashedForTask":
+          if (me(args.node) && store.recordFacts(taskId, { slashed: true })) {
+            applied.touched.add(taskId);
+            applied.slashes.push(taskId);
+          }
+          break;
+        case "TaskResultCommitmentsReady":
+        case "TaskResultUploaded":
+          if (store.task(taskId)) applied.touched.add(taskId);
+          break;
+      }
+    }
+    store.setCursor(batch.toBlock);
+  });
+  return applied;
+}

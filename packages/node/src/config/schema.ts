@@ -1,0 +1,104 @@
+import { z } from "zod";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
+
+/**
+ * The node's configuration, every default documented here (docs/node.md lists them too).
+ * Loaded from a JSON file and the environment (`loadConfig`); anything invalid stops the
+ * node with the offending path.
+ */
+export const nodeConfigSchema = z
+  .object({
+    /** Where the node keeps its database, API token and logs. */
+    dataDir: z.string().default("./hydrogen-node"),
+    chain: z
+      .object({
+        rpcUrl: z.string().url(),
+        /** A WebSocket endpoint for new-block subscriptions; polling `rpcUrl` otherwise. */
+        wsUrl: z.string().url().optional(),
+        chainId: z.number().int().positive(),
+        /** A `deployments/<chainId>.json` file; or give `taskManager` (and `fromBlock`). */
+        deployment: z.string().optional(),
+        taskManager: address.optional(),
+        /** The block to start following at when there is no cursor (the deployment block). */
+        fromBlock: z.number().int().min(0).optional(),
+        /** Blocks a log must be buried under before it is acted on; 0 on a devnet. */
+        confirmations: z.number().int().min(0).max(1000).default(0),
+        pollIntervalMs: z.number().int().positive().default(1000),
+        maxRange: z.number().int().positive().default(2000),
+        /** Replace a transaction not mined after this long with higher fees. */
+        bumpAfterMs: z.number().int().positive().default(30_000),
+      })
+      .strict()
+      .refine((chain) => chain.deployment || chain.taskManager, "give chain.deployment or chain.taskManager"),
+    wallet: z
+      .object({
+        /** A Web3 Secret Storage (v3) keystore file; its password from `passwordFile` or HYDROGEN_NODE_KEYSTORE_PASSWORD. */
+        keystore: z.string().optional(),
+        passwordFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    relay: z
+      .object({
+        url: z.string().url(),
+        timeoutMs: z.number().int().positive().default(30_000),
+      })
+      .strict(),
+    staking: z
+      .object({
+        /** On start: `join` stakes (or resumes a paused node) when not in the network; `wait` only reports the status. */
+        onStart: z.enum(["join", "wait"]).default("join"),
+        /** Join with an EIP-2612 permit (one transaction) instead of approve + join. */
+        usePermit: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    engine: z
+      .discriminatedUnion("kind", [
+        z
+          .object({
+            kind: z.literal("synthetic"),
+            /** Per-node pixel noise amplitude (0–8 levels): images differ a little, pHashes stay within the tolerance. */
+            noise: z.number().int().min(0).max(8).default(0),
+            /** Draw different images than honest nodes (to exercise slashing). */
+            dishonest: z.boolean().default(false),
+            /** Pretend each image takes this long (a devnet's "GPU time"). */
+            delayMs: z.number().int().min(0).default(0),
+          })
+          .strict(),
+      ])
+      .prefault({ kind: "synthetic" }),
+    tasks: z
+      .object({
+        /** First retry delay after a transient fault; doubles up to `maxBackoffMs`. */
+        backoffMs: z.number().int().positive().default(1000),
+        maxBackoffMs: z.number().int().positive().default(30_000),
+        /** How often an open task re-reads the chain when no event woke it. */
+        pollIntervalMs: z.number().int().positive().default(2000),
+        /** Settled tasks kept in the history (the oldest are pruned, images first). */
+        keepHistory: z.number().int().min(1).default(1000),
+      })
+      .strict()
+      .prefault({}),
+    api: z
+      .object({
+        host: z.string().default("127.0.0.1"),
+        /** 0 picks a free port (tests). */
+        port: z.number().int().min(0).max(65535).default(8788),
+        /** The bearer token; else `tokenFile`; else one is generated into `<dataDir>/api-token`. */
+        token: z.string().min(16, "must be at least 16 characters").optional(),
+        tokenFile: z.string().optional(),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+export type EngineConfig = NodeConfig["engine"];

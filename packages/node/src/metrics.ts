@@ -1,0 +1,70 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** The node's Prometheus metrics (served at `/metrics` on the management API). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "hydrogen_node_" });
+  const registers = [registry];
+  return {
+    registry,
+    tasks: new Counter({
+      name: "hydrogen_node_tasks_total",
+      help: "Tasks settled, by outcome (paid, slashed, aborted, cancelled, unpaid)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    phaseSeconds: new Histogram({
+      name: "hydrogen_node_task_phase_seconds",
+      help: "Time spent in each task phase before leaving it",
+      labelNames: ["phase"],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+      registers,
+    }),
+    engineSeconds: new Histogram({
+      name: "hydrogen_node_engine_seconds",
+      help: "Engine time per task",
+      buckets: [0.01, 0.1, 1, 5, 15, 60, 300],
+      registers,
+    }),
+    stepFailures: new Counter({
+      name: "hydrogen_node_step_failures_total",
+      help: "Task steps that failed and were retried, by step",
+      labelNames: ["step"],
+      registers,
+    }),
+    transactions: new Counter({
+      name: "hydrogen_node_transactions_total",
+      help: "Transactions mined, by contract function",
+      labelNames: ["function"],
+      registers,
+    }),
+    gasUsed: new Counter({
+      name: "hydrogen_node_gas_used_total",
+      help: "Gas used by the node's transactions",
+      registers,
+    }),
+    feesWei: new Counter({
+      name: "hydrogen_node_fees_wei_total",
+      help: "Native currency spent on transaction fees, in wei",
+      registers,
+    }),
+    earnedWei: new Counter({
+      name: "hydrogen_node_earned_wei_total",
+      help: "CNX paid to this node for tasks, in wei",
+      registers,
+    }),
+    slashes: new Counter({ name: "hydrogen_node_slashes_total", help: "Times this node was slashed", registers }),
+    followerLag: new Gauge({
+      name: "hydrogen_node_follower_lag_blocks",
+      help: "Blocks between the chain head and the last applied block",
+      registers,
+    }),
+    followerCursor: new Gauge({
+      name: "hydrogen_node_follower_cursor_block",
+      help: "The last block whose logs were applied",
+      registers,
+    }),
+  };
+}
+
+export type NodeMetrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,71 @@
+import type { ModelRef, TaskArgs } from "@hydrogen/protocol";
+import { TaskFaultError, TransientError } from "../task/errors.ts";
+
+/** One model of a task as the engine gets it. */
+export interface ModelFile {
+  /** As the task named it: a Hugging Face id or an https URL. */
+  ref: ModelRef;
+  /** The local file, once cached; absent for engines that need no weights (synthetic). */
+  path?: string;
+}
+
+/** Every model a task uses, resolved to local files. */
+export interface PreparedModels {
+  base: ModelFile;
+  lora?: ModelFile;
+  controlnet?: ModelFile;
+  vae?: ModelFile;
+  textualInversion?: ModelFile;
+  refiner?: ModelFile;
+}
+
+/**
+ * Makes sure a task's models are in the local cache (SPEC §6.2), downloading what is missing
+ * with resume and retries within `deadline`. Throws `ModelNotFoundError` when a model is
+ * confirmed invalid (the task is at fault) and `ModelUnavailableError` for transient trouble.
+ */
+export interface ModelManager {
+  prepare(args: TaskArgs, options: { signal: AbortSignal; deadline: Date }): Promise<PreparedModels>;
+}
+
+/** A model id/URL confirmed invalid: 401/403/404/410 from the host, no such repository, not a safetensors file. */
+export class ModelNotFoundError extends TaskFaultError {
+  override readonly name = "ModelNotFoundError";
+  constructor(
+    readonly ref: ModelRef,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super("MODEL_NOT_FOUND", message, options);
+  }
+}
+
+/** A download failed for a reason that may pass (network, 429, 5xx, disk full). */
+export class ModelUnavailableError extends TransientError {
+  override readonly name = "ModelUnavailableError";
+  constructor(
+    readonly ref: ModelRef,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super("MODEL_UNAVAILABLE", message, options);
+  }
+}
+
+/** The models a task names, as refs (no files): what engines without weights (synthetic) need. */
+export function modelRefs(args: TaskArgs): PreparedModels {
+  const models: PreparedModels = { base: { ref: args.base_model } };
+  if (args.lora) models.lora = { ref: args.lora.model };
+  if (args.controlnet) models.controlnet = { ref: args.controlnet.model };
+  if (args.vae) models.vae = { ref: args.vae };
+  if (args.textual_inversion) models.textualInversion = { ref: args.textual_inversion };
+  if (args.refiner) models.refiner = { ref: args.refiner.model };
+  return models;
+}
+
+/** For engines that need no weights: resolves refs without downloading anything. */
+export class NoDownloadModelManager implements ModelManager {
+  async prepare(args: TaskArgs): Promise<PreparedModels> {
+    return modelRefs(args);
+  }
+}

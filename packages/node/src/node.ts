@@ -1,0 +1,217 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ChainFollower } from "@hydrogen/chain";
+import { createRelayClient, type Deployment } from "@hydrogen/protocol";
+import type { Logger } from "pino";
+import { type Address, createPublicClient, createWalletClient, defineChain, http, webSocket } from "viem";
+import { startApi } from "./api/server.ts";
+import { StatusSource } from "./api/status.ts";
+import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
+import { applyBatch } from "./chain/events.ts";
+import { ConfigError } from "./config/load.ts";
+import type { NodeConfig } from "./config/schema.ts";
+import { createEngine } from "./engines/index.ts";
+import { failpoint } from "./failpoints.ts";
+import { createLogger, LogRing } from "./logging.ts";
+import { createMetrics } from "./metrics.ts";
+import { Staking } from "./staking.ts";
+import { NodeStore } from "./store/store.ts";
+import { TaskRunner } from "./task/runner.ts";
+import { loadWallet } from "./wallet/wallet.ts";
+
+export interface HydrogenNode {
+  address: Address;
+  /** The management API's base URL. */
+  apiUrl: string;
+  apiToken: string;
+  contracts: Contracts;
+  store: NodeStore;
+  runner: TaskRunner;
+  staking: Staking;
+  log: Logger;
+  /** Stops the loops, then the API, then closes the store (reverse of start). */
+  close(): Promise<void>;
+}
+
+export interface NodeDependencies {
+  env?: NodeJS.ProcessEnv;
+  /** Where log lines go (stdout by default). */
+  logDestination?: NodeJS.WritableStream;
+}
+
+/**
+ * The composition root: wallet → store → chain → engine → runner, follower, staking → API.
+ *
+ * @example
+ * const node = await startNode(loadConfig({ file: "node.json", env: process.env }));
+ * process.once("SIGTERM", () => node.close());
+ */
+export async function startNode(config: NodeConfig, deps: NodeDependencies = {}): Promise<HydrogenNode> {
+  const env = deps.env ?? process.env;
+  const ring = new LogRing();
+  const log = createLogger({ level: config.log.level, ring, destination: deps.logDestination });
+  mkdirSync(config.dataDir, { recursive: true });
+
+  const { account, kind } = await loadWallet({ ...config.wallet, env });
+  const chainDefinition = defineChain({
+    id: config.chain.chainId,
+    name: `chain ${config.chain.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.chain.rpcUrl] } },
+  });
+  const transport = config.chain.wsUrl ? webSocket(config.chain.wsUrl) : http(config.chain.rpcUrl);
+  const client = createPublicClient({
+    chain: chainDefinition,
+    transport,
+    pollingInterval: config.chain.pollIntervalMs,
+  });
+  const wallet = createWalletClient({ account, chain: chainDefinition, transport: http(config.chain.rpcUrl) });
+  const { taskManager, fromBlock } = readDeployment(config);
+  const contracts = await resolveContracts(client, taskManager);
+
+  const store = new NodeStore(join(config.dataDir, "node.db"));
+  store.bindIdentity({ chainId: config.chain.chainId, taskManager, node: account.address });
+  const metrics = createMetrics();
+  const chain = new NodeChain(
+    contracts,
+    { bumpAfterMs: config.chain.bumpAfterMs },
+    {
+      client,
+      wallet,
+      onBroadcast: (call, hash) => {
+        log.debug({ fn: call.functionName, tx: hash }, "transaction sent");
+        failpoint(`sent:${call.functionName}`);
+      },
+      onMined: (tx) => {
+        store.recordTransaction(tx);
+        metrics.transactions.inc({ function: tx.functionName });
+        metrics.gasUsed.inc(Number(tx.gasUsed));
+        metrics.feesWei.inc(Number(tx.feeWei));
+      },
+    },
+  );
+  const { engine, models } = createEngine(config.engine, account.address);
+  const relay = createRelayClient({
+    url: config.relay.url,
+    chainId: config.chain.chainId,
+    taskManager,
+    signer: account,
+    timeoutMs: config.relay.timeoutMs,
+  });
+  const runner = new TaskRunner(config.tasks, {
+    store,
+    chain,
+    relay,
+    engine,
+    models,
+    metrics,
+    log: log.child({ module: "tasks" }),
+  });
+  const follower = new ChainFollower(
+    {
+      address: taskManager,
+      fromBlock,
+      confirmations: config.chain.confirmations,
+      pollIntervalMs: config.chain.pollIntervalMs,
+      maxRange: BigInt(config.chain.maxRange),
+    },
+    {
+      client,
+      loadCursor: async () => store.cursor(),
+      apply: async (batch) => {
+        const applied = applyBatch(store, account.address, batch);
+        for (const taskId of applied.assigned) log.info({ taskId: String(taskId) }, "selected for a task");
+        for (const { amount } of applied.payments) metrics.earnedWei.inc(Number(amount));
+        metrics.slashes.inc(applied.slashes.length);
+        for (const taskId of applied.slashes) log.error({ taskId: String(taskId) }, "this node was slashed");
+        runner.notify([...applied.assigned, ...applied.touched]);
+        runner.wakeAll();
+        const status = follower.status();
+        metrics.followerCursor.set(Number(batch.toBlock));
+        if (status.head !== undefined) metrics.followerLag.set(Number(status.head - batch.toBlock));
+      },
+      onError: (error, range) =>
+        log.warn(
+          { err: error, fromBlock: String(range.fromBlock), toBlock: String(range.toBlock) },
+          "chain read failed; retrying",
+        ),
+    },
+  );
+  const staking = new Staking(
+    { usePermit: config.staking.usePermit, chainId: config.chain.chainId },
+    { chain, log: log.child({ module: "staking" }) },
+  );
+  const status = new StatusSource(
+    { address: account.address, wallet: kind, engine: engine.name, chainId: config.chain.chainId, taskManager },
+    { store, staking, follower: () => follower.status(), ring },
+  );
+  const apiToken = resolveToken(config);
+  const api = await startApi(
+    { host: config.api.host, port: config.api.port, token: apiToken },
+    { status, metrics: () => metrics.registry.metrics(), log },
+  );
+
+  const shutdown = new AbortController();
+  runner.start(shutdown.signal);
+  const following = follower.run(shutdown.signal);
+  const starting = staking.onStart(config.staking.onStart).catch((error: unknown) => {
+    status.lastError = (error as Error).message;
+    log.error({ err: error, code: (error as { code?: string }).code }, "could not take part in the network");
+  });
+  log.info(
+    { address: account.address, wallet: kind, taskManager, engine: engine.name, api: api.url, dataDir: config.dataDir },
+    "node started",
+  );
+
+  return {
+    address: account.address,
+    apiUrl: api.url,
+    apiToken,
+    contracts,
+    store,
+    runner,
+    staking,
+    log,
+    async close() {
+      shutdown.abort();
+      await Promise.allSettled([following, starting, runner.stopped()]);
+      await api.close();
+      await engine.close?.();
+      store.close();
+      log.info("node stopped");
+    },
+  };
+}
+
+/** The TaskManager and first block to follow: from the deployments file, else the config. */
+function readDeployment(config: NodeConfig): { taskManager: Address; fromBlock: bigint } {
+  if (config.chain.deployment) {
+    let deployment: Deployment;
+    try {
+      deployment = JSON.parse(readFileSync(config.chain.deployment, "utf8")) as Deployment;
+    } catch (error) {
+      throw new ConfigError(`cannot read deployment ${config.chain.deployment}: ${(error as Error).message}`);
+    }
+    if (deployment.chainId !== config.chain.chainId) {
+      throw new ConfigError(
+        `deployment ${config.chain.deployment} is for chain ${deployment.chainId}, not ${config.chain.chainId}`,
+      );
+    }
+    return {
+      taskManager: (config.chain.taskManager as Address | undefined) ?? deployment.contracts.TaskManager,
+      fromBlock: BigInt(config.chain.fromBlock ?? deployment.deploymentBlock),
+    };
+  }
+  return { taskManager: config.chain.taskManager as Address, fromBlock: BigInt(config.chain.fromBlock ?? 0) };
+}
+
+/** The API token: configured, from a file, or generated once into `<dataDir>/api-token` (mode 0600). */
+function resolveToken(config: NodeConfig): string {
+  if (config.api.token) return config.api.token;
+  const file = config.api.tokenFile ?? join(config.dataDir, "api-token");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const token = randomBytes(24).toString("base64url");
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return token;
+}

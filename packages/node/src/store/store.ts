@@ -1,0 +1,281 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { Address, Hex } from "viem";
+import type { TaskState } from "../task/state.ts";
+import { migrate } from "./migrations.ts";
+
+/** One task as this node stores it. */
+export interface TaskRecord {
+  taskId: bigint;
+  round: number;
+  taskHash: Hex;
+  creator: Address;
+  createdBlock: bigint;
+  state: TaskState;
+  /** The verified arguments JSON, once fetched. */
+  args?: string;
+  /** Chain facts about this node in the task, from events. */
+  paidWei: bigint;
+  slashed: boolean;
+  abortReason?: string;
+  resultNode?: Address;
+  /** Milliseconds since the epoch at each step (for the status page and the benchmark). */
+  timings: Record<string, number>;
+  receivedAt: number;
+  updatedAt: number;
+}
+
+/** How a settled task ended for this node, derived from its chain facts. */
+export type Outcome = "paid" | "slashed" | "aborted" | "cancelled" | "unpaid";
+
+export function outcomeOf(task: TaskRecord): Outcome | undefined {
+  if (task.state.phase !== "settled") return undefined;
+  if (task.slashed) return "slashed";
+  if (task.paidWei > 0n) return "paid";
+  if (task.abortReason === "Cancelled") return "cancelled";
+  if (task.abortReason) return "aborted";
+  return "unpaid";
+}
+
+/** The node's database belongs to another address, chain or deployment. */
+export class StoreIdentityError extends Error {
+  override readonly name = "StoreIdentityError";
+}
+
+interface TaskRow {
+  task_id: string;
+  round: number;
+  task_hash: string;
+  creator: string;
+  created_block: number;
+  state: string;
+  args: string | null;
+  paid_wei: string;
+  slashed: number;
+  abort_reason: string | null;
+  result_node: string | null;
+  timings: string;
+  received_at: number;
+  updated_at: number;
+}
+
+function toRecord(row: TaskRow): TaskRecord {
+  return {
+    taskId: BigInt(row.task_id),
+    round: row.round,
+    taskHash: row.task_hash as Hex,
+    creator: row.creator as Address,
+    createdBlock: BigInt(row.created_block),
+    state: JSON.parse(row.state) as TaskState,
+    args: row.args ?? undefined,
+    paidWei: BigInt(row.paid_wei),
+    slashed: row.slashed === 1,
+    abortReason: row.abort_reason ?? undefined,
+    resultNode: (row.result_node as Address | null) ?? undefined,
+    timings: JSON.parse(row.timings) as Record<string, number>,
+    receivedAt: row.received_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * The node's own store (SQLite, WAL, synchronous=FULL so a committed write survives power
+ * loss): tasks with their state, the images of tasks not yet settled, the chain cursor, and
+ * transactions sent. Writes that belong together happen in one transaction.
+ */
+export class NodeStore {
+  readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("synchronous = FULL");
+    this.db.pragma("foreign_keys = ON");
+    migrate(this.db);
+  }
+
+  /** Binds the store to one node on one deployment; a mismatch later is refused (a copied or misconfigured data dir). */
+  bindIdentity(identity: { chainId: number; taskManager: Address; node: Address }): void {
+    const value = `${identity.chainId}:${identity.taskManager.toLowerCase()}:${identity.node.toLowerCase()}`;
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
+    if (!row) this.db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(value);
+    else if (row.value !== value) {
+      throw new StoreIdentityError(
+        `this data directory belongs to ${row.value} (chain:taskManager:node), not ${value}`,
+      );
+    }
+  }
+
+  cursor(): bigint | undefined {
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: string } | undefined;
+    return row ? BigInt(row.value) : undefined;
+  }
+
+  setCursor(block: bigint): void {
+    this.db
+      .prepare(
+        "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      )
+      .run(block.toString());
+  }
+
+  /** Runs `fn` in one transaction. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Records a task this node was selected for; a second call for the same task is a no-op. Returns true when new. */
+  insertTask(task: { taskId: bigint; round: number; taskHash: Hex; creator: Address; createdBlock: bigint }): boolean {
+    const now = Date.now();
+    const state: TaskState = { phase: "assigned" };
+    const info = this.db
+      .prepare(
+        `INSERT INTO tasks (task_id, round, task_hash, creator, created_block, state, phase, timings, received_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`,
+      )
+      .run(
+        task.taskId.toString(),
+        task.round,
+        task.taskHash,
+        task.creator,
+        Number(task.createdBlock),
+        JSON.stringify(state),
+        state.phase,
+        JSON.stringify({ assigned: now }),
+        now,
+        now,
+      );
+    return info.changes === 1;
+  }
+
+  task(taskId: bigint): TaskRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM tasks WHERE task_id = ?").get(taskId.toString()) as TaskRow | undefined;
+    return row ? toRecord(row) : undefined;
+  }
+
+  /** Tasks not settled yet, oldest first (what the node resumes on start). */
+  openTasks(): TaskRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM tasks WHERE phase != 'settled' ORDER BY CAST(task_id AS INTEGER)")
+      .all() as TaskRow[];
+    return rows.map(toRecord);
+  }
+
+  recentTasks(limit: number): TaskRecord[] {
+    const rows = this.db
+      .prepare("SELECT * FROM tasks ORDER BY received_at DESC, CAST(task_id AS INTEGER) DESC LIMIT ?")
+      .all(limit) as TaskRow[];
+    return rows.map(toRecord);
+  }
+
+  /**
+   * Moves a task to `state`, with the images and arguments that belong to it, in one
+   * transaction: after a crash either all of it is there or none.
+   */
+  saveState(taskId: bigint, state: TaskState, extra: { args?: string; images?: readonly Uint8Array[] } = {}): void {
+    this.transaction(() => {
+      const id = taskId.toString();
+      const now = Date.now();
+      if (extra.images) {
+        this.db.prepare("DELETE FROM images WHERE task_id = ?").run(id);
+        const insert = this.db.prepare("INSERT INTO images (task_id, idx, png) VALUES (?, ?, ?)");
+        extra.images.forEach((png, index) => {
+          insert.run(id, index, Buffer.from(png));
+        });
+      }
+      const info = this.db
+        .prepare(
+          `UPDATE tasks SET state = ?, phase = ?, args = COALESCE(?, args),
+             timings = json_set(timings, '$.' || ?, ?), updated_at = ? WHERE task_id = ?`,
+        )
+        .run(JSON.stringify(state), state.phase, extra.args ?? null, state.phase, now, now, id);
+      if (info.changes !== 1) throw new Error(`task ${id} is not in the store`);
+      // Settled tasks need no images: the relay has them, or nobody will ask.
+      if (state.phase === "settled") this.db.prepare("DELETE FROM images WHERE task_id = ?").run(id);
+    });
+  }
+
+  /** Adds timing marks (milliseconds since the epoch) to a task. */
+  mark(taskId: bigint, marks: Record<string, number>): void {
+    for (const [name, at] of Object.entries(marks)) {
+      this.db
+        .prepare("UPDATE tasks SET timings = json_set(timings, '$.' || ?, ?) WHERE task_id = ?")
+        .run(name, at, taskId.toString());
+    }
+  }
+
+  images(taskId: bigint): Uint8Array[] {
+    const rows = this.db.prepare("SELECT png FROM images WHERE task_id = ? ORDER BY idx").all(taskId.toString()) as {
+      png: Buffer;
+    }[];
+    return rows.map((row) => new Uint8Array(row.png));
+  }
+
+  /** Chain facts from events; each is idempotent (replaying a block range changes nothing). */
+  recordFacts(
+    taskId: bigint,
+    facts: { paidWei?: bigint; slashed?: boolean; abortReason?: string; resultNode?: Address },
+  ): boolean {
+    const info = this.db
+      .prepare(
+        `UPDATE tasks SET paid_wei = COALESCE(?, paid_wei), slashed = MAX(slashed, ?),
+           abort_reason = COALESCE(?, abort_reason), result_node = COALESCE(?, result_node) WHERE task_id = ?`,
+      )
+      .run(
+        facts.paidWei?.toString() ?? null,
+        facts.slashed ? 1 : 0,
+        facts.abortReason ?? null,
+        facts.resultNode ?? null,
+        taskId.toString(),
+      );
+    return info.changes === 1;
+  }
+
+  recordTransaction(tx: { hash: Hex; taskId?: bigint; functionName: string; gasUsed: bigint; feeWei: bigint }): void {
+    this.db
+      .prepare(
+        `INSERT INTO transactions (hash, task_id, function, gas_used, fee_wei, at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (hash) DO NOTHING`,
+      )
+      .run(
+        tx.hash,
+        tx.taskId?.toString() ?? null,
+        tx.functionName,
+        tx.gasUsed.toString(),
+        tx.feeWei.toString(),
+        Date.now(),
+      );
+  }
+
+  /** Totals for the status page: earnings, slashes, gas spent. */
+  totals(): { earnedWei: bigint; paidTasks: number; slashes: number; transactions: number; feesWei: bigint } {
+    const tasks = this.db.prepare("SELECT paid_wei, slashed FROM tasks WHERE paid_wei != '0' OR slashed = 1").all() as {
+      paid_wei: string;
+      slashed: number;
+    }[];
+    const txs = this.db.prepare("SELECT fee_wei FROM transactions").all() as { fee_wei: string }[];
+    return {
+      earnedWei: tasks.reduce((sum, t) => sum + BigInt(t.paid_wei), 0n),
+      paidTasks: tasks.filter((t) => t.paid_wei !== "0").length,
+      slashes: tasks.filter((t) => t.slashed === 1).length,
+      transactions: txs.length,
+      feesWei: txs.reduce((sum, t) => sum + BigInt(t.fee_wei), 0n),
+    };
+  }
+
+  /** Keeps the newest `keep` settled tasks. */
+  prune(keep: number): number {
+    return this.db
+      .prepare(
+        `DELETE FROM tasks WHERE phase = 'settled' AND task_id NOT IN
+           (SELECT task_id FROM tasks WHERE phase = 'settled' ORDER BY received_at DESC LIMIT ?)`,
+      )
+      .run(keep).changes;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,102 @@
+import type { TaskState } from "./state.ts";
+
+/** TaskManager.TaskPhase */
+export const ChainPhase = { None: 0, Created: 1, CommitmentsReady: 2, Success: 3, Aborted: 4 } as const;
+/** TaskManager.RoundState */
+export const RoundState = { Pending: 0, Committed: 1, ErrorReported: 2, Disclosed: 3, Settled: 4 } as const;
+
+/** What the chain says about the task and this node's round, read at one block. */
+export interface ChainView {
+  block: bigint;
+  /** That block's timestamp: deadlines are judged by chain time, never the local clock. */
+  time: bigint;
+  phase: number;
+  /** This node's round state. */
+  round: number;
+  /** Meaningful from Success on. */
+  resultRound: number;
+  myRound: number;
+  deadline: bigint;
+}
+
+/** The one next step for a task. */
+export type Action =
+  | { kind: "fetch" }
+  | { kind: "execute" }
+  | { kind: "reportError" }
+  | { kind: "commit" }
+  | { kind: "disclose" }
+  | { kind: "upload" }
+  | { kind: "reportUploaded" }
+  | { kind: "cancel" }
+  /** The chain is ahead of the store (the node crashed after a transaction was mined): record it. */
+  | { kind: "adopt"; as: "committed" | "errorReported" | "disclosed" }
+  | { kind: "settle" }
+  /** Nothing to do until an event, or until the chain's clock passes `deadline`. */
+  | { kind: "wait"; reason: string };
+
+/**
+ * Decides the next step from the store's state and the chain's view (SPEC §4–§6). The chain
+ * is the truth for what has happened; the store holds what only this node knows (the args,
+ * result, salt and images). Pure, so every rule is unit-tested.
+ */
+export function decide(state: TaskState, view: ChainView): Action {
+  if (state.phase === "settled") return { kind: "wait", reason: "settled" };
+  if (view.phase === ChainPhase.None || view.round === RoundState.Settled) return { kind: "settle" };
+  const late = view.time > view.deadline;
+  const waitOrCancel = (reason: string): Action => (late ? { kind: "cancel" } : { kind: "wait", reason });
+
+  switch (view.round) {
+    case RoundState.Pending:
+      return pendingRound(state, view, late, waitOrCancel);
+    case RoundState.Committed:
+      if (state.phase === "executed") return { kind: "adopt", as: "committed" };
+      if (view.phase === ChainPhase.CommitmentsReady || view.phase === ChainPhase.Success) {
+        // Disclose even after the deadline: until someone cancels, it earns the fee.
+        return state.phase === "committed" ? { kind: "disclose" } : waitOrCancel("commitment without a stored salt");
+      }
+      return waitOrCancel("waiting for the other commitments");
+    case RoundState.ErrorReported:
+      if (state.phase === "faulted") return { kind: "adopt", as: "errorReported" };
+      return waitOrCancel("error reported; waiting for the others");
+    case RoundState.Disclosed:
+      if (state.phase === "executed" || state.phase === "committed") return { kind: "adopt", as: "disclosed" };
+      if (view.phase === ChainPhase.Success && view.resultRound === view.myRound) {
+        if (state.phase === "disclosed") return { kind: "upload" };
+        if (state.phase === "uploaded") return { kind: "reportUploaded" };
+      }
+      return waitOrCancel("disclosed; waiting for the outcome");
+    default:
+      return { kind: "wait", reason: `unknown round state ${view.round}` };
+  }
+}
+
+function pendingRound(
+  state: TaskState,
+  view: ChainView,
+  late: boolean,
+  waitOrCancel: (reason: string) => Action,
+): Action {
+  if (view.phase === ChainPhase.Created) {
+    switch (state.phase) {
+      case "faulted":
+        return { kind: "reportError" };
+      case "executed":
+      case "committed": // a mined commitment that a reorg removed: send it again
+        return { kind: "commit" };
+      case "assigned":
+        return late ? { kind: "cancel" } : { kind: "fetch" };
+      case "fetched":
+        return late ? { kind: "cancel" } : { kind: "execute" };
+      default:
+        return waitOrCancel(`store phase ${state.phase} with a pending round`);
+    }
+  }
+  // After 2 error reports the 3rd node may still report the error and be paid (SPEC §4).
+  if (view.phase === ChainPhase.Aborted && state.phase === "faulted") return { kind: "reportError" };
+  if (view.phase === ChainPhase.Aborted && !late && (state.phase === "assigned" || state.phase === "fetched")) {
+    // Keep working out whether the task is broken: an error report is still paid.
+    return state.phase === "assigned" ? { kind: "fetch" } : { kind: "execute" };
+  }
+  return waitOrCancel("the others decided without this node");
+}

@@ -1,0 +1,338 @@
+import { ContractRevertError, sleep } from "@hydrogen/chain";
+import {
+  buildResult,
+  generateSalt,
+  makeCommitment,
+  PngError,
+  parseTaskArgsJson,
+  phashPng,
+  type RelayClient,
+  RelayError,
+  RelayUnreachableError,
+  type TaskArgs,
+  taskHash,
+} from "@hydrogen/protocol";
+import type { Logger } from "pino";
+import type { NodeChain } from "../chain/contracts.ts";
+import type { Engine } from "../engines/engine.ts";
+import { failpoint } from "../failpoints.ts";
+import type { NodeMetrics } from "../metrics.ts";
+import type { ModelManager } from "../models/manager.ts";
+import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
+import { type Action, type ChainView, decide } from "./decide.ts";
+import { NotReadyError, TaskFaultError, TransientError } from "./errors.ts";
+import { type TaskState, transitions } from "./state.ts";
+
+export interface RunnerOptions {
+  /** First retry delay after a transient fault; doubles up to `maxBackoffMs`. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** How often a waiting task re-reads the chain when no event woke it. */
+  pollIntervalMs: number;
+  /** Settled tasks kept in the store. */
+  keepHistory: number;
+}
+
+export interface RunnerDependencies {
+  store: NodeStore;
+  chain: NodeChain;
+  relay: RelayClient;
+  engine: Engine;
+  models: ModelManager;
+  metrics: NodeMetrics;
+  log: Logger;
+}
+
+interface Worker {
+  wake(): void;
+  /** Stops a running engine when the task ends on chain under it. */
+  execution: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Drives every open task to the end, one abortable loop per task: read the chain, decide the
+ * next step from the store and the chain (`decide`), do it, persist the new state, repeat.
+ * Because every step starts from the store and a fresh chain read, a node killed at any
+ * point resumes where it was (SPEC §6.4).
+ */
+export class TaskRunner {
+  private readonly workers = new Map<bigint, Worker>();
+  private signal: AbortSignal | undefined;
+
+  constructor(
+    private readonly options: RunnerOptions,
+    private readonly deps: RunnerDependencies,
+  ) {}
+
+  /** Resumes every open task from the store and runs until `signal` aborts. */
+  start(signal: AbortSignal): void {
+    this.signal = signal;
+    for (const task of this.deps.store.openTasks()) this.spawn(task.taskId);
+  }
+
+  /** A new task, or events about known ones, arrived. */
+  notify(taskIds: Iterable<bigint>): void {
+    for (const taskId of taskIds) {
+      const worker = this.workers.get(taskId);
+      if (!worker) {
+        this.spawn(taskId);
+        continue;
+      }
+      const reason = this.deps.store.task(taskId)?.abortReason;
+      // Cancelled and disagreeing tasks free every node: stop drawing.
+      if (reason === "Cancelled" || reason === "ResultsDisagree") worker.execution.abort();
+      worker.wake();
+    }
+  }
+
+  /** The follower's cursor moved: tasks waiting for it to settle look again. */
+  wakeAll(): void {
+    for (const worker of this.workers.values()) worker.wake();
+  }
+
+  get running(): bigint[] {
+    return [...this.workers.keys()];
+  }
+
+  /** Resolves when every task loop has stopped (after the start signal aborted). */
+  async stopped(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.done));
+  }
+
+  private spawn(taskId: bigint): void {
+    const signal = this.signal;
+    if (!signal || signal.aborted || this.workers.has(taskId)) return;
+    let wake = () => {};
+    const worker: Worker = {
+      wake: () => wake(),
+      execution: new AbortController(),
+      done: Promise.resolve(),
+    };
+    const idle = (ms: number) =>
+      new Promise<void>((resolve) => {
+        wake = resolve;
+        void sleep(ms, signal).then(resolve);
+      });
+    this.workers.set(taskId, worker);
+    worker.done = this.work(taskId, worker, idle, signal)
+      .catch((error: unknown) => this.deps.log.error({ err: error, taskId: String(taskId) }, "task loop failed"))
+      .finally(() => this.workers.delete(taskId));
+  }
+
+  private async work(taskId: bigint, worker: Worker, idle: (ms: number) => Promise<void>, signal: AbortSignal) {
+    const log = this.deps.log.child({ taskId: String(taskId) });
+    let backoff = 0;
+    while (!signal.aborted) {
+      const task = this.deps.store.task(taskId);
+      if (!task || task.state.phase === "settled") return;
+      let action: Action = { kind: "wait", reason: "not read yet" };
+      try {
+        const view = await this.deps.chain.view(taskId, task.round);
+        action = decide(task.state, view);
+        if (action.kind === "wait") {
+          log.debug({ phase: task.state.phase, reason: action.reason }, "waiting");
+          await idle(this.options.pollIntervalMs);
+          continue;
+        }
+        if (action.kind === "settle") {
+          // Settle once the follower has applied this block, so payments and slashes are on record.
+          if ((this.deps.store.cursor() ?? -1n) < view.block) {
+            await idle(this.options.pollIntervalMs);
+            continue;
+          }
+          this.settle(task, log);
+          return;
+        }
+        await this.perform(task, action, view, worker.execution.signal, log);
+        backoff = 0;
+      } catch (error) {
+        if (signal.aborted) return;
+        backoff = await this.recover(task, action, error, backoff, idle, log);
+      }
+    }
+  }
+
+  /** Handles a failed step; returns the next backoff. */
+  private async recover(
+    task: TaskRecord,
+    action: Action,
+    error: unknown,
+    backoff: number,
+    idle: (ms: number) => Promise<void>,
+    log: Logger,
+  ): Promise<number> {
+    if (error instanceof TaskFaultError && (task.state.phase === "assigned" || task.state.phase === "fetched")) {
+      log.warn({ code: error.code, reason: error.message }, "the task is at fault; reporting the error");
+      this.save(task, transitions.faulted(task.state, error.code, error.message));
+      return 0;
+    }
+    if (error instanceof NotReadyError) {
+      log.debug({ code: error.code, step: action.kind }, "not ready yet");
+      const next = Math.min(backoff ? backoff * 2 : 100, 2000);
+      await idle(next);
+      return next;
+    }
+    const next = Math.min(backoff ? backoff * 2 : this.options.backoffMs, this.options.maxBackoffMs);
+    const fields = { step: action.kind, retryInMs: next, err: error };
+    if (error instanceof ContractRevertError)
+      log.info({ ...fields, revert: error.errorName }, "chain refused the step");
+    else log.warn({ ...fields, code: (error as { code?: unknown }).code }, "step failed; retrying");
+    this.deps.metrics.stepFailures.inc({ step: action.kind });
+    await idle(next);
+    return next;
+  }
+
+  private async perform(task: TaskRecord, action: Action, view: ChainView, execution: AbortSignal, log: Logger) {
+    const { chain } = this.deps;
+    const { state, taskId, round } = task;
+    switch (action.kind) {
+      case "fetch":
+        return this.fetchArgs(task, log);
+      case "execute":
+        return this.execute(task, view, execution, log);
+      case "commit": {
+        const held = state as Extract<TaskState, { phase: "executed" | "committed" }>;
+        const commitment = makeCommitment(taskId, chain.address, held.result, held.salt);
+        const { hash } = await chain.commit(taskId, round, commitment);
+        log.info({ tx: hash }, "commitment sent");
+        if (state.phase === "executed") this.save(task, transitions.committed(state, hash));
+        return;
+      }
+      case "reportError": {
+        const { hash } = await chain.reportError(taskId, round);
+        log.info({ tx: hash }, "error reported");
+        if (state.phase === "faulted") this.save(task, transitions.errorReported(state, hash));
+        return;
+      }
+      case "disclose": {
+        const held = state as Extract<TaskState, { phase: "committed" }>;
+        const { hash } = await chain.disclose(taskId, round, held.result, held.salt);
+        log.info({ tx: hash }, "result disclosed");
+        return this.save(task, transitions.disclosed(state, hash));
+      }
+      case "upload":
+        return this.upload(task, log);
+      case "reportUploaded": {
+        const { hash } = await chain.reportUploaded(taskId, round);
+        log.info({ tx: hash }, "upload reported");
+        return this.save(task, transitions.reported(state, hash));
+      }
+      case "cancel": {
+        const { hash } = await chain.cancel(taskId);
+        log.info({ tx: hash, deadline: Number(view.deadline) }, "task cancelled after its deadline");
+        return;
+      }
+      case "adopt": {
+        log.info({ as: action.as }, "the chain is ahead of the store (restart after a mined transaction)");
+        const next =
+          action.as === "committed"
+            ? transitions.committed(state)
+            : action.as === "errorReported"
+              ? transitions.errorReported(state)
+              : transitions.disclosed(state);
+        return this.save(task, next);
+      }
+      case "settle":
+      case "wait":
+        return;
+    }
+  }
+
+  /** Fetches and checks the arguments: a relay that serves wrong ones is the relay's fault, not the task's. */
+  private async fetchArgs(task: TaskRecord, log: Logger): Promise<void> {
+    let argsJson: string;
+    try {
+      argsJson = (await this.deps.relay.getTask(task.taskId)).task_args;
+    } catch (error) {
+      throw relayFault(error);
+    }
+    const fetchedAt = Date.now();
+    if (typeof argsJson !== "string" || taskHash(argsJson) !== task.taskHash) {
+      throw new TransientError("RELAY_ARGS_MISMATCH", "the relay served arguments that do not match the task hash");
+    }
+    const parsed = parseTaskArgsJson(argsJson);
+    if (!parsed.ok) {
+      const reason = parsed.violations.map((v) => `${v.path || "(root)"}: ${v.message}`).join("; ");
+      throw new TaskFaultError("TASK_ARGS_INVALID", `the task arguments fail the schema: ${reason}`);
+    }
+    this.deps.store.mark(task.taskId, { argsFetched: fetchedAt });
+    log.info({ images: parsed.args.task_config.num_images }, "arguments fetched and verified");
+    this.save(task, transitions.argsVerified(task.state), { args: argsJson });
+  }
+
+  /** Models, engine, pHash; then result, salt and images are persisted together before anything is committed. */
+  private async execute(task: TaskRecord, view: ChainView, signal: AbortSignal, log: Logger): Promise<void> {
+    const parsed = parseTaskArgsJson(task.args ?? "");
+    if (!parsed.ok) throw new TaskFaultError("TASK_ARGS_INVALID", "stored arguments fail the schema");
+    const args: TaskArgs = parsed.args;
+    const deadline = new Date(Number(view.deadline) * 1000);
+    const models = await this.deps.models.prepare(args, { signal, deadline });
+    const engineStart = Date.now();
+    const images = await this.deps.engine.run({ taskId: task.taskId, args, models, signal });
+    const engineEnd = Date.now();
+    if (images.length !== args.task_config.num_images) {
+      throw new TransientError(
+        "ENGINE_BAD_OUTPUT",
+        `engine made ${images.length} of ${args.task_config.num_images} images`,
+      );
+    }
+    let hashes: Uint8Array[];
+    try {
+      hashes = images.map((png) => phashPng(png));
+    } catch (error) {
+      if (error instanceof PngError)
+        throw new TransientError("ENGINE_BAD_OUTPUT", `engine made a broken PNG: ${error.message}`);
+      throw error;
+    }
+    const hashed = Date.now();
+    const result = buildResult(hashes);
+    this.deps.store.mark(task.taskId, { engineStart, engineEnd, hashed });
+    this.deps.metrics.engineSeconds.observe((engineEnd - engineStart) / 1000);
+    log.info({ images: images.length, engineMs: engineEnd - engineStart, hashMs: hashed - engineEnd }, "task executed");
+    this.save(task, transitions.executed(task.state, result, generateSalt(), images.length), { images });
+  }
+
+  private async upload(task: TaskRecord, log: Logger): Promise<void> {
+    const images = this.deps.store.images(task.taskId);
+    try {
+      await this.deps.relay.uploadResults(task.taskId, images);
+    } catch (error) {
+      // Uploaded before a crash: the relay has exactly these images already.
+      if (!(error instanceof RelayError && error.code === "RELAY_RESULTS_ALREADY_UPLOADED")) throw relayFault(error);
+    }
+    failpoint("sent:upload");
+    log.info({ images: images.length }, "images uploaded to the relay");
+    this.save(task, transitions.uploaded(task.state));
+  }
+
+  private settle(task: TaskRecord, log: Logger): void {
+    this.save(task, transitions.settled(task.state));
+    const settled = this.deps.store.task(task.taskId);
+    const outcome = settled ? outcomeOf(settled) : undefined;
+    this.deps.metrics.tasks.inc({ outcome: outcome ?? "unknown" });
+    log.info({ outcome, paidWei: settled?.paidWei.toString(), from: task.state.phase }, "task settled");
+    this.deps.store.prune(this.options.keepHistory);
+  }
+
+  /** Persists a transition (with what belongs to it) and records how long the previous phase took. */
+  private save(task: TaskRecord, next: TaskState, extra?: Parameters<NodeStore["saveState"]>[2]): void {
+    this.deps.store.saveState(task.taskId, next, extra);
+    const since = task.timings[task.state.phase] ?? task.receivedAt;
+    this.deps.metrics.phaseSeconds.observe({ phase: task.state.phase }, (Date.now() - since) / 1000);
+    task.state = next;
+    failpoint(`after:${next.phase}`);
+  }
+}
+
+/** A relay failure as the task loop sees it: never the task's fault. */
+function relayFault(error: unknown): Error {
+  if (error instanceof RelayError) {
+    if (error.code === "RELAY_ARGS_NOT_UPLOADED" || error.code === "RELAY_TASK_NOT_ON_CHAIN")
+      return new NotReadyError(error.code, error.message, { cause: error });
+    return new TransientError(error.code, error.message, { cause: error });
+  }
+  if (error instanceof RelayUnreachableError)
+    return new TransientError("RELAY_UNREACHABLE", error.message, { cause: error });
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,184 @@
+import type { Address, Hex } from "viem";
+import { signRequest, type TypedDataSigner } from "../auth/request.ts";
+import { RELAY_ERRORS, RelayError, type RelayErrorCode } from "./errors.ts";
+import { ROUTES, type RouteName, routePath } from "./routes.ts";
+
+/** The relay could not be reached or answered something that is not the API (a proxy page, a cut connection). */
+export class RelayUnreachableError extends Error {
+  override readonly name = "RelayUnreachableError";
+  readonly retryable = true;
+}
+
+export interface RelayClientOptions {
+  /** e.g. `http://127.0.0.1:8787` */
+  url: string;
+  chainId: number;
+  taskManager: Address;
+  /** Signs requests to the routes that need it (a viem Account, a wallet). */
+  signer?: TypedDataSigner;
+  /** Per-request time limit. Default 30,000 ms. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** `GET /v1/inference_tasks/{id}` */
+export interface RelayTask {
+  task_id: string;
+  task_args: string;
+  task_hash: Hex;
+  creator: Address;
+  nodes: Address[];
+  phase: string;
+  result?: Hex;
+}
+
+/** `GET /v1/inference_tasks/{id}/status` */
+export interface RelayTaskStatus {
+  task_id: string;
+  phase: string;
+  abort_reason?: string;
+  num_images?: number;
+}
+
+/**
+ * A typed client of the relay API (SPEC §7), derived from `ROUTES`: signs what needs signing,
+ * turns error bodies into `RelayError` (decide by `code` / `retryable`) and transport failures
+ * into `RelayUnreachableError`. Works in Node and browsers.
+ *
+ * @example
+ * const relay = createRelayClient({ url, chainId: 31337, taskManager, signer: account });
+ * const task = await relay.getTask(7n);
+ */
+export function createRelayClient(options: RelayClientOptions) {
+  const doFetch = options.fetch ?? globalThis.fetch;
+  // Signatures are deterministic and single-use: an identical request in the same second
+  // would be a replay, so a repeat is signed with the next second (well inside the window).
+  const lastTimestamp = new Map<string, number>();
+
+  async function send(name: RouteName, params: Record<string, string | number | bigint>, body?: SendBody) {
+    const route = ROUTES[name];
+    const path = routePath(name, params);
+    const headers: Record<string, string> = {};
+    if (body) headers["content-type"] = body.contentType;
+    if (route.access !== "public") {
+      if (!options.signer) throw new Error(`relay route ${name} needs a signer`);
+      const key = `${route.method} ${path}`;
+      const now = Math.floor(Date.now() / 1000);
+      const timestamp = Math.max(now, (lastTimestamp.get(key) ?? 0) + 1);
+      lastTimestamp.set(key, timestamp);
+      if (lastTimestamp.size > 1000) lastTimestamp.delete(lastTimestamp.keys().next().value as string);
+      Object.assign(
+        headers,
+        await signRequest({
+          ...options,
+          signer: options.signer,
+          method: route.method,
+          path,
+          body: body?.bytes,
+          timestamp,
+        }),
+      );
+    }
+    let response: Response;
+    try {
+      response = await doFetch(new URL(path, options.url), {
+        method: route.method,
+        headers,
+        body: body?.bytes as BodyInit | undefined,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+    } catch (error) {
+      throw new RelayUnreachableError(`relay ${options.url} unreachable: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    if (response.ok) return response;
+    throw await toRelayError(response, name);
+  }
+
+  async function json<T>(response: Response, name: RouteName): Promise<T> {
+    try {
+      return (await response.json()) as T;
+    } catch (error) {
+      throw new RelayUnreachableError(`relay answered ${name} with a body that is not JSON`, { cause: error });
+    }
+  }
+
+  return {
+    url: options.url,
+    /** The task's arguments and what the relay knows of it (creator or selected node). */
+    async getTask(taskId: bigint): Promise<RelayTask> {
+      return json<RelayTask>(await send("getTask", { id: taskId }), "getTask");
+    },
+    /** Uploads the task arguments (the creator); the same arguments again is a no-op. */
+    async uploadTaskArgs(taskId: bigint, taskArgs: string): Promise<{ task_id: string; task_hash: Hex }> {
+      const bytes = new TextEncoder().encode(JSON.stringify({ task_id: taskId.toString(), task_args: taskArgs }));
+      const response = await send("uploadTaskArgs", {}, { bytes, contentType: "application/json" });
+      return json(response, "uploadTaskArgs");
+    },
+    /** Uploads the result images in order (the result node, after TaskSuccess). */
+    async uploadResults(taskId: bigint, images: readonly Uint8Array[]): Promise<{ task_id: string; images: number }> {
+      const response = await send("uploadResults", { id: taskId }, multipartImages(images));
+      return json(response, "uploadResults");
+    },
+    /** One result image as PNG bytes (the creator). */
+    async getResultImage(taskId: bigint, index: number): Promise<Uint8Array> {
+      const response = await send("getResultImage", { id: taskId, index });
+      return new Uint8Array(await response.arrayBuffer());
+    },
+    async getTaskStatus(taskId: bigint): Promise<RelayTaskStatus> {
+      return json<RelayTaskStatus>(await send("getTaskStatus", { id: taskId }), "getTaskStatus");
+    },
+    /** The relay's clock, unix seconds. */
+    async now(): Promise<number> {
+      return (await json<{ now: number }>(await send("getNow", {}), "getNow")).now;
+    },
+  };
+}
+
+export type RelayClient = ReturnType<typeof createRelayClient>;
+
+interface SendBody {
+  bytes: Uint8Array;
+  contentType: string;
+}
+
+async function toRelayError(response: Response, name: RouteName): Promise<Error> {
+  const text = await response.text().catch(() => "");
+  let parsed: { error?: { code?: string; message?: string; details?: unknown } } | undefined;
+  try {
+    parsed = JSON.parse(text) as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  const code = parsed?.error?.code;
+  if (code && code in RELAY_ERRORS) {
+    return new RelayError(code as RelayErrorCode, parsed?.error?.message, parsed?.error?.details);
+  }
+  // Not the relay speaking (a gateway, a proxy): a transport problem, worth retrying.
+  return new RelayUnreachableError(`relay answered ${name} with HTTP ${response.status}: ${text.slice(0, 200)}`);
+}
+
+/** A multipart/form-data body with one `images` part per PNG, built in memory so it can be hashed and signed. */
+export function multipartImages(images: readonly Uint8Array[]): SendBody {
+  const boundary = `hydrogen-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+  const encoder = new TextEncoder();
+  const parts: Uint8Array[] = [];
+  images.forEach((png, index) => {
+    parts.push(
+      encoder.encode(
+        `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="${index}.png"\r\nContent-Type: image/png\r\n\r\n`,
+      ),
+      png,
+      encoder.encode("\r\n"),
+    );
+  });
+  parts.push(encoder.encode(`--${boundary}--\r\n`));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return { bytes, contentType: `multipart/form-data; boundary=${boundary}` };
+}
