@@ -45,11 +45,36 @@ export const REDACT = [
   "*.salt",
 ];
 
+/**
+ * A short form of an error for log lines: its type, stable code and first message line (viem
+ * errors carry their whole ABI and call otherwise), and the cause's, one level deep.
+ */
+export function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const short = (error as { shortMessage?: string }).shortMessage ?? error.message;
+  const fields: Record<string, unknown> = { type: error.name, message: short.split("\n")[0] };
+  const code = (error as { code?: unknown }).code;
+  if (code !== undefined) fields.code = code;
+  const revert = (error as { errorName?: string }).errorName;
+  if (revert) fields.revert = revert;
+  const details = (error as { details?: string }).details;
+  if (typeof details === "string") fields.details = details.slice(0, 200);
+  const cause = error.cause;
+  if (cause instanceof Error && cause !== error)
+    fields.cause = { type: cause.name, message: cause.message.split("\n")[0] };
+  return fields;
+}
+
 /** The node's logger: JSON lines to stdout (or `destination`) and into the ring. */
 export function createLogger(options: { level: string; ring: LogRing; destination?: NodeJS.WritableStream }): Logger {
   if (options.level === "silent") return pino({ level: "silent" });
   return pino(
-    { level: options.level, base: { service: "hydrogen-node" }, redact: { paths: REDACT, censor: "***" } },
+    {
+      level: options.level,
+      base: { service: "hydrogen-node" },
+      redact: { paths: REDACT, censor: "***" },
+      serializers: { err: serializeError },
+    },
     pino.multistream([
       { stream: options.destination ?? process.stdout, level: options.level as pino.Level },
       { stream: options.ring, level: options.level as pino.Level },

@@ -1,5 +1,5 @@
-import { type ContractCall, type SentTransaction, TransactionSender } from "@hydrogen/chain";
-import { cnxAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { type ContractCall, decodeRevert, type SentTransaction, TransactionSender } from "@hydrogen/chain";
+import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import type { ChainView } from "../task/decide.ts";
 
@@ -61,13 +61,28 @@ export class NodeChain {
   /** The task and this node's round, read at one block with that block's time. */
   async view(taskId: bigint, round: number): Promise<ChainView> {
     const block = await this.deps.client.getBlock({ blockTag: "latest" });
-    const info = (await this.deps.client.readContract({
-      address: this.contracts.taskManager,
-      abi: taskManagerAbi,
-      functionName: "getTask",
-      args: [taskId],
-      blockNumber: block.number,
-    })) as TaskInfo;
+    let info: TaskInfo;
+    try {
+      info = (await this.deps.client.readContract({
+        address: this.contracts.taskManager,
+        abi: [...taskManagerAbi, ...hydrogenErrorsAbi],
+        functionName: "getTask",
+        args: [taskId],
+        blockNumber: block.number,
+      })) as TaskInfo;
+    } catch (error) {
+      // Settled tasks are deleted: TaskNotFound means "over" (ids are never reused).
+      if (decodeRevert(error, "getTask")?.errorName !== "TaskNotFound") throw error;
+      return {
+        block: block.number,
+        time: block.timestamp,
+        phase: 0,
+        round: 0,
+        resultRound: 0,
+        myRound: round,
+        deadline: 0n,
+      };
+    }
     return {
       block: block.number,
       time: block.timestamp,

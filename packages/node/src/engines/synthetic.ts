@@ -40,28 +40,62 @@ export class SyntheticEngine implements Engine {
     return images;
   }
 
-  /** Image `index` of a task, as PNG bytes. */
+  /**
+   * Image `index` of a task, as PNG bytes: a sum of the 63 lowest non-constant cosine
+   * patterns, their weights drawn from the seed. Every low frequency carries energy, so the
+   * pHash's DCT coefficients sit well apart from their median and small noise flips no bit.
+   */
   render(args: TaskArgs, index: number, taskId: bigint): Uint8Array {
     const width = args.task_config.image_width;
     const height = args.task_config.image_height;
     const lie = this.options.dishonest ? `|lie|${this.options.node.toLowerCase()}` : "";
-    const seed = hexToBytes(keccak256(stringToHex(`${canonical(args)}|${index}${lie}`)));
-    const raw = new Uint8Array(height * (1 + width * 3));
-    const waves = [0, 1, 2].map((k) => wave(seed, k, width, height));
+    const seed = expand(`${canonical(args)}|${index}${lie}`, 64 + 6);
+    const weights = Float64Array.from({ length: 64 }, (_, i) => (i === 0 ? 0 : ((seed[i] as number) / 255 - 0.5) * 12));
+    const tint = [0, 1, 2].map((c) => 0.7 + ((seed[64 + c] as number) / 255) * 0.6);
+    const offset = [0, 1, 2].map((c) => ((seed[67 + c] as number) / 255 - 0.5) * 40);
+    const cx = cosines(width);
+    const cy = cosines(height);
     const noise = noiseSource(this.options.node, taskId, index, this.options.noise ?? 0);
+    const raw = new Uint8Array(height * (1 + width * 3));
+    const row = new Float64Array(8);
     for (let y = 0; y < height; y++) {
-      const row = y * (1 + width * 3); // filter byte 0 (None) at row start
+      for (let u = 0; u < 8; u++) {
+        let sum = 0;
+        for (let v = 0; v < 8; v++) sum += (weights[v * 8 + u] as number) * (cy[v * height + y] as number);
+        row[u] = sum;
+      }
+      const start = y * (1 + width * 3) + 1; // after the row's filter byte 0 (None)
       for (let x = 0; x < width; x++) {
+        let pattern = 0;
+        for (let u = 0; u < 8; u++) pattern += (row[u] as number) * (cx[u * width + x] as number);
         for (let c = 0; c < 3; c++) {
-          let value = 128;
-          for (const w of waves) value += (w.amplitude[c] as number) * (w.xs[x] as number) * (w.ys[y] as number);
-          value += noise();
-          raw[row + 1 + x * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
+          const value = 128 + (offset[c] as number) + (tint[c] as number) * pattern + noise();
+          raw[start + x * 3 + c] = value < 0 ? 0 : value > 255 ? 255 : Math.round(value);
         }
       }
     }
     return buildPng(width, height, 8, 2, raw);
   }
+}
+
+/** cos(π·k·(2i+1)/(2n)) for k < 8, i < n, row-major by k (the DCT-II basis). */
+function cosines(n: number): Float64Array {
+  const table = new Float64Array(8 * n);
+  for (let k = 0; k < 8; k++)
+    for (let i = 0; i < n; i++) table[k * n + i] = Math.cos((Math.PI * k * (2 * i + 1)) / (2 * n));
+  return table;
+}
+
+/** `length` pseudo-random bytes from a text (keccak in counter mode). */
+function expand(text: string, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let block = 0; block * 32 < length; block++) {
+    out.set(
+      hexToBytes(keccak256(stringToHex(`${block}|${text}`))).subarray(0, Math.min(32, length - block * 32)),
+      block * 32,
+    );
+  }
+  return out;
 }
 
 /** The arguments with sorted keys, so field order in the JSON does not change the picture. */
@@ -72,20 +106,6 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
-}
-
-/** One separable wave cos(fx·x + px)·cos(fy·y + py), with a per-channel amplitude, from 8 seed bytes. */
-function wave(seed: Uint8Array, k: number, width: number, height: number) {
-  const at = (i: number) => seed[(k * 8 + i) % seed.length] as number;
-  const fx = 1 + (at(0) % 4);
-  const fy = 1 + (at(1) % 4);
-  const px = (at(2) / 256) * 2 * Math.PI;
-  const py = (at(3) / 256) * 2 * Math.PI;
-  const scale = 70 / (k + 1);
-  const amplitude = [at(4), at(5), at(6)].map((b) => (b / 255 - 0.5) * 2 * scale);
-  const xs = Float64Array.from({ length: width }, (_, x) => Math.cos((Math.PI * fx * x) / width + px));
-  const ys = Float64Array.from({ length: height }, (_, y) => Math.cos((Math.PI * fy * y) / height + py));
-  return { amplitude, xs, ys };
 }
 
 /** A deterministic uniform noise in [-amplitude, amplitude] per node, task and image (xorshift32). */
