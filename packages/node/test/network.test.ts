@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { FEE, STAKE, Status } from "@hydrogen/contracts/testing";
 import { phashPngHex, splitResult, taskManagerAbi } from "@hydrogen/protocol";
 import type { Address, Hex } from "viem";
-import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
+import { type Network, startNetwork, taskArgs } from "./helpers/network.ts";
 
 describe("three node processes, a relay and anvil", () => {
   let net: Network;
@@ -61,7 +61,7 @@ describe("three node processes, a relay and anvil", () => {
     await Promise.all(net.nodes.map((node) => net.settled(node, first.taskId)));
     const second = await net.createTask(taskArgs({ seed: 3, images: 1 }));
     await Promise.all(net.nodes.map((node) => net.settled(node, second.taskId)));
-    const { body } = await net.nodes[0]!.api<{ tasks: { taskId: string; outcome: string }[] }>("/api/tasks");
+    const { body } = await net.node(0).api<{ tasks: { taskId: string; outcome: string }[] }>("/api/tasks");
     assert.deepEqual(
       body.tasks.slice(0, 3).map((t) => [t.taskId, t.outcome]),
       [
@@ -73,7 +73,7 @@ describe("three node processes, a relay and anvil", () => {
   });
 
   it("exposes Prometheus metrics: tasks by outcome, phase durations, transactions, follower lag", async () => {
-    const response = await fetch(`${net.nodes[0]!.apiUrl}/metrics`);
+    const response = await fetch(`${net.node(0).apiUrl}/metrics`);
     const text = await response.text();
     assert.match(text, /hydrogen_node_tasks_total\{outcome="paid"\} 3/);
     assert.match(text, /hydrogen_node_task_phase_seconds_count\{phase="executed"\} 3/);
@@ -83,7 +83,7 @@ describe("three node processes, a relay and anvil", () => {
   });
 
   it("pause and resume through the API change the on-chain status", async () => {
-    const node = net.nodes[2]!;
+    const node = net.node(2);
     const paused = await node.api<{ status: string }>("/api/actions/pause", { method: "POST" });
     assert.equal(paused.status, 200);
     assert.equal(paused.body.status, "Paused");
@@ -101,17 +101,16 @@ describe("three node processes, a relay and anvil", () => {
   });
 
   it("logs are served to the operator without the key", async () => {
-    const node = net.nodes[0]!;
+    const node = net.node(0);
     const { body } = await node.api<{ logs: { msg: string }[] }>("/api/logs?limit=500");
     assert.ok(body.logs.some((l) => l.msg === "task settled"));
     const key = (await import("./helpers/network.ts")).devKey(4).slice(2);
     assert.ok(!node.output.join("").includes(key), "the private key never appears in the logs");
     assert.ok(!JSON.stringify(body).includes(key));
-    void waitFor;
   });
 
   it("refuses API calls without the bearer token", async () => {
-    const node = net.nodes[0]!;
+    const node = net.node(0);
     for (const path of ["/api/status", "/api/tasks", "/api/logs"]) {
       const response = await fetch(`${node.apiUrl}${path}`);
       assert.equal(response.status, 401);

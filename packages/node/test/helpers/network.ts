@@ -228,6 +228,11 @@ export async function startNetwork(options: NetworkOptions = {}) {
         throw new Error(`${error.message}\n--- node ${node.index} log ---\n${node.tail()}`);
       });
     },
+    node(index: number): NodeProcess {
+      const node = nodes[index];
+      assert.ok(node, `no node ${index}`);
+      return node;
+    },
     nodeOf(address: Address): NodeProcess {
       const node = nodes.find((n) => n.address.toLowerCase() === address.toLowerCase());
       assert.ok(node, `${address} is not one of the network's nodes`);
