@@ -41,7 +41,8 @@ describe("three node processes, a relay and anvil", () => {
       args: { taskId },
       fromBlock: 0n,
     });
-    const result = (success[0]?.args as { result: Hex }).result;
+    const result = (success[0]?.args as { result: Hex } | undefined)?.result;
+    assert.ok(result);
     const chunks = splitResult(result);
     for (let index = 0; index < 3; index++) {
       const png = await net.creator.getResultImage(taskId, index);
