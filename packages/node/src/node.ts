@@ -122,6 +122,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       apply: async (batch) => {
         const applied = applyBatch(store, account.address, batch);
         for (const taskId of applied.assigned) log.info({ taskId: String(taskId) }, "selected for a task");
+        if (applied.assigned.length) failpoint("after:assigned");
         for (const { amount } of applied.payments) metrics.earnedWei.inc(Number(amount));
         metrics.slashes.inc(applied.slashes.length);
         for (const taskId of applied.slashes) log.error({ taskId: String(taskId) }, "this node was slashed");

@@ -50,7 +50,9 @@ export function summarize(task: TaskRecord): TaskSummary {
     error:
       state.phase === "faulted" || state.phase === "errorReported"
         ? { code: state.code, reason: state.reason }
-        : undefined,
+        : state.phase === "settled"
+          ? state.error
+          : undefined,
     timings: task.timings,
     receivedAt: new Date(task.receivedAt).toISOString(),
     updatedAt: new Date(task.updatedAt).toISOString(),

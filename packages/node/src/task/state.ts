@@ -21,7 +21,7 @@ export type TaskState =
   | { phase: "uploaded"; result: Hex; images: number }
   | { phase: "reported"; tx?: Hash }
   /** Nothing more to do: paid, slashed, refunded, cancelled or aborted (see the task's chain facts). */
-  | { phase: "settled"; from: Phase };
+  | { phase: "settled"; from: Phase; error?: { code: string; reason: string } };
 
 export type Phase = TaskState["phase"];
 export type StateOf<P extends Phase> = Extract<TaskState, { phase: P }>;
@@ -87,7 +87,11 @@ export const transitions = {
   /** any but settled -> settled */
   settled(state: TaskState): StateOf<"settled"> {
     if (state.phase === "settled") throw new InvalidTransitionError("settle", state.phase);
-    return { phase: "settled", from: state.phase };
+    const error =
+      state.phase === "faulted" || state.phase === "errorReported"
+        ? { code: state.code, reason: state.reason }
+        : undefined;
+    return { phase: "settled", from: state.phase, error };
   },
 } as const;
 
