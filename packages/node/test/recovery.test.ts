@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { FEE, Status } from "@hydrogen/contracts/testing";
+import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
+
+/**
+ * Every node process is killed with SIGKILL at one point of the task, then started again: the
+ * task must end completed, every node paid, none slashed. `after:<phase>` is right after the
+ * store has the phase; `sent:<fn>` is after the transaction (or upload) went out and before
+ * the node recorded it.
+ */
+const CRASH_POINTS = [
+  "after:assigned",
+  "after:fetched",
+  "after:executed",
+  "sent:submitTaskResultCommitment",
+  "after:committed",
+  "sent:discloseTaskResult",
+  "after:disclosed",
+  "sent:upload",
+  "after:uploaded",
+  "sent:reportResultsUploaded",
+];
+
+describe("kill -9 at every state, then restart", () => {
+  let net: Network;
+  before(async () => {
+    net = await startNetwork();
+    await net.startNodes();
+  });
+  after(() => net?.stop());
+
+  CRASH_POINTS.forEach((point, i) => {
+    it(`${point}: the task completes and no node is slashed`, async () => {
+      await Promise.all(net.nodes.map((node) => node.stop()));
+      await Promise.all(net.nodes.map((node) => node.start({ HYDROGEN_NODE_CRASH_AT: point })));
+      const { taskId } = await net.createTask(taskArgs({ seed: 100 + i }));
+      // Upload points are reached by the result node only; the others finish normally.
+      await waitFor(`a node to crash at ${point}`, () =>
+        net.nodes.some((node) => node.process?.signalCode === "SIGKILL"),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const crashed = net.nodes.filter((node) => node.process?.signalCode === "SIGKILL");
+      assert.ok(crashed.length >= 1);
+      await Promise.all(crashed.map((node) => node.start()));
+      for (const node of net.nodes) {
+        const task = await net.settled(node, taskId);
+        assert.equal(task.outcome, "paid", `node ${node.index} after ${point}: ${JSON.stringify(task)}`);
+        assert.equal(BigInt(task.paidWei), FEE);
+        assert.notEqual(await net.chain.status(node.address), Status.Quit, "never slashed");
+      }
+      assert.equal((await net.creator.getTaskStatus(taskId)).phase, "results_uploaded");
+    });
+  });
+});
