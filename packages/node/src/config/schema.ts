@@ -54,8 +54,15 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
-    engine: z
-      .discriminatedUnion("kind", [
+    /** The execution engine (SPEC §10); `kind` defaults to `synthetic`. */
+    engine: z.preprocess(
+      (value) =>
+        value === undefined
+          ? { kind: "synthetic" }
+          : typeof value === "object" && value !== null && !("kind" in value)
+            ? { ...value, kind: "synthetic" }
+            : value,
+      z.discriminatedUnion("kind", [
         z
           .object({
             kind: z.literal("synthetic"),
@@ -67,8 +74,8 @@ export const nodeConfigSchema = z
             delayMs: z.number().int().min(0).default(0),
           })
           .strict(),
-      ])
-      .prefault({ kind: "synthetic" }),
+      ]),
+    ),
     tasks: z
       .object({
         /** First retry delay after a transient fault; doubles up to `maxBackoffMs`. */
@@ -100,5 +107,8 @@ export const nodeConfigSchema = z
   .strict();
 
 export type NodeConfig = z.output<typeof nodeConfigSchema>;
-export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+/** What a config file holds: everything with a default may be left out (`engine` too). */
+export type NodeConfigInput = Omit<z.input<typeof nodeConfigSchema>, "engine"> & {
+  engine?: Partial<NodeConfig["engine"]>;
+};
 export type EngineConfig = NodeConfig["engine"];
