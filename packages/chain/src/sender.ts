@@ -66,9 +66,9 @@ export interface SentTransaction {
 }
 
 /**
- * Sends contract calls from one account, one nonce sequence for every contract: simulates
- * first (a revert becomes a ContractRevertError and consumes no nonce), estimates gas with
- * headroom, and replaces a transaction that stays unmined with higher fees until one of its
+ * Sends contract calls from one account, one nonce sequence for every contract: estimates gas
+ * first, which executes the call (a revert becomes a ContractRevertError and consumes no
+ * nonce), adds headroom, and replaces a transaction that stays unmined with higher fees until one of its
  * versions is mined.
  *
  * @example
@@ -108,13 +108,13 @@ export class TransactionSender {
     const { client, wallet } = this.deps;
     const abi = [...(call.abi as readonly unknown[]), ...hydrogenErrorsAbi] as Abi;
     const parameters = { ...call, abi, args: call.args ?? [], account: wallet.account, chain: wallet.chain } as never;
-    try {
-      await client.simulateContract(parameters);
-    } catch (error) {
-      throw decodeRevert(error, call.functionName) ?? error;
-    }
-    const gas = await client.estimateContractGas(parameters);
-    const fees = await client.estimateFeesPerGas();
+    // Gas estimation executes the call: a revert surfaces here, decoded, before any nonce is used.
+    const [gas, fees] = await Promise.all([
+      client.estimateContractGas(parameters).catch((error: unknown) => {
+        throw decodeRevert(error, call.functionName) ?? error;
+      }),
+      client.estimateFeesPerGas(),
+    ]);
     this.nextNonce ??= await client.getTransactionCount({ address: this.address, blockTag: "pending" });
     const nonce = this.nextNonce;
     const request = {

@@ -81,6 +81,8 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       wallet,
       onBroadcast: (call, hash) => {
         log.debug({ fn: call.functionName, tx: hash }, "transaction sent");
+        if (call.functionName === "submitTaskResultCommitment")
+          store.mark(call.args?.[0] as bigint, { commitSent: Date.now() });
         failpoint(`sent:${call.functionName}`);
       },
       onMined: (tx) => {

@@ -98,7 +98,7 @@ describe("staking lifecycle (a node in process, keystore wallet)", () => {
 
 describe("hydrogen-node command", () => {
   it("exits 2 with every problem listed when the configuration is invalid", () => {
-    const run = spawnSync(process.execPath, [BIN], {
+    const run = spawnSync(BIN, [], {
       env: {
         ...process.env,
         HYDROGEN_NODE_CONFIG: "",
@@ -112,7 +112,7 @@ describe("hydrogen-node command", () => {
   });
 
   it("exits 2 when there is no key", () => {
-    const run = spawnSync(process.execPath, [BIN], {
+    const run = spawnSync(BIN, [], {
       env: {
         ...process.env,
         HYDROGEN_NODE_CONFIG: "",

@@ -174,7 +174,11 @@ export class NodeStore {
    * Moves a task to `state`, with the images and arguments that belong to it, in one
    * transaction: after a crash either all of it is there or none.
    */
-  saveState(taskId: bigint, state: TaskState, extra: { args?: string; images?: readonly Uint8Array[] } = {}): void {
+  saveState(
+    taskId: bigint,
+    state: TaskState,
+    extra: { args?: string; images?: readonly Uint8Array[]; marks?: Record<string, number> } = {},
+  ): void {
     this.transaction(() => {
       const id = taskId.toString();
       const now = Date.now();
@@ -192,18 +196,18 @@ export class NodeStore {
         )
         .run(JSON.stringify(state), state.phase, extra.args ?? null, state.phase, now, now, id);
       if (info.changes !== 1) throw new Error(`task ${id} is not in the store`);
+      if (extra.marks) this.mark(taskId, extra.marks);
       // Settled tasks need no images: the relay has them, or nobody will ask.
       if (state.phase === "settled") this.db.prepare("DELETE FROM images WHERE task_id = ?").run(id);
     });
   }
 
-  /** Adds timing marks (milliseconds since the epoch) to a task. */
+  /** Adds timing marks (milliseconds since the epoch) to a task, in one transaction. */
   mark(taskId: bigint, marks: Record<string, number>): void {
-    for (const [name, at] of Object.entries(marks)) {
-      this.db
-        .prepare("UPDATE tasks SET timings = json_set(timings, '$.' || ?, ?) WHERE task_id = ?")
-        .run(name, at, taskId.toString());
-    }
+    const update = this.db.prepare("UPDATE tasks SET timings = json_set(timings, '$.' || ?, ?) WHERE task_id = ?");
+    this.transaction(() => {
+      for (const [name, at] of Object.entries(marks)) update.run(name, at, taskId.toString());
+    });
   }
 
   images(taskId: bigint): Uint8Array[] {

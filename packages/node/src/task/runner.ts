@@ -123,12 +123,20 @@ export class TaskRunner {
   private async work(taskId: bigint, worker: Worker, idle: (ms: number) => Promise<void>, signal: AbortSignal) {
     const log = this.deps.log.child({ taskId: String(taskId) });
     let backoff = 0;
+    // A view read just before a quick local step (fetch, execute, adopt) still holds after it:
+    // nothing but this node's own transactions would change its round.
+    let fresh: { view: ChainView; at: number } | undefined;
     while (!signal.aborted) {
       const task = this.deps.store.task(taskId);
       if (!task || task.state.phase === "settled") return;
       let action: Action = { kind: "wait", reason: "not read yet" };
       try {
-        const view = await this.deps.chain.view(taskId, task.round);
+        const view =
+          fresh && Date.now() - fresh.at < this.options.pollIntervalMs
+            ? fresh.view
+            : await this.deps.chain.view(taskId, task.round);
+        fresh = undefined;
+        const readAt = Date.now();
         action = decide(task.state, view);
         if (action.kind === "wait") {
           log.debug({ phase: task.state.phase, reason: action.reason }, "waiting");
@@ -145,6 +153,8 @@ export class TaskRunner {
           return;
         }
         await this.perform(task, action, view, worker.execution.signal, log);
+        if (action.kind === "fetch" || action.kind === "execute" || action.kind === "adopt")
+          fresh = { view, at: readAt };
         backoff = 0;
       } catch (error) {
         if (signal.aborted) return;
@@ -256,9 +266,8 @@ export class TaskRunner {
       const reason = parsed.violations.map((v) => `${v.path || "(root)"}: ${v.message}`).join("; ");
       throw new TaskFaultError("TASK_ARGS_INVALID", `the task arguments fail the schema: ${reason}`);
     }
-    this.deps.store.mark(task.taskId, { argsFetched: fetchedAt });
     log.info({ images: parsed.args.task_config.num_images }, "arguments fetched and verified");
-    this.save(task, transitions.argsVerified(task.state), { args: argsJson });
+    this.save(task, transitions.argsVerified(task.state), { args: argsJson, marks: { argsFetched: fetchedAt } });
   }
 
   /** Models, engine, pHash; then result, salt and images are persisted together before anything is committed. */
@@ -287,10 +296,12 @@ export class TaskRunner {
     }
     const hashed = Date.now();
     const result = buildResult(hashes);
-    this.deps.store.mark(task.taskId, { engineStart, engineEnd, hashed });
     this.deps.metrics.engineSeconds.observe((engineEnd - engineStart) / 1000);
     log.info({ images: images.length, engineMs: engineEnd - engineStart, hashMs: hashed - engineEnd }, "task executed");
-    this.save(task, transitions.executed(task.state, result, generateSalt(), images.length), { images });
+    this.save(task, transitions.executed(task.state, result, generateSalt(), images.length), {
+      images,
+      marks: { engineStart, engineEnd, hashed },
+    });
   }
 
   private async upload(task: TaskRecord, log: Logger): Promise<void> {

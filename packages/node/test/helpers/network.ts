@@ -61,7 +61,8 @@ export class NodeProcess {
   async start(env: NodeJS.ProcessEnv = {}): Promise<void> {
     const port = await freePort();
     this.apiUrl = `http://127.0.0.1:${port}`;
-    const child = spawn(process.execPath, [BIN, "--config", this.configFile], {
+    // Run as an executable, so its shebang's V8 flags apply as they do for operators.
+    const child = spawn(BIN, ["--config", this.configFile], {
       env: { ...process.env, ...this.env, HYDROGEN_NODE_API_PORT: String(port), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -1,0 +1,73 @@
+/**
+ * The node's own overhead and memory (issue 5):
+ *
+ *   npm run bench:node [-- --json] [-- --tasks N]
+ *
+ * Starts anvil with the contracts, a relay and three `hydrogen-node` processes on the
+ * synthetic engine, runs N one-image tasks one after another, and reads each node's timing
+ * marks. Overhead = (commit sent − arguments fetched) − engine time − pHash time, the median
+ * over every node and task. RSS is read from /proc for the node processes: idle (joined, no
+ * task yet) and steady (the largest sample while tasks run).
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { startNetwork, taskArgs } from "../test/helpers/network.ts";
+
+const { values } = parseArgs({
+  options: { json: { type: "boolean", default: false }, tasks: { type: "string", default: "20" } },
+});
+const tasks = Number(values.tasks);
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return 0;
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+};
+
+const net = await startNetwork({ nodeConfig: () => ({ log: { level: "warn" } }) });
+try {
+  await net.startNodes();
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  const idle = Math.max(...net.nodes.map((node) => rssMb(node.process?.pid)));
+  let steady = 0;
+  const sampler = setInterval(() => {
+    for (const node of net.nodes) steady = Math.max(steady, rssMb(node.process?.pid));
+  }, 100);
+  const overheads: number[] = [];
+  const phash: number[] = [];
+  const engine: number[] = [];
+  for (let i = 0; i < tasks; i++) {
+    const { taskId } = await net.createTask(taskArgs({ images: 1, size: 512, seed: 1000 + i }));
+    for (const node of net.nodes) {
+      const t = (await net.settled(node, taskId)).timings as Record<string, number>;
+      const engineMs = (t.engineEnd ?? 0) - (t.engineStart ?? 0);
+      const hashMs = (t.hashed ?? 0) - (t.engineEnd ?? 0);
+      overheads.push((t.commitSent ?? 0) - (t.argsFetched ?? 0) - engineMs - hashMs);
+      phash.push(hashMs);
+      engine.push(engineMs);
+    }
+  }
+  clearInterval(sampler);
+  const result = {
+    overheadMs: Math.round(median(overheads) * 10) / 10,
+    idleRssMb: Math.round(idle),
+    steadyRssMb: Math.round(steady),
+  };
+  if (values.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else {
+    process.stdout.write(
+      [
+        `node overhead per 1-image task (args fetched → commit sent, minus engine and pHash), median of ${overheads.length}: ${result.overheadMs} ms (target ≤ 50)`,
+        `  max ${Math.max(...overheads)} ms; pHash median ${median(phash)} ms; synthetic engine median ${median(engine)} ms (512×512)`,
+        `node RSS idle: ${result.idleRssMb} MB, steady: ${result.steadyRssMb} MB (target ≤ 150)`,
+      ].join("\n") + "\n",
+    );
+  }
+} finally {
+  await net.stop();
+}
