@@ -65,7 +65,8 @@ try {
         `node overhead per 1-image task (args fetched → commit sent, minus engine and pHash), median of ${overheads.length}: ${result.overheadMs} ms (target ≤ 50)`,
         `  max ${Math.max(...overheads)} ms; pHash median ${median(phash)} ms; synthetic engine median ${median(engine)} ms (512×512)`,
         `node RSS idle: ${result.idleRssMb} MB, steady: ${result.steadyRssMb} MB (target ≤ 150)`,
-      ].join("\n") + "\n",
+        "",
+      ].join("\n"),
     );
   }
 } finally {
