@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, permitTypes, taskManagerAbi } from "@hydrogen/protocol";
 import {
   type Address,
   BaseError,
@@ -254,15 +254,7 @@ export async function signPermit(
   const nonce = (await c.cnx.read("nonces", account.address)) as bigint;
   const signature = await account.signTypedData({
     domain: { name: "Hydrogen CNX", version: "1", chainId: foundry.id, verifyingContract: c.cnx.address },
-    types: {
-      Permit: [
-        { name: "owner", type: "address" },
-        { name: "spender", type: "address" },
-        { name: "value", type: "uint256" },
-        { name: "nonce", type: "uint256" },
-        { name: "deadline", type: "uint256" },
-      ],
-    },
+    types: permitTypes,
     primaryType: "Permit",
     message: { owner: account.address, spender, value, nonce, deadline },
   });

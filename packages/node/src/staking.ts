@@ -1,4 +1,5 @@
 import { ContractRevertError } from "@hydrogen/chain";
+import { permitTypes } from "@hydrogen/protocol";
 import type { Logger } from "pino";
 import { BaseError, formatEther, type Hash, InsufficientFundsError, parseSignature } from "viem";
 import type { NodeChain } from "./chain/contracts.ts";
@@ -125,15 +126,7 @@ export class Staking {
         chainId: this.options.chainId,
         verifyingContract: chain.contracts.token,
       },
-      types: {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
+      types: permitTypes,
       primaryType: "Permit",
       message: { owner: chain.address, spender: chain.contracts.registry, value, nonce, deadline },
     });

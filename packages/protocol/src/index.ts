@@ -3,5 +3,6 @@ export * from "./api/index.ts";
 export * from "./auth/index.ts";
 export * from "./consensus/index.ts";
 export * from "./deployments.ts";
+export * from "./permit.ts";
 export * from "./phash/index.ts";
 export * from "./task-args/index.ts";
