@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { startNode } from "./node.ts";
+import { StoreIdentityError } from "./store/store.ts";
 import { WalletError } from "./wallet/wallet.ts";
 
 const USAGE = `Usage: hydrogen-node [--config node.json]
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
   try {
     node = await startNode(loadConfig({ file: configPath(argv), env: process.env }));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof WalletError) {
+    if (error instanceof ConfigError || error instanceof WalletError || error instanceof StoreIdentityError) {
       process.stderr.write(`hydrogen-node: ${error.message}\n`);
       return 2;
     }

@@ -3,6 +3,7 @@ import type { Address } from "viem";
 import type { LogRing } from "../logging.ts";
 import type { StakeStatus, Staking, StakingAction } from "../staking.ts";
 import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
+import { taskError } from "../task/state.ts";
 
 /** A task as the API shows it (no salt, no images, amounts as decimal strings). */
 export interface TaskSummary {
@@ -47,12 +48,7 @@ export function summarize(task: TaskRecord): TaskSummary {
     slashed: task.slashed,
     abortReason: task.abortReason,
     resultNode: task.resultNode,
-    error:
-      state.phase === "faulted" || state.phase === "errorReported"
-        ? { code: state.code, reason: state.reason }
-        : state.phase === "settled"
-          ? state.error
-          : undefined,
+    error: taskError(state),
     timings: task.timings,
     receivedAt: new Date(task.receivedAt).toISOString(),
     updatedAt: new Date(task.updatedAt).toISOString(),

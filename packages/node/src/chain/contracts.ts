@@ -1,5 +1,5 @@
 import { type ContractCall, decodeRevert, type SentTransaction, TransactionSender } from "@hydrogen/chain";
-import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { cnxAbi, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
 import type { Account, Address, Chain, Hash, Hex, PublicClient, Transport, WalletClient } from "viem";
 import type { ChainView } from "../task/decide.ts";
 
@@ -8,17 +8,6 @@ export interface Contracts {
   taskManager: Address;
   registry: Address;
   token: Address;
-}
-
-/** TaskManager.TaskInfo */
-interface TaskInfo {
-  creator: Address;
-  feePerNode: bigint;
-  deadline: bigint;
-  phase: number;
-  nodes: readonly Address[];
-  rounds: readonly number[];
-  resultRound: number;
 }
 
 export interface NodeChainDependencies {
@@ -61,15 +50,9 @@ export class NodeChain {
   /** The task and this node's round, read at one block with that block's time. */
   async view(taskId: bigint, round: number): Promise<ChainView> {
     const block = await this.deps.client.getBlock({ blockTag: "latest" });
-    let info: TaskInfo;
+    let info: Awaited<ReturnType<typeof this.readTask>>;
     try {
-      info = (await this.deps.client.readContract({
-        address: this.contracts.taskManager,
-        abi: [...taskManagerAbi, ...hydrogenErrorsAbi],
-        functionName: "getTask",
-        args: [taskId],
-        blockNumber: block.number,
-      })) as TaskInfo;
+      info = await this.readTask(taskId, block.number);
     } catch (error) {
       // Settled tasks are deleted: TaskNotFound means "over" (ids are never reused).
       if (decodeRevert(error, "getTask")?.errorName !== "TaskNotFound") throw error;
@@ -92,6 +75,16 @@ export class NodeChain {
       myRound: round,
       deadline: info.deadline,
     };
+  }
+
+  private readTask(taskId: bigint, blockNumber: bigint) {
+    return this.deps.client.readContract({
+      address: this.contracts.taskManager,
+      abi: taskManagerAbi,
+      functionName: "getTask",
+      args: [taskId],
+      blockNumber,
+    });
   }
 
   commit(taskId: bigint, round: number, commitment: Hex) {

@@ -33,7 +33,3 @@ export class TransientError extends Error {
 export class NotReadyError extends TransientError {
   override readonly name: string = "NotReadyError";
 }
-
-export function isTaskFault(error: unknown): error is TaskFaultError {
-  return error instanceof TaskFaultError;
-}

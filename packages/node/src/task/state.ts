@@ -95,14 +95,8 @@ export const transitions = {
   },
 } as const;
 
-/** The phases from which a result is known (and its salt, for disclosure). */
-export function committedResult(state: TaskState): { result: Hex; salt: Hex; images: number } | undefined {
-  switch (state.phase) {
-    case "executed":
-    case "committed":
-    case "disclosed":
-      return { result: state.result, salt: state.salt, images: state.images };
-    default:
-      return undefined;
-  }
+/** The task's fault, once found: kept from `faulted` through `settled`. */
+export function taskError(state: TaskState): { code: string; reason: string } | undefined {
+  if (state.phase === "faulted" || state.phase === "errorReported") return { code: state.code, reason: state.reason };
+  return state.phase === "settled" ? state.error : undefined;
 }

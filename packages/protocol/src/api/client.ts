@@ -160,8 +160,10 @@ async function toRelayError(response: Response, name: RouteName): Promise<Error>
 }
 
 /** A multipart/form-data body with one `images` part per PNG, built in memory so it can be hashed and signed. */
-export function multipartImages(images: readonly Uint8Array[]): SendBody {
-  const boundary = `hydrogen-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+export function multipartImages(
+  images: readonly Uint8Array[],
+  boundary = `hydrogen-${Array.from(globalThis.crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, "0")).join("")}`,
+): SendBody {
   const encoder = new TextEncoder();
   const parts: Uint8Array[] = [];
   images.forEach((png, index) => {

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { type Chain, setupChain } from "@hydrogen/contracts/testing";
-import { bodySha256, buildResult, phashPng, routePath, signRequest, taskHash } from "@hydrogen/protocol";
+import {
+  bodySha256,
+  buildResult,
+  multipartImages,
+  phashPng,
+  routePath,
+  signRequest,
+  taskHash,
+} from "@hydrogen/protocol";
 import { buildPng } from "@hydrogen/protocol/testing";
 import pino from "pino";
 import type { Address, Hex } from "viem";
@@ -138,21 +146,10 @@ export function relayClient(relay: Relay, chain: Chain) {
   };
 }
 
-/** A multipart/form-data body with one `images` part per PNG. */
+/** A multipart/form-data body with one `images` part per PNG (the protocol client's encoder, a fixed boundary). */
 export function multipart(images: Uint8Array[], boundary = "hydrogen-test-boundary") {
-  const parts: Uint8Array[] = [];
-  const text = (value: string) => new TextEncoder().encode(value);
-  images.forEach((png, index) => {
-    parts.push(
-      text(
-        `--${boundary}\r\nContent-Disposition: form-data; name="images"; filename="${index}.png"\r\nContent-Type: image/png\r\n\r\n`,
-      ),
-      png,
-      text("\r\n"),
-    );
-  });
-  parts.push(text(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+  const { bytes, contentType } = multipartImages(images, boundary);
+  return { body: Buffer.from(bytes), contentType };
 }
 
 export interface ChainTask {
