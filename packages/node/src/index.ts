@@ -22,3 +22,4 @@ export { type Action, type ChainView, decide } from "./task/decide.ts";
 export { NotReadyError, TaskFaultError, TransientError } from "./task/errors.ts";
 export { InvalidTransitionError, type TaskState, transitions } from "./task/state.ts";
 export { createKeystore, loadWallet, WalletError } from "./wallet/wallet.ts";
+export { runNode } from "./cli.ts";

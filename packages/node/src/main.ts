@@ -1,52 +1,6 @@
-import { ConfigError, loadConfig } from "./config/load.ts";
-import { startNode } from "./node.ts";
-import { StoreIdentityError } from "./store/store.ts";
-import { WalletError } from "./wallet/wallet.ts";
+import { runNode } from "./cli.ts";
 
-const USAGE = `Usage: hydrogen-node [--config node.json]
-
-Runs a Hydrogen node. Configuration comes from the JSON file (also HYDROGEN_NODE_CONFIG) and
-environment variables, which win: HYDROGEN_NODE_RPC_URL, HYDROGEN_NODE_CHAIN_ID,
-HYDROGEN_NODE_DEPLOYMENT or HYDROGEN_NODE_TASK_MANAGER, HYDROGEN_NODE_RELAY_URL,
-HYDROGEN_NODE_DATA_DIR, HYDROGEN_NODE_KEYSTORE (+ HYDROGEN_NODE_KEYSTORE_PASSWORD or
-HYDROGEN_NODE_KEYSTORE_PASSWORD_FILE), HYDROGEN_NODE_PRIVATE_KEY (devnets), HYDROGEN_NODE_ENGINE,
-HYDROGEN_NODE_ON_START (join|wait), HYDROGEN_NODE_API_PORT, HYDROGEN_NODE_LOG_LEVEL. See docs/node.md.`;
-
-function configPath(argv: string[]): string | undefined {
-  const index = argv.indexOf("--config");
-  if (index >= 0) return argv[index + 1];
-  return process.env.HYDROGEN_NODE_CONFIG;
-}
-
-async function main(): Promise<number> {
-  const argv = process.argv.slice(2);
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let node: Awaited<ReturnType<typeof startNode>>;
-  try {
-    node = await startNode(loadConfig({ file: configPath(argv), env: process.env }));
-  } catch (error) {
-    if (error instanceof ConfigError || error instanceof WalletError || error instanceof StoreIdentityError) {
-      process.stderr.write(`hydrogen-node: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      node.log.info({ signal }, "signal received");
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
-  await node.close();
-  return 0;
-}
-
-main().then(
+runNode(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

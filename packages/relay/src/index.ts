@@ -3,3 +3,4 @@ export { ConfigError, ENVIRONMENT, loadConfig, parseConfig, redactConfig } from 
 export { type RelayConfig, type RelayConfigInput, relayConfigSchema } from "./config/schema.ts";
 export { openDatabase } from "./db/connect.ts";
 export { RELAY_VERSION, type Relay, startRelay } from "./relay.ts";
+export { runRelay } from "./cli.ts";

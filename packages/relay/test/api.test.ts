@@ -52,6 +52,22 @@ for (const backend of await backends()) {
       return task;
     }
 
+    it("lets browsers call it: a CORS preflight for a signed request is allowed", async () => {
+      const response = await fetch(`${relay.url}/v1/inference_tasks/1`, {
+        method: "OPTIONS",
+        headers: {
+          origin: "http://127.0.0.1:5173",
+          "access-control-request-method": "GET",
+          "access-control-request-headers": "x-hydrogen-signature,x-hydrogen-timestamp",
+        },
+      });
+      assert.equal(response.status, 204);
+      assert.equal(response.headers.get("access-control-allow-origin"), "http://127.0.0.1:5173");
+      assert.match(response.headers.get("access-control-allow-headers") ?? "", /x-hydrogen-signature/);
+      const status = await fetch(`${relay.url}/v1/inference_tasks/999/status`, { headers: { origin: "http://a.test" } });
+      assert.equal(status.headers.get("access-control-allow-origin"), "http://a.test");
+    });
+
     it("answers 404 TASK_NOT_ON_CHAIN (retryable) for a task it has not seen", async () => {
       await expectError(await api.uploadArgs(chain.creator, 999n, taskArgs()), 404, "RELAY_TASK_NOT_ON_CHAIN", true);
       await expectError(await api.status(999n), 404, "RELAY_TASK_NOT_ON_CHAIN", true);

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
-import Fastify, { type FastifyReply, type FastifyRequest } from "fastify";
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type { Logger } from "pino";
 import { StakingError } from "../staking.ts";
 import { DASHBOARD_HTML } from "./dashboard.ts";
@@ -39,7 +39,10 @@ export async function startApi(
   options: ApiOptions,
   deps: { status: StatusSource; metrics: () => Promise<string>; log: Logger },
 ): Promise<{ url: string; close(): Promise<void> }> {
-  const app = Fastify({ loggerInstance: deps.log.child({ module: "api" }), disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: deps.log.child({ module: "api" }),
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   const expected = Buffer.from(`Bearer ${options.token}`);
 
   const authorize = async (request: FastifyRequest, reply: FastifyReply) => {

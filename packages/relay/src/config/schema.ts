@@ -111,6 +111,14 @@ export const relayConfigSchema = z
     workers: z.number().int().min(1).max(64).default(1),
     /** `/readyz` fails when the follower is more than this many blocks behind the head. */
     maxLagBlocks: z.number().int().min(0).default(50),
+    /**
+     * Browser origins allowed to call the relay (CORS). Requests are authorised by their
+     * signatures, never by cookies, so any origin is safe; a list narrows it.
+     */
+    cors: z
+      .object({ origin: z.union([z.literal("*"), z.array(z.string().url()).min(1)]).default("*") })
+      .strict()
+      .prefault({}),
     /** Seconds a request's timestamp may differ from the relay's clock. */
     signatureWindowSeconds: z.number().int().positive().default(60),
     /** Seconds in-flight requests get to finish on shutdown. */

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { bodySha256, openApiDocument, type RouteAccess } from "@hydrogen/protocol";
@@ -79,6 +80,12 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   // Multipart bodies are left unread here: the upload route streams them after its checks.
   app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null));
 
+  await app.register(cors, {
+    origin: config.cors.origin === "*" ? true : config.cors.origin,
+    methods: ["GET", "POST"],
+    exposedHeaders: ["x-request-id"],
+    maxAge: 600,
+  });
   await app.register(swagger, {
     mode: "static",
     specification: { document: openApiDocument({ version: context.version }) as never },

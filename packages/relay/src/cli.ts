@@ -1,0 +1,78 @@
+import cluster from "node:cluster";
+import { ConfigError, loadConfig } from "./config/load.ts";
+import { openDatabase } from "./db/connect.ts";
+import { startRelay } from "./relay.ts";
+
+const USAGE = `Usage: hydrogen-relay [--config relay.json]
+
+Runs the Hydrogen relay. Configuration comes from the JSON file (also RELAY_CONFIG) and
+environment variables, which win: RELAY_RPC_URL, RELAY_CHAIN_ID, RELAY_TASK_MANAGER,
+RELAY_FROM_BLOCK, RELAY_CONFIRMATIONS, RELAY_DATABASE_URL (sqlite:<path> or postgres://…),
+RELAY_IMAGE_STORE (files|database), RELAY_IMAGE_DIR, RELAY_HOST, RELAY_PORT,
+RELAY_RETENTION_SECONDS, RELAY_LOG_LEVEL, RELAY_WORKERS (processes sharing the port).
+See docs/relay.md.`;
+
+function configPath(argv: string[]): string | undefined {
+  const index = argv.indexOf("--config");
+  if (index >= 0) return argv[index + 1];
+  return process.env.RELAY_CONFIG;
+}
+
+/**
+ * The `hydrogen-relay` command (also `hydrogen relay`): runs until SIGTERM/SIGINT; resolves
+ * with the exit code (2 for a configuration problem).
+ */
+export async function runRelay(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ file: configPath(argv), env: process.env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`hydrogen-relay: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config.workers > 1 && cluster.isPrimary) {
+    // Migrate once, before the workers race to.
+    await (await openDatabase(config.database.url)).close();
+    return supervise(config.workers);
+  }
+  const relay = await startRelay(config);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      relay.context.log.info({ signal }, "signal received");
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await relay.close();
+  return 0;
+}
+
+/** The primary of a multi-process relay: forks the workers, passes signals on, exits with them. */
+async function supervise(workers: number): Promise<number> {
+  for (let i = 0; i < workers; i++) cluster.fork();
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+  await new Promise<void>((resolve) => {
+    cluster.on("exit", (worker, code) => {
+      if (!stopping) {
+        process.stderr.write(`hydrogen-relay: worker ${worker.process.pid} exited (${code}); starting another\n`);
+        cluster.fork();
+      } else if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+    });
+  });
+  return 0;
+}
+

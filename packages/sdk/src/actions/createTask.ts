@@ -1,0 +1,148 @@
+import { cnxAbi, parseTaskArgs, parseTaskArgsJson, permitTypes, type TaskArgsInput, taskHash } from "@hydrogen/protocol";
+import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
+import { type HydrogenClient, requireWallet } from "../client.ts";
+import { taskManagerCallAbi, toContractError } from "../contract-errors.ts";
+import {
+  type ContractRevertedError,
+  type InsufficientAllowanceError,
+  InsufficientCnxError,
+  InvalidTaskArgsError,
+  type NoAccountError,
+  type NotEnoughNodesError,
+} from "../errors.ts";
+
+export interface CreateTaskParameters {
+  /** The task arguments (SPEC §9): an object, or the exact JSON string to upload. */
+  args: TaskArgsInput | string;
+  /**
+   * How the fee is paid. `permit` (default when the allowance is short): an EIP-2612 signature
+   * in the same transaction; `approve`: an approve transaction first; `allowance`: only the
+   * existing allowance.
+   */
+  payment?: "permit" | "approve" | "allowance";
+}
+
+export interface CreateTaskReturnType {
+  taskId: bigint;
+  /** The 3 selected nodes, by round. */
+  nodes: [Address, Address, Address];
+  /** The exact arguments string whose keccak256 is the on-chain task hash: upload this. */
+  taskArgs: string;
+  taskHash: Hex;
+  fee: bigint;
+  transactionHash: Hash;
+  blockNumber: bigint;
+  gasUsed: bigint;
+}
+
+export type CreateTaskErrorType =
+  | InvalidTaskArgsError
+  | NoAccountError
+  | InsufficientCnxError
+  | InsufficientAllowanceError
+  | NotEnoughNodesError
+  | ContractRevertedError;
+
+/**
+ * Validates the arguments, pays `3 × feePerNode` CNX and creates the task on chain.
+ *
+ * @example
+ * const { taskId, nodes, taskArgs } = await createTask(client, {
+ *   args: { base_model: "runwayml/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1 } },
+ * });
+ */
+export async function createTask(client: HydrogenClient, parameters: CreateTaskParameters): Promise<CreateTaskReturnType> {
+  const argsJson = typeof parameters.args === "string" ? parameters.args : JSON.stringify(parameters.args);
+  const parsed = typeof parameters.args === "string" ? parseTaskArgsJson(argsJson) : parseTaskArgs(parameters.args);
+  if (!parsed.ok) throw new InvalidTaskArgsError(parsed.violations);
+
+  const wallet = requireWallet(client, "createTask");
+  const { publicClient, contracts } = client;
+  const account = wallet.account.address;
+  const hash = taskHash(argsJson);
+  const [feePerNode, balance, allowance] = await Promise.all([
+    publicClient.readContract({ address: contracts.TaskManager, abi: taskManagerCallAbi, functionName: "feePerNode" }),
+    publicClient.readContract({ address: contracts.CNX, abi: cnxAbi, functionName: "balanceOf", args: [account] }),
+    publicClient.readContract({
+      address: contracts.CNX,
+      abi: cnxAbi,
+      functionName: "allowance",
+      args: [account, contracts.TaskManager],
+    }),
+  ]);
+  const fee = (feePerNode as bigint) * 3n;
+  if ((balance as bigint) < fee) throw new InsufficientCnxError(balance as bigint, fee);
+  const payment = parameters.payment ?? ((allowance as bigint) >= fee ? "allowance" : "permit");
+
+  if (payment === "approve" && (allowance as bigint) < fee) {
+    const approval = await wallet.writeContract({
+      address: contracts.CNX,
+      abi: cnxAbi,
+      functionName: "approve",
+      args: [contracts.TaskManager, fee],
+      chain: wallet.chain ?? null,
+      account: wallet.account,
+    });
+    await publicClient.waitForTransactionReceipt({ hash: approval });
+  }
+  const call =
+    payment === "permit"
+      ? {
+          functionName: "createTaskWithPermit" as const,
+          args: [hash, zeroHash, ...(await signPermit(client, fee))] as const,
+        }
+      : { functionName: "createTask" as const, args: [hash, zeroHash] as const };
+
+  let transactionHash: Hash;
+  try {
+    const { request } = await publicClient.simulateContract({
+      address: contracts.TaskManager,
+      abi: taskManagerCallAbi,
+      functionName: call.functionName,
+      args: call.args as never,
+      account: wallet.account,
+    });
+    transactionHash = await wallet.writeContract(request as never);
+  } catch (error) {
+    throw toContractError(error, call.functionName);
+  }
+  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  const created = parseEventLogs({ abi: taskManagerCallAbi, eventName: "TaskCreated", logs: receipt.logs });
+  const first = created[0];
+  if (receipt.status !== "success" || !first) throw toContractError(new Error("reverted"), call.functionName);
+  const nodes = [] as unknown as [Address, Address, Address];
+  for (const log of created) nodes[log.args.round] = log.args.selectedNode;
+  return {
+    taskId: first.args.taskId,
+    nodes,
+    taskArgs: argsJson,
+    taskHash: hash,
+    fee,
+    transactionHash,
+    blockNumber: receipt.blockNumber,
+    gasUsed: receipt.gasUsed,
+  };
+}
+
+/** An EIP-2612 permit letting the TaskManager take `value` CNX, valid for an hour. */
+async function signPermit(client: HydrogenClient, value: bigint): Promise<[bigint, number, Hex, Hex]> {
+  const wallet = requireWallet(client, "createTask");
+  const { publicClient, contracts } = client;
+  const owner = wallet.account.address;
+  const [nonce, domain, block] = await Promise.all([
+    publicClient.readContract({ address: contracts.CNX, abi: cnxAbi, functionName: "nonces", args: [owner] }),
+    publicClient.readContract({ address: contracts.CNX, abi: cnxAbi, functionName: "eip712Domain" }),
+    publicClient.getBlock(),
+  ]);
+  const [, name, version] = domain as readonly [Hex, string, string, bigint, Address, Hex, readonly bigint[]];
+  const deadline = block.timestamp + 3600n;
+  const signature = await wallet.signTypedData({
+    account: wallet.account,
+    domain: { name, version, chainId: client.chainId, verifyingContract: contracts.CNX },
+    types: permitTypes,
+    primaryType: "Permit",
+    message: { owner, spender: contracts.TaskManager, value, nonce: nonce as bigint, deadline },
+  });
+  const { r, s, v, yParity } = parseSignature(signature);
+  return [deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s];
+}

@@ -1,0 +1,100 @@
+import { hammingDistance, phashPngHex, type RelayError, splitResult } from "@hydrogen/protocol";
+import type { Hex } from "viem";
+import { type HydrogenClient, requireWallet } from "../client.ts";
+import { taskManagerCallAbi } from "../contract-errors.ts";
+import {
+  ImageMismatchError,
+  type NoAccountError,
+  type TaskAbortedError,
+  TaskNotFoundError,
+  type TimeoutError,
+} from "../errors.ts";
+import { retryRelay } from "../wait.ts";
+import { getTaskEvents } from "./getTaskEvents.ts";
+import { waitForTask } from "./waitForTask.ts";
+
+export interface DownloadImagesParameters {
+  taskId: bigint;
+  /** The on-chain result (from `waitForTask`); read from the task's `TaskSuccess` when absent. */
+  result?: Hex;
+  fromBlock?: bigint;
+  /** How long to wait for the result node's upload. Default 120 s. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Called after each image is downloaded and verified. */
+  onImage?: (image: VerifiedImage) => void;
+}
+
+export interface VerifiedImage {
+  index: number;
+  /** PNG bytes. */
+  png: Uint8Array;
+  /** The image's pHash as recomputed here. */
+  phash: Hex;
+  /** Bits between it and the on-chain hash (within the contract's threshold). */
+  distance: number;
+}
+
+export type DownloadImagesReturnType = VerifiedImage[];
+
+export type DownloadImagesErrorType =
+  | NoAccountError
+  | TaskNotFoundError
+  | TaskAbortedError
+  | ImageMismatchError
+  | TimeoutError
+  | RelayError;
+
+/**
+ * Downloads the task's images from the relay (waiting while the result node has not uploaded
+ * them) and recomputes every image's pHash, comparing it with the on-chain result: the
+ * application trusts neither the relay nor a single node.
+ *
+ * @example
+ * const images = await downloadImages(client, { taskId, result });
+ * images[0].png // Uint8Array
+ */
+export async function downloadImages(
+  client: HydrogenClient,
+  parameters: DownloadImagesParameters,
+): Promise<DownloadImagesReturnType> {
+  requireWallet(client, "downloadImages");
+  const { taskId } = parameters;
+  const [result, threshold] = await Promise.all([
+    parameters.result ?? successResult(client, parameters),
+    client.publicClient.readContract({
+      address: client.contracts.TaskManager,
+      abi: taskManagerCallAbi,
+      functionName: "distanceThreshold",
+    }) as Promise<bigint>,
+  ]);
+  const hashes = splitResult(result);
+  const images: VerifiedImage[] = [];
+  const timeoutMs = parameters.timeoutMs ?? 120_000;
+  for (const [index, expected] of hashes.entries()) {
+    const png = await retryRelay(() => client.relay.getResultImage(taskId, index), {
+      what: `image ${index} of task ${taskId}`,
+      timeoutMs,
+      intervalMs: Math.min(client.pollingIntervalMs, 250),
+      signal: parameters.signal,
+    });
+    const phash = phashPngHex(png);
+    const distance = hammingDistance(phash, expected);
+    if (distance > Number(threshold)) throw new ImageMismatchError(taskId, index, distance, Number(threshold));
+    const image = { index, png, phash, distance };
+    images.push(image);
+    parameters.onImage?.(image);
+  }
+  return images;
+}
+
+/** The result of a task that succeeded, or will: waits for its end if it is still running. */
+async function successResult(client: HydrogenClient, parameters: DownloadImagesParameters): Promise<Hex> {
+  const { taskId, fromBlock } = parameters;
+  const events = await getTaskEvents(client, { taskId, fromBlock });
+  if (!events.some((e) => e.name === "TaskCreated")) throw new TaskNotFoundError(taskId);
+  const success = events.find((e) => e.name === "TaskSuccess");
+  if (success) return success.result;
+  const { result } = await waitForTask(client, { ...parameters, onEvent: undefined });
+  return result;
+}

@@ -1,0 +1,91 @@
+import type { Address, Hex } from "viem";
+import { parseEventLogs } from "viem";
+import type { HydrogenClient } from "../client.ts";
+import { taskManagerCallAbi } from "../contract-errors.ts";
+
+/** One TaskManager event of a task, as the SDK reports progress. */
+export type TaskEvent = { blockNumber: bigint; transactionHash: Hex } & TaskEventBody;
+
+/** The event's name and arguments. */
+export type TaskEventBody =
+  | { name: "TaskCreated"; node: Address; round: number; creator: Address }
+  | { name: "TaskResultCommitmentSubmitted"; node: Address; round: number }
+  | { name: "TaskErrorReported"; node: Address; round: number }
+  | { name: "TaskResultCommitmentsReady" }
+  | { name: "TaskResultDisclosed"; node: Address; round: number; result: Hex }
+  | { name: "TaskSuccess"; result: Hex; resultNode: Address }
+  | { name: "TaskAborted"; reason: number }
+  | { name: "TaskResultUploaded"; resultNode: Address }
+  | { name: "NodePaid"; node: Address; amount: bigint }
+  | { name: "NodeSlashedForTask"; node: Address; round: number }
+  | { name: "CreatorRefunded"; creator: Address; amount: bigint };
+
+export interface GetTaskEventsParameters {
+  taskId: bigint;
+  fromBlock?: bigint;
+  toBlock?: bigint;
+}
+
+/**
+ * Every TaskManager event of one task in chain order: what happened to it, even after its
+ * storage was deleted.
+ *
+ * @example
+ * const events = await getTaskEvents(client, { taskId: 7n });
+ */
+export async function getTaskEvents(client: HydrogenClient, parameters: GetTaskEventsParameters): Promise<TaskEvent[]> {
+  const toBlock = parameters.toBlock ?? (await client.publicClient.getBlockNumber({ cacheTime: 0 }));
+  return readTaskEvents(client, parameters.taskId, parameters.fromBlock ?? client.deploymentBlock, toBlock);
+}
+
+/** The task's events in [fromBlock, toBlock]; every TaskManager event indexes `taskId` first. */
+export async function readTaskEvents(
+  client: HydrogenClient,
+  taskId: bigint,
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<TaskEvent[]> {
+  const logs = await client.publicClient.getLogs({
+    address: client.contracts.TaskManager,
+    topics: [null, `0x${taskId.toString(16).padStart(64, "0")}`],
+    fromBlock,
+    toBlock,
+  } as never);
+  const events: TaskEvent[] = [];
+  for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
+    const where = { blockNumber: log.blockNumber as bigint, transactionHash: log.transactionHash as Hex };
+    const a = log.args as Record<string, unknown>;
+    const event = toEvent(log.eventName, a);
+    if (event) events.push({ ...where, ...event } as TaskEvent);
+  }
+  return events;
+}
+
+function toEvent(name: string, a: Record<string, unknown>): TaskEventBody | undefined {
+  const node = (a.node ?? a.selectedNode) as Address;
+  const round = Number(a.round);
+  switch (name) {
+    case "TaskCreated":
+      return { name, node, round, creator: a.creator as Address };
+    case "TaskResultCommitmentSubmitted":
+    case "TaskErrorReported":
+    case "NodeSlashedForTask":
+      return { name, node, round };
+    case "TaskResultCommitmentsReady":
+      return { name };
+    case "TaskResultDisclosed":
+      return { name, node, round, result: a.result as Hex };
+    case "TaskSuccess":
+      return { name, result: a.result as Hex, resultNode: a.resultNode as Address };
+    case "TaskAborted":
+      return { name, reason: Number(a.reason) };
+    case "TaskResultUploaded":
+      return { name, resultNode: a.resultNode as Address };
+    case "NodePaid":
+      return { name, node, amount: a.amount as bigint };
+    case "CreatorRefunded":
+      return { name, creator: a.creator as Address, amount: a.amount as bigint };
+    default:
+      return undefined;
+  }
+}

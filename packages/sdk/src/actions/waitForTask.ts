@@ -1,0 +1,82 @@
+import type { Address, Hex, Log } from "viem";
+import type { HydrogenClient } from "../client.ts";
+import { taskManagerCallAbi } from "../contract-errors.ts";
+import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
+import { sleep } from "../wait.ts";
+import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
+
+export interface WaitForTaskParameters {
+  taskId: bigint;
+  /** The block the task was created in (scans start there). Default: the deployment block. */
+  fromBlock?: bigint;
+  /** Called once per task event, in chain order: commitments, error reports, disclosures… */
+  onEvent?: (event: TaskEvent) => void;
+  /** Default: no limit (the task's deadline bounds it; cancel with `signal`). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface WaitForTaskReturnType {
+  taskId: bigint;
+  /** The result node's disclosed result: one 8-byte pHash per image. */
+  result: Hex;
+  resultNode: Address;
+  blockNumber: bigint;
+}
+
+export type WaitForTaskErrorType = TaskAbortedError | TimeoutError;
+
+const ABORT_REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "ResultsDisagree"];
+
+/**
+ * Resolves when the task succeeds on chain (`TaskSuccess`), or rejects with `TaskAbortedError`
+ * carrying the reason. Subscribes to the TaskManager's events and also reads the logs every
+ * polling interval, so a dropped subscription or filter loses nothing.
+ *
+ * @example
+ * const { result } = await waitForTask(client, { taskId, onEvent: (e) => console.log(e.name) });
+ */
+export async function waitForTask(client: HydrogenClient, parameters: WaitForTaskParameters): Promise<WaitForTaskReturnType> {
+  const { publicClient, contracts } = client;
+  const { taskId } = parameters;
+  const deadline = parameters.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + parameters.timeoutMs;
+  let wake: (() => void) | undefined;
+  const unwatch = publicClient.watchContractEvent({
+    address: contracts.TaskManager,
+    abi: taskManagerCallAbi,
+    args: { taskId } as never,
+    pollingInterval: client.pollingIntervalMs,
+    onLogs: (logs: Log[]) => {
+      if (logs.length > 0) wake?.();
+    },
+    onError: () => {}, // the log scan below is the fallback
+  });
+  let cursor = parameters.fromBlock ?? client.deploymentBlock;
+  try {
+    for (;;) {
+      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      if (head >= cursor) {
+        for (const event of await readTaskEvents(client, taskId, cursor, head)) {
+          parameters.onEvent?.(event);
+          if (event.name === "TaskSuccess") {
+            return { taskId, result: event.result, resultNode: event.resultNode, blockNumber: event.blockNumber };
+          }
+          if (event.name === "TaskAborted") {
+            throw new TaskAbortedError(taskId, ABORT_REASONS[event.reason] ?? "Cancelled");
+          }
+        }
+        cursor = head + 1n;
+      }
+      if (Date.now() >= deadline) throw new TimeoutError(`task ${taskId} to end`, parameters.timeoutMs ?? 0);
+      await new Promise<void>((resolve, reject) => {
+        wake = resolve;
+        sleep(Math.min(client.pollingIntervalMs, Math.max(0, deadline - Date.now())), parameters.signal).then(
+          resolve,
+          reject,
+        );
+      });
+    }
+  } finally {
+    unwatch();
+  }
+}

@@ -1,0 +1,78 @@
+import { createRelayClient, type Deployment, type RelayClient } from "@hydrogen/protocol";
+import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
+import { NoAccountError } from "./errors.ts";
+
+/** A wallet client that signs as one account (a local key, or an injected EIP-1193 wallet). */
+export type HydrogenWallet = WalletClient<Transport, Chain | undefined, Account>;
+
+/** What the actions need: a chain reader, optionally a wallet, the contracts and the relay. */
+export interface HydrogenClient {
+  publicClient: PublicClient;
+  walletClient: HydrogenWallet | undefined;
+  chainId: number;
+  contracts: Deployment["contracts"];
+  /** The block the contracts were deployed at: event scans start here. */
+  deploymentBlock: bigint;
+  relay: RelayClient;
+  /** How often waits poll the chain and the relay. */
+  pollingIntervalMs: number;
+}
+
+export interface CreateHydrogenClientParameters {
+  publicClient: PublicClient;
+  /** Needed by the actions that sign or send (createTask, uploadTaskArgs, downloadImages). */
+  walletClient?: HydrogenWallet;
+  /** The chain's `deployments/<chainId>.json`. */
+  deployment: Pick<Deployment, "chainId" | "contracts" | "deploymentBlock">;
+  relayUrl: string;
+  /** Default 500 ms (a devnet); use the block time on a real chain. */
+  pollingIntervalMs?: number;
+  /** Per relay request. Default 30 s. */
+  relayTimeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/**
+ * Binds a viem public client (and wallet) to a Hydrogen deployment and its relay.
+ *
+ * @example
+ * const client = createHydrogenClient({
+ *   publicClient: createPublicClient({ transport: http(rpcUrl) }),
+ *   walletClient: createWalletClient({ account: privateKeyToAccount(key), transport: http(rpcUrl) }),
+ *   deployment,
+ *   relayUrl: "http://127.0.0.1:8787",
+ * });
+ */
+export function createHydrogenClient(parameters: CreateHydrogenClientParameters): HydrogenClient {
+  const { walletClient, deployment } = parameters;
+  const relay = createRelayClient({
+    url: parameters.relayUrl,
+    chainId: deployment.chainId,
+    taskManager: deployment.contracts.TaskManager,
+    signer: walletClient
+      ? { signTypedData: (typedData) => walletClient.signTypedData({ ...typedData, account: walletClient.account }) }
+      : undefined,
+    timeoutMs: parameters.relayTimeoutMs,
+    fetch: parameters.fetch,
+  });
+  return {
+    publicClient: parameters.publicClient,
+    walletClient,
+    chainId: deployment.chainId,
+    contracts: deployment.contracts,
+    deploymentBlock: BigInt(deployment.deploymentBlock),
+    relay,
+    pollingIntervalMs: parameters.pollingIntervalMs ?? 500,
+  };
+}
+
+/** The client's wallet, or a typed error naming the action that needs one. */
+export function requireWallet(client: HydrogenClient, action: string): HydrogenWallet {
+  if (!client.walletClient) throw new NoAccountError(action);
+  return client.walletClient;
+}
+
+/** The account address the client acts as, if any. */
+export function accountOf(client: HydrogenClient): Address | undefined {
+  return client.walletClient?.account.address;
+}

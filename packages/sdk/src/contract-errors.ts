@@ -1,0 +1,38 @@
+import { hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { BaseError, ContractFunctionRevertedError } from "viem";
+import {
+  ContractRevertedError,
+  InsufficientAllowanceError,
+  InsufficientCnxError,
+  NotEnoughNodesError,
+} from "./errors.ts";
+
+/** The TaskManager's ABI plus every error a call can bubble up (registry, token), for decoding. */
+export const taskManagerCallAbi = [
+  ...taskManagerAbi,
+  ...hydrogenErrorsAbi.filter((e) => !taskManagerAbi.some((t) => t.type === "error" && t.name === e.name)),
+];
+
+/**
+ * Turns a viem contract error into the SDK's typed error: the reverts an application can act
+ * on get their own class, other custom errors a `ContractRevertedError`; anything that is not
+ * a decoded revert (a transport failure) is returned unchanged.
+ */
+export function toContractError(error: unknown, functionName: string): unknown {
+  if (!(error instanceof BaseError)) return error;
+  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
+  if (!(revert instanceof ContractFunctionRevertedError) || !revert.data?.errorName) return error;
+  const args = (revert.data.args ?? []) as readonly unknown[];
+  switch (revert.data.errorName) {
+    case "InsufficientBalance":
+    case "ERC20InsufficientBalance":
+      return new InsufficientCnxError(args.at(-2) as bigint, args.at(-1) as bigint);
+    case "InsufficientAllowance":
+    case "ERC20InsufficientAllowance":
+      return new InsufficientAllowanceError(args.at(-2) as bigint, args.at(-1) as bigint);
+    case "NotEnoughAvailableNodes":
+      return new NotEnoughNodesError(args[0] as bigint, args[1] as bigint);
+    default:
+      return new ContractRevertedError(functionName, revert.data.errorName, args, { cause: error });
+  }
+}

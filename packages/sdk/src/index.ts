@@ -1,0 +1,72 @@
+export {
+  type CancelTaskErrorType,
+  type CancelTaskParameters,
+  type CancelTaskReturnType,
+  cancelTask,
+} from "./actions/cancelTask.ts";
+export {
+  type CreateTaskErrorType,
+  type CreateTaskParameters,
+  type CreateTaskReturnType,
+  createTask,
+} from "./actions/createTask.ts";
+export {
+  type DownloadImagesErrorType,
+  type DownloadImagesParameters,
+  type DownloadImagesReturnType,
+  downloadImages,
+  type VerifiedImage,
+} from "./actions/downloadImages.ts";
+export {
+  type GetNetworkStatsParameters,
+  type GetNetworkStatsReturnType,
+  getNetworkStats,
+  type NetworkSlash,
+  type NetworkTask,
+  type TaskOutcome,
+} from "./actions/getNetworkStats.ts";
+export {
+  type GetNodeStatusParameters,
+  type GetNodeStatusReturnType,
+  getNodeStatus,
+  NODE_STATUSES,
+  type NodeStatus,
+} from "./actions/getNodeStatus.ts";
+export {
+  type GetTaskErrorType,
+  type GetTaskParameters,
+  type GetTaskReturnType,
+  getTask,
+  type RoundState,
+  type TaskPhase,
+} from "./actions/getTask.ts";
+export { type GetTaskEventsParameters, getTaskEvents, type TaskEvent } from "./actions/getTaskEvents.ts";
+export {
+  RUN_TASK_PHASES,
+  type RunTaskErrorType,
+  type RunTaskParameters,
+  type RunTaskPhase,
+  type RunTaskProgress,
+  type RunTaskReturnType,
+  runTask,
+} from "./actions/runTask.ts";
+export {
+  type UploadTaskArgsErrorType,
+  type UploadTaskArgsParameters,
+  type UploadTaskArgsReturnType,
+  uploadTaskArgs,
+} from "./actions/uploadTaskArgs.ts";
+export {
+  type WaitForTaskErrorType,
+  type WaitForTaskParameters,
+  type WaitForTaskReturnType,
+  waitForTask,
+} from "./actions/waitForTask.ts";
+export {
+  accountOf,
+  type CreateHydrogenClientParameters,
+  createHydrogenClient,
+  type HydrogenClient,
+  type HydrogenWallet,
+} from "./client.ts";
+export * from "./errors.ts";
