@@ -1,5 +1,6 @@
 import { hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
-import { BaseError, ContractFunctionRevertedError } from "viem";
+import { BaseError, ContractFunctionRevertedError, type Hash, type TransactionReceipt } from "viem";
+import type { HydrogenClient, HydrogenWallet } from "./client.ts";
 import {
   ContractRevertedError,
   InsufficientAllowanceError,
@@ -35,4 +36,36 @@ export function toContractError(error: unknown, functionName: string): unknown {
     default:
       return new ContractRevertedError(functionName, revert.data.errorName, args, { cause: error });
   }
+}
+
+/**
+ * Sends a TaskManager transaction and waits for its receipt. The gas estimate doubles as the
+ * revert check (decoded into a typed error before anything is signed), and gets 30% headroom:
+ * the node selection's cost depends on the block's randomness, which moves between estimate
+ * and inclusion.
+ */
+export async function sendTaskManager(
+  client: HydrogenClient,
+  wallet: HydrogenWallet,
+  functionName: string,
+  args: readonly unknown[],
+): Promise<{ transactionHash: Hash; receipt: TransactionReceipt }> {
+  const call = { address: client.contracts.TaskManager, abi: taskManagerCallAbi, functionName, args } as never;
+  let transactionHash: Hash;
+  try {
+    const gas = await client.publicClient.estimateContractGas({ ...(call as object), account: wallet.account } as never);
+    transactionHash = await wallet.writeContract({
+      ...(call as object),
+      account: wallet.account,
+      chain: wallet.chain ?? null,
+      gas: (gas * 13n) / 10n,
+    } as never);
+  } catch (error) {
+    throw toContractError(error, functionName);
+  }
+  const receipt = await client.publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  if (receipt.status !== "success") {
+    throw new ContractRevertedError(functionName, "TransactionReverted", [transactionHash]);
+  }
+  return { transactionHash, receipt };
 }

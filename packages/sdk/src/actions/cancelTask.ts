@@ -1,6 +1,6 @@
 import type { Hash } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
-import { taskManagerCallAbi, toContractError } from "../contract-errors.ts";
+import { sendTaskManager } from "../contract-errors.ts";
 import type { ContractRevertedError, NoAccountError } from "../errors.ts";
 
 export interface CancelTaskParameters {
@@ -21,19 +21,6 @@ export type CancelTaskErrorType = NoAccountError | ContractRevertedError;
  */
 export async function cancelTask(client: HydrogenClient, parameters: CancelTaskParameters): Promise<CancelTaskReturnType> {
   const wallet = requireWallet(client, "cancelTask");
-  let transactionHash: Hash;
-  try {
-    const { request } = await client.publicClient.simulateContract({
-      address: client.contracts.TaskManager,
-      abi: taskManagerCallAbi,
-      functionName: "cancelTask",
-      args: [parameters.taskId],
-      account: wallet.account,
-    });
-    transactionHash = await wallet.writeContract(request as never);
-  } catch (error) {
-    throw toContractError(error, "cancelTask");
-  }
-  const receipt = await client.publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  const { transactionHash, receipt } = await sendTaskManager(client, wallet, "cancelTask", [parameters.taskId]);
   return { transactionHash, gasUsed: receipt.gasUsed };
 }

@@ -1,9 +1,9 @@
 import { cnxAbi, parseTaskArgs, parseTaskArgsJson, permitTypes, type TaskArgsInput, taskHash } from "@hydrogen/protocol";
 import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
-import { taskManagerCallAbi, toContractError } from "../contract-errors.ts";
+import { sendTaskManager, taskManagerCallAbi } from "../contract-errors.ts";
 import {
-  type ContractRevertedError,
+  ContractRevertedError,
   type InsufficientAllowanceError,
   InsufficientCnxError,
   InvalidTaskArgsError,
@@ -93,23 +93,10 @@ export async function createTask(client: HydrogenClient, parameters: CreateTaskP
         }
       : { functionName: "createTask" as const, args: [hash, zeroHash] as const };
 
-  let transactionHash: Hash;
-  try {
-    const { request } = await publicClient.simulateContract({
-      address: contracts.TaskManager,
-      abi: taskManagerCallAbi,
-      functionName: call.functionName,
-      args: call.args as never,
-      account: wallet.account,
-    });
-    transactionHash = await wallet.writeContract(request as never);
-  } catch (error) {
-    throw toContractError(error, call.functionName);
-  }
-  const receipt = await publicClient.waitForTransactionReceipt({ hash: transactionHash });
+  const { transactionHash, receipt } = await sendTaskManager(client, wallet, call.functionName, call.args);
   const created = parseEventLogs({ abi: taskManagerCallAbi, eventName: "TaskCreated", logs: receipt.logs });
   const first = created[0];
-  if (receipt.status !== "success" || !first) throw toContractError(new Error("reverted"), call.functionName);
+  if (!first) throw new ContractRevertedError(call.functionName, "NoTaskCreatedEvent", [transactionHash]);
   const nodes = [] as unknown as [Address, Address, Address];
   for (const log of created) nodes[log.args.round] = log.args.selectedNode;
   return {

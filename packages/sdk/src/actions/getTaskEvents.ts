@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { parseEventLogs } from "viem";
+import { formatLog, numberToHex, parseEventLogs } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
 
@@ -45,12 +45,20 @@ export async function readTaskEvents(
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<TaskEvent[]> {
-  const logs = await client.publicClient.getLogs({
-    address: client.contracts.TaskManager,
-    topics: [null, `0x${taskId.toString(16).padStart(64, "0")}`],
-    fromBlock,
-    toBlock,
-  } as never);
+  // Raw eth_getLogs: viem's getLogs filters by one event's arguments, and every TaskManager
+  // event of a task has the task id as its first indexed topic.
+  const raw = await client.publicClient.request({
+    method: "eth_getLogs",
+    params: [
+      {
+        address: client.contracts.TaskManager,
+        topics: [null, numberToHex(taskId, { size: 32 })],
+        fromBlock: numberToHex(fromBlock),
+        toBlock: numberToHex(toBlock),
+      },
+    ],
+  });
+  const logs = raw.map((log) => formatLog(log));
   const events: TaskEvent[] = [];
   for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
     const where = { blockNumber: log.blockNumber as bigint, transactionHash: log.transactionHash as Hex };

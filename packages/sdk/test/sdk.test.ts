@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Devnet, ROLES } from "@hydrogen/devnet";
+import { hammingDistance, taskHash } from "@hydrogen/protocol";
+import { samplePng } from "@hydrogen/protocol/png-writer";
+import {
+  ContractRevertedError,
+  cancelTask,
+  createTask,
+  downloadImages,
+  getNetworkStats,
+  getNodeStatus,
+  getTask,
+  ImageMismatchError,
+  InsufficientAllowanceError,
+  InsufficientCnxError,
+  InvalidTaskArgsError,
+  NoAccountError,
+  NotEnoughNodesError,
+  type RunTaskPhase,
+  runTask,
+  TaskAbortedError,
+  TaskNotFoundError,
+  TimeoutError,
+  uploadTaskArgs,
+  waitForTask,
+} from "../src/index.ts";
+import { clientFor, nodeAction, passTime, smallArgs, startTestDevnet, waitIdle } from "./helpers.ts";
+
+describe("SDK against a devnet", () => {
+  let devnet: Devnet;
+  before(async () => {
+    devnet = await startTestDevnet();
+  });
+  after(async () => {
+    await devnet?.close();
+  });
+
+  it("runs a task end to end: phases in order, every image verified against the chain", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    const phases: RunTaskPhase[] = [];
+    const run = await runTask(client, { args: smallArgs(7, 3), onProgress: ({ phase }) => phases.push(phase) });
+    assert.deepEqual(phases, ["created", "argsUploaded", "executing", "committed", "disclosed", "success", "images"]);
+    assert.equal(run.images.length, 3);
+    for (const image of run.images) {
+      assert.ok(image.distance <= 5, `image ${image.index} is ${image.distance} bits away`);
+      assert.equal(hammingDistance(image.phash, `0x${run.result.slice(2 + image.index * 16, 18 + image.index * 16)}`), image.distance);
+    }
+    assert.ok(run.gasUsed > 0n);
+    const task = await getTask(client, { taskId: run.taskId });
+    assert.ok(task.phase === "Completed" || task.phase === "Success", task.phase);
+    assert.deepEqual(new Set(task.nodes), new Set(run.created.nodes));
+  });
+
+  it("validates the arguments before sending anything", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    const before = await getNetworkStats(client);
+    await assert.rejects(
+      createTask(client, { args: { ...smallArgs(), colour: "blue" } as never }),
+      (error: unknown) =>
+        error instanceof InvalidTaskArgsError && error.code === "SDK_INVALID_TASK_ARGS" && /colour/.test(error.message),
+    );
+    await assert.rejects(createTask(client, { args: '{"prompt": ' }), InvalidTaskArgsError);
+    assert.equal((await getNetworkStats(client)).tasks.total, before.tasks.total);
+  });
+
+  it("needs a wallet to create a task", async () => {
+    await assert.rejects(createTask(clientFor(devnet, undefined), { args: smallArgs() }), NoAccountError);
+  });
+
+  it("refuses with InsufficientCnxError when the creator cannot pay", async () => {
+    const poor = clientFor(devnet, ROLES.incentivePool);
+    await assert.rejects(createTask(poor, { args: smallArgs() }), (error: unknown) => {
+      assert.ok(error instanceof InsufficientCnxError);
+      assert.equal(error.balance, 0n);
+      assert.equal(error.required, 30n * 10n ** 18n);
+      return true;
+    });
+  });
+
+  it("decodes a missing allowance into InsufficientAllowanceError (nothing spent)", async () => {
+    const client = clientFor(devnet, ROLES.burner);
+    await assert.rejects(createTask(client, { args: smallArgs(), payment: "allowance" }), (error: unknown) => {
+      assert.ok(error instanceof InsufficientAllowanceError);
+      assert.equal(error.allowance, 0n);
+      return true;
+    });
+  });
+
+  it("pays with approve + createTask when asked to", async () => {
+    const client = clientFor(devnet, ROLES.burner);
+    const created = await createTask(client, { args: smallArgs(11, 1), payment: "approve" });
+    await uploadTaskArgs(client, created);
+    const outcome = await waitForTask(client, { taskId: created.taskId, fromBlock: created.blockNumber });
+    assert.equal(outcome.result.length, 2 + 16);
+    const images = await downloadImages(client, { taskId: created.taskId });
+    assert.equal(images.length, 1);
+  });
+
+  it("decodes NotEnoughAvailableNodes into NotEnoughNodesError (retryable)", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    await waitIdle(client, devnet);
+    await nodeAction(devnet, 0, "pause");
+    try {
+      await assert.rejects(createTask(client, { args: smallArgs() }), (error: unknown) => {
+        assert.ok(error instanceof NotEnoughNodesError);
+        assert.equal(error.retryable, true);
+        assert.equal(error.available, 2n);
+        return true;
+      });
+    } finally {
+      await nodeAction(devnet, 0, "resume");
+    }
+    const node = await getNodeStatus(client, { node: devnet.nodes[0]?.address as `0x${string}` });
+    assert.equal(node.status, "Available");
+    assert.equal(node.stake, BigInt(devnet.deployment.parameters.stakeAmount));
+  });
+
+  it("rejects an image the relay altered: the pHash is checked against the on-chain result", async () => {
+    let tamper = false;
+    const tampering: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!tamper || !/\/results\/\d+$/.test(new URL(String(input)).pathname) || !response.ok) return response;
+      return new Response(samplePng(128, 128, 3) as BodyInit, { status: 200, headers: { "content-type": "image/png" } });
+    };
+    const client = clientFor(devnet, ROLES.app, { fetch: tampering });
+    const created = await createTask(client, { args: smallArgs(21, 1) });
+    await uploadTaskArgs(client, created);
+    const { result } = await waitForTask(client, { taskId: created.taskId, fromBlock: created.blockNumber });
+    tamper = true;
+    await assert.rejects(downloadImages(client, { taskId: created.taskId, result }), (error: unknown) => {
+      assert.ok(error instanceof ImageMismatchError);
+      assert.equal(error.index, 0);
+      assert.ok(error.distance > error.threshold);
+      return true;
+    });
+    tamper = false;
+    assert.equal((await downloadImages(client, { taskId: created.taskId })).length, 1);
+  });
+
+  it("rejects waitForTask with TaskAbortedError(Cancelled) when the task is cancelled after its deadline", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    // Arguments never uploaded: the nodes wait, the deadline passes, the creator cancels.
+    const created = await createTask(client, { args: smallArgs(31, 1) });
+    const waiting = waitForTask(client, { taskId: created.taskId, fromBlock: created.blockNumber });
+    await assert.rejects(cancelTask(client, { taskId: created.taskId }), (error: unknown) => {
+      assert.ok(error instanceof ContractRevertedError);
+      assert.equal(error.errorName, "DeadlineNotReached");
+      return true;
+    });
+    await passTime(devnet, devnet.deployment.parameters.taskTimeoutSeconds + 1);
+    await cancelTask(client, { taskId: created.taskId }).catch((error: unknown) => {
+      // A node may have cancelled first.
+      if (!(error instanceof ContractRevertedError)) throw error;
+    });
+    await assert.rejects(waiting, (error: unknown) => {
+      assert.ok(error instanceof TaskAbortedError);
+      assert.equal(error.reason, "Cancelled");
+      assert.equal(error.taskId, created.taskId);
+      return true;
+    });
+    const task = await getTask(client, { taskId: created.taskId });
+    assert.equal(task.phase, "Aborted");
+    assert.equal(task.abortReason, "Cancelled");
+  });
+
+  it("answers TaskNotFoundError for a task that never existed, and times out uploading to it", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    await assert.rejects(getTask(client, { taskId: 10_000n }), TaskNotFoundError);
+    await assert.rejects(downloadImages(client, { taskId: 10_000n }), TaskNotFoundError);
+    const args = JSON.stringify(smallArgs());
+    await assert.rejects(uploadTaskArgs(client, { taskId: 10_000n, taskArgs: args, timeoutMs: 400 }), TimeoutError);
+    assert.equal(taskHash(args).length, 66);
+  });
+
+  it("sums up the network: nodes, stakes, tasks by outcome", async () => {
+    const stats = await getNetworkStats(clientFor(devnet, undefined));
+    assert.equal(stats.nodes.length, 3);
+    assert.equal(stats.totalStaked, 3n * BigInt(devnet.deployment.parameters.stakeAmount));
+    assert.ok(stats.tasks.total >= 4);
+    assert.ok(stats.tasks.byOutcome.completed + stats.tasks.byOutcome.success >= 3);
+    assert.ok(stats.tasks.byOutcome.cancelled >= 1);
+    assert.deepEqual(stats.slashes, []);
+    assert.ok(stats.tasks.recent.every((t) => t.createdAt > 0));
+  });
+});
