@@ -3,4 +3,9 @@
 import { register } from "tsx/esm/api";
 
 register();
-await import("../src/phash/cli.ts");
+const { runPhash } = await import("../src/phash/cli.ts");
+process.exitCode = runPhash(
+  process.argv.slice(2),
+  (line) => process.stdout.write(`${line}\n`),
+  (line) => process.stderr.write(`${line}\n`),
+);

@@ -1,5 +1,5 @@
 /**
- * `hydrogen-phash FILE...`: one line per file, `<16 hex chars>  <path>`; a file that cannot be
+ * `hydrogen phash FILE...` (also `hydrogen-phash`): one line per file, `<16 hex chars>  <path>`; a file that cannot be
  * hashed gets a message on stderr and the exit code becomes 1.
  */
 import { readFileSync } from "node:fs";
@@ -7,9 +7,10 @@ import { bytesToHex } from "viem";
 import { PngError } from "./errors.ts";
 import { phashPng } from "./phash.ts";
 
-export function run(paths: string[], out: (line: string) => void, err: (line: string) => void): number {
+/** Hashes each file; returns the exit code. */
+export function runPhash(paths: string[], out: (line: string) => void, err: (line: string) => void): number {
   if (paths.length === 0 || paths.includes("--help") || paths.includes("-h")) {
-    (paths.length === 0 ? err : out)("usage: hydrogen-phash FILE...  (prints the 64-bit pHash of each PNG, as hex)");
+    (paths.length === 0 ? err : out)("usage: hydrogen phash FILE...  (prints the 64-bit pHash of each PNG, as hex)");
     return paths.length === 0 ? 2 : 0;
   }
   let status = 0;
@@ -24,9 +25,3 @@ export function run(paths: string[], out: (line: string) => void, err: (line: st
   }
   return status;
 }
-
-process.exitCode = run(
-  process.argv.slice(2),
-  (line) => process.stdout.write(`${line}\n`),
-  (line) => process.stderr.write(`${line}\n`),
-);
