@@ -56,23 +56,23 @@ export interface Connection {
   devnet: boolean;
 }
 
-/** Resolves flags, then environment, then a running devnet's state, into a connection. */
+/** Resolves flags, then environment (empty means unset), then a running devnet's state, into a connection. */
 export async function resolveConnection(
   options: ConnectionOptions,
   env: NodeJS.ProcessEnv,
   needs: { account?: boolean; relay?: boolean } = {},
 ): Promise<Connection> {
   const state = devnetState(options.devnet);
-  const rpcUrl = options.rpc ?? env.HYDROGEN_RPC_URL ?? state?.rpcUrl;
+  const rpcUrl = options.rpc || env.HYDROGEN_RPC_URL || state?.rpcUrl;
   if (!rpcUrl) throw new CliError("no chain: give --rpc URL (or HYDROGEN_RPC_URL), or start `hydrogen devnet`");
-  const relayUrl = options.relay ?? env.HYDROGEN_RELAY_URL ?? state?.relayUrl;
+  const relayUrl = options.relay || env.HYDROGEN_RELAY_URL || state?.relayUrl;
   if (needs.relay && !relayUrl) throw new CliError("no relay: give --relay URL (or HYDROGEN_RELAY_URL)");
-  const deployment = await readDeployment(options.deployment ?? env.HYDROGEN_DEPLOYMENT ?? state?.deploymentFile, rpcUrl);
+  const deployment = await readDeployment(options.deployment || env.HYDROGEN_DEPLOYMENT || state?.deploymentFile, rpcUrl);
   let account: Account | undefined;
   if (needs.account) {
     account = await loadAccount(options, env, state);
   }
-  return { rpcUrl, relayUrl, deployment, account, devnet: Boolean(state) && !options.rpc && !env.HYDROGEN_RPC_URL };
+  return { rpcUrl, relayUrl, deployment, account, devnet: Boolean(state) && rpcUrl === state?.rpcUrl };
 }
 
 async function readDeployment(file: string | undefined, rpcUrl: string): Promise<Deployment> {
@@ -93,8 +93,8 @@ async function readDeployment(file: string | undefined, rpcUrl: string): Promise
 }
 
 async function loadAccount(options: ConnectionOptions, env: NodeJS.ProcessEnv, state: DevnetState | undefined) {
-  const keystore = options.keystore ?? env.HYDROGEN_KEYSTORE;
-  const key = env.HYDROGEN_PRIVATE_KEY ?? (keystore ? undefined : state?.app.privateKey);
+  const keystore = options.keystore || env.HYDROGEN_KEYSTORE || undefined;
+  const key = env.HYDROGEN_PRIVATE_KEY || (keystore ? undefined : state?.app.privateKey);
   try {
     const { account } = await loadWallet({
       keystore,

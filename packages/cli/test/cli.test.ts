@@ -1,0 +1,197 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
+
+const BIN = fileURLToPath(new URL("../bin/hydrogen.mjs", import.meta.url));
+const VECTORS = fileURLToPath(new URL("../../../../shared/testdata/phash", import.meta.url));
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `hydrogen …` as a user would, in `cwd`. */
+function hydrogen(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(BIN, args, {
+      cwd: options.cwd,
+      env: { ...process.env, HYDROGEN_PRIVATE_KEY: "", HYDROGEN_RPC_URL: "", ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk;
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk;
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function json<T>(result: Result): T {
+  assert.equal(result.code, 0, `exit ${result.code}\n${result.stderr}`);
+  return JSON.parse(result.stdout) as T;
+}
+
+describe("hydrogen command", () => {
+  it("explains itself: --help everywhere, usage errors exit 2", async () => {
+    const help = await hydrogen(["--help"]);
+    assert.equal(help.code, 0);
+    for (const command of ["devnet", "task", "node", "relay", "wallet", "contracts", "phash"]) {
+      assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
+    }
+    const runHelp = await hydrogen(["task", "run", "--help"]);
+    assert.equal(runHelp.code, 0);
+    assert.match(runHelp.stdout, /--negative-prompt/);
+    assert.equal((await hydrogen(["frobnicate"])).code, 2);
+    const missing = await hydrogen(["task", "run", "--prompt", "x"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /--out/);
+    const badSize = await hydrogen(["task", "run", "--prompt", "x", "--size", "big", "--out", "x"]);
+    assert.equal(badSize.code, 2);
+    assert.match(badSize.stderr, /WIDTHxHEIGHT/);
+  });
+
+  it("hashes PNGs like the protocol's test vectors", async () => {
+    const expected = JSON.parse(readFileSync(join(VECTORS, "expected.json"), "utf8")) as Record<string, string>;
+    const files = Object.keys(expected).slice(0, 3);
+    const result = await hydrogen(["phash", ...files.map((f) => join(VECTORS, "corpus", f))]);
+    assert.equal(result.code, 0, result.stderr);
+    const lines = result.stdout.trim().split("\n");
+    files.forEach((file, i) => assert.ok(lines[i]?.startsWith(`${expected[file]}  `), lines[i]));
+    const broken = join(mkdtempSync(join(tmpdir(), "hydrogen-cli-")), "broken.png");
+    writeFileSync(broken, "not a png");
+    assert.equal((await hydrogen(["phash", broken])).code, 1);
+  });
+
+  it("creates, imports and reads keystores without printing keys", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hydrogen-wallet-"));
+    const env = { HYDROGEN_KEYSTORE_PASSWORD: "correct horse battery" };
+    const created = json<{ address: string }>(
+      await hydrogen(["wallet", "new", "--keystore", join(dir, "a.json"), "--json"], { env }),
+    );
+    assert.match(created.address, /^0x[0-9a-fA-F]{40}$/);
+    const again = await hydrogen(["wallet", "new", "--keystore", join(dir, "a.json")], { env });
+    assert.equal(again.code, 2);
+    assert.match(again.stderr, /exists/);
+    const shown = json<{ address: string }>(await hydrogen(["wallet", "address", "--keystore", join(dir, "a.json"), "--json"]));
+    assert.equal(shown.address, created.address);
+
+    const key = devnetKey(ROLES.app);
+    const imported = await hydrogen(["wallet", "import", "--keystore", join(dir, "b.json"), "--json"], {
+      env: { ...env, HYDROGEN_PRIVATE_KEY: key },
+    });
+    assert.equal(json<{ address: string }>(imported).address, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
+    assert.ok(!imported.stdout.includes(key.slice(2)) && !readFileSync(join(dir, "b.json"), "utf8").includes(key.slice(2)));
+    const weak = await hydrogen(["wallet", "new", "--keystore", join(dir, "c.json")], {
+      env: { HYDROGEN_KEYSTORE_PASSWORD: "short" },
+    });
+    assert.equal(weak.code, 2);
+  });
+
+  it("runs the devnet smoke test: one task end to end, a summary, exit 0", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "hydrogen-smoke-"));
+    const result = await hydrogen(["devnet", "--smoke", "--no-web", "--json"], { cwd });
+    const summary = json<{ ok: boolean; taskId: string; gasUsed: string; images: { file: string }[]; timingsMs: object }>(
+      result,
+    );
+    assert.equal(summary.ok, true);
+    assert.equal(summary.images.length, 2);
+    for (const image of summary.images) assert.ok(existsSync(image.file), image.file);
+    assert.ok(Number(summary.gasUsed) > 100_000);
+    assert.deepEqual(Object.keys(summary.timingsMs), [
+      "created",
+      "argsUploaded",
+      "executing",
+      "committed",
+      "disclosed",
+      "success",
+      "images",
+    ]);
+  });
+
+  describe("against a running devnet", () => {
+    let devnet: Devnet;
+    let cwd: string;
+    before(async () => {
+      cwd = mkdtempSync(join(tmpdir(), "hydrogen-cli-devnet-"));
+      devnet = await startDevnet({ dir: join(cwd, ".hydrogen", "devnet"), nodes: 3 });
+    });
+    after(async () => {
+      await devnet?.close();
+    });
+
+    it("task run writes verified images; task status reads the task back", async () => {
+      const out = join(cwd, "images");
+      const run = json<{ taskId: string; images: { file: string; phash: string }[] }>(
+        await hydrogen(
+          ["task", "run", "--prompt", "a red fox", "--num-images", "2", "--size", "128x128", "--seed", "5", "--out", out, "--json"],
+          { cwd },
+        ),
+      );
+      assert.equal(run.images.length, 2);
+      const hashed = await hydrogen(["phash", ...run.images.map((i) => i.file)]);
+      run.images.forEach((image, i) => assert.ok(hashed.stdout.split("\n")[i]?.startsWith(image.phash.slice(2))));
+      const status = await hydrogen(["task", "status", run.taskId], { cwd });
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, new RegExp(`task ${run.taskId}: (Completed|Success)`));
+      assert.equal((await hydrogen(["task", "status", "99999"], { cwd })).code, 1);
+      assert.equal((await hydrogen(["task", "status", "abc"], { cwd })).code, 2);
+    });
+
+    it("reports invalid arguments with the schema's message (exit 2) and refusals with exit 5", async () => {
+      const invalid = await hydrogen(["task", "run", "--prompt", "x", "--size", "100x100", "--out", "o"], { cwd });
+      assert.equal(invalid.code, 2);
+      assert.match(invalid.stderr, /image_width/);
+      const poor = await hydrogen(["task", "run", "--prompt", "x", "--size", "128x128", "--out", "o"], {
+        cwd,
+        env: { HYDROGEN_PRIVATE_KEY: devnetKey(ROLES.incentivePool) },
+      });
+      assert.equal(poor.code, 5);
+      assert.match(poor.stderr, /not enough CNX/);
+      const unreachable = await hydrogen(["task", "status", "1", "--rpc", "http://127.0.0.1:9"], { cwd });
+      assert.equal(unreachable.code, 6);
+    });
+
+    it("shows balances and manages a node through its API", async () => {
+      const balance = json<{ cnx: string }>(
+        await hydrogen(["wallet", "balance", devnet.app.address, "--json"], { cwd }),
+      );
+      assert.ok(BigInt(balance.cnx) > 0n);
+      const node = devnet.nodes[1];
+      assert.ok(node);
+      const api = ["--api", node.apiUrl, "--token", node.apiToken, "--json"];
+      const status = json<{ address: string }>(await hydrogen(["node", "status", ...api]));
+      assert.equal(status.address, node.address);
+      assert.equal((await hydrogen(["node", "pause", ...api])).code, 0);
+      assert.equal((await hydrogen(["node", "resume", ...api])).code, 0);
+      const wrong = await hydrogen(["node", "status", "--api", node.apiUrl, "--token", "wrong"]);
+      assert.equal(wrong.code, 2);
+    });
+
+    it("deploys the contracts to a chain and writes the deployment file", async () => {
+      const outDir = join(cwd, "deployments-new");
+      const deployed = json<{ contracts: { TaskManager: string }; file: string }>(
+        await hydrogen(
+          ["contracts", "deploy", "--rpc", devnet.rpcUrl, "--incentive-pool", devnet.accounts[1]?.address ?? "", "--timeout", "120", "--out-dir", outDir, "--json"],
+          { env: { DEPLOYER_PRIVATE_KEY: devnetKey(ROLES.deployer) } },
+        ),
+      );
+      assert.equal(deployed.file, join(outDir, "31337.json"));
+      const file = JSON.parse(readFileSync(deployed.file, "utf8")) as { parameters: { taskTimeoutSeconds: number } };
+      assert.equal(file.parameters.taskTimeoutSeconds, 120);
+      const noKey = await hydrogen(["contracts", "deploy", "--rpc", devnet.rpcUrl, "--incentive-pool", devnet.app.address]);
+      assert.equal(noKey.code, 2);
+      assert.match(noKey.stderr, /DEPLOYER_PRIVATE_KEY/);
+    });
+  });
+});
