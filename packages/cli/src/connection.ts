@@ -67,7 +67,10 @@ export async function resolveConnection(
   if (!rpcUrl) throw new CliError("no chain: give --rpc URL (or HYDROGEN_RPC_URL), or start `hydrogen devnet`");
   const relayUrl = options.relay || env.HYDROGEN_RELAY_URL || state?.relayUrl;
   if (needs.relay && !relayUrl) throw new CliError("no relay: give --relay URL (or HYDROGEN_RELAY_URL)");
-  const deployment = await readDeployment(options.deployment || env.HYDROGEN_DEPLOYMENT || state?.deploymentFile, rpcUrl);
+  const deployment = await readDeployment(
+    options.deployment || env.HYDROGEN_DEPLOYMENT || state?.deploymentFile,
+    rpcUrl,
+  );
   let account: Account | undefined;
   if (needs.account) {
     account = await loadAccount(options, env, state);
@@ -104,7 +107,9 @@ async function loadAccount(options: ConnectionOptions, env: NodeJS.ProcessEnv, s
     return account;
   } catch (error) {
     if (error instanceof WalletError) {
-      throw new CliError(error.message.replaceAll("HYDROGEN_NODE_", "HYDROGEN_").replace("wallet.keystore", "--keystore"));
+      throw new CliError(
+        error.message.replaceAll("HYDROGEN_NODE_", "HYDROGEN_").replace("wallet.keystore", "--keystore"),
+      );
     }
     throw error;
   }
@@ -121,10 +126,11 @@ export function sdkClient(connection: Connection): HydrogenClient {
   const transport = http(connection.rpcUrl);
   return createHydrogenClient({
     publicClient: createPublicClient({ chain, transport }),
-    walletClient: connection.account ? createWalletClient({ account: connection.account, chain, transport }) : undefined,
+    walletClient: connection.account
+      ? createWalletClient({ account: connection.account, chain, transport })
+      : undefined,
     deployment: connection.deployment,
     relayUrl: connection.relayUrl ?? "http://127.0.0.1:8787",
     pollingIntervalMs: connection.devnet ? 200 : 1000,
   });
 }
-

@@ -67,7 +67,7 @@ describe("hydrogen command", () => {
     const result = await hydrogen(["phash", ...files.map((f) => join(VECTORS, "corpus", f))]);
     assert.equal(result.code, 0, result.stderr);
     const lines = result.stdout.trim().split("\n");
-    files.forEach((file, i) => assert.ok(lines[i]?.startsWith(`${expected[file]}  `), lines[i]));
+    for (const [i, file] of files.entries()) assert.ok(lines[i]?.startsWith(`${expected[file]}  `), lines[i]);
     const broken = join(mkdtempSync(join(tmpdir(), "hydrogen-cli-")), "broken.png");
     writeFileSync(broken, "not a png");
     assert.equal((await hydrogen(["phash", broken])).code, 1);
@@ -83,7 +83,9 @@ describe("hydrogen command", () => {
     const again = await hydrogen(["wallet", "new", "--keystore", join(dir, "a.json")], { env });
     assert.equal(again.code, 2);
     assert.match(again.stderr, /exists/);
-    const shown = json<{ address: string }>(await hydrogen(["wallet", "address", "--keystore", join(dir, "a.json"), "--json"]));
+    const shown = json<{ address: string }>(
+      await hydrogen(["wallet", "address", "--keystore", join(dir, "a.json"), "--json"]),
+    );
     assert.equal(shown.address, created.address);
 
     const key = devnetKey(ROLES.app);
@@ -91,7 +93,9 @@ describe("hydrogen command", () => {
       env: { ...env, HYDROGEN_PRIVATE_KEY: key },
     });
     assert.equal(json<{ address: string }>(imported).address, "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC");
-    assert.ok(!imported.stdout.includes(key.slice(2)) && !readFileSync(join(dir, "b.json"), "utf8").includes(key.slice(2)));
+    assert.ok(
+      !imported.stdout.includes(key.slice(2)) && !readFileSync(join(dir, "b.json"), "utf8").includes(key.slice(2)),
+    );
     const weak = await hydrogen(["wallet", "new", "--keystore", join(dir, "c.json")], {
       env: { HYDROGEN_KEYSTORE_PASSWORD: "short" },
     });
@@ -101,9 +105,13 @@ describe("hydrogen command", () => {
   it("runs the devnet smoke test: one task end to end, a summary, exit 0", async () => {
     const cwd = mkdtempSync(join(tmpdir(), "hydrogen-smoke-"));
     const result = await hydrogen(["devnet", "--smoke", "--no-web", "--json"], { cwd });
-    const summary = json<{ ok: boolean; taskId: string; gasUsed: string; images: { file: string }[]; timingsMs: object }>(
-      result,
-    );
+    const summary = json<{
+      ok: boolean;
+      taskId: string;
+      gasUsed: string;
+      images: { file: string }[];
+      timingsMs: object;
+    }>(result);
     assert.equal(summary.ok, true);
     assert.equal(summary.images.length, 2);
     for (const image of summary.images) assert.ok(existsSync(image.file), image.file);
@@ -134,13 +142,29 @@ describe("hydrogen command", () => {
       const out = join(cwd, "images");
       const run = json<{ taskId: string; images: { file: string; phash: string }[] }>(
         await hydrogen(
-          ["task", "run", "--prompt", "a red fox", "--num-images", "2", "--size", "128x128", "--seed", "5", "--out", out, "--json"],
+          [
+            "task",
+            "run",
+            "--prompt",
+            "a red fox",
+            "--num-images",
+            "2",
+            "--size",
+            "128x128",
+            "--seed",
+            "5",
+            "--out",
+            out,
+            "--json",
+          ],
           { cwd },
         ),
       );
       assert.equal(run.images.length, 2);
       const hashed = await hydrogen(["phash", ...run.images.map((i) => i.file)]);
-      run.images.forEach((image, i) => assert.ok(hashed.stdout.split("\n")[i]?.startsWith(image.phash.slice(2))));
+      for (const [i, image] of run.images.entries()) {
+        assert.ok(hashed.stdout.split("\n")[i]?.startsWith(image.phash.slice(2)));
+      }
       const status = await hydrogen(["task", "status", run.taskId], { cwd });
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, new RegExp(`task ${run.taskId}: (Completed|Success)`));
@@ -182,14 +206,33 @@ describe("hydrogen command", () => {
       const outDir = join(cwd, "deployments-new");
       const deployed = json<{ contracts: { TaskManager: string }; file: string }>(
         await hydrogen(
-          ["contracts", "deploy", "--rpc", devnet.rpcUrl, "--incentive-pool", devnet.accounts[1]?.address ?? "", "--timeout", "120", "--out-dir", outDir, "--json"],
+          [
+            "contracts",
+            "deploy",
+            "--rpc",
+            devnet.rpcUrl,
+            "--incentive-pool",
+            devnet.accounts[1]?.address ?? "",
+            "--timeout",
+            "120",
+            "--out-dir",
+            outDir,
+            "--json",
+          ],
           { env: { DEPLOYER_PRIVATE_KEY: devnetKey(ROLES.deployer) } },
         ),
       );
       assert.equal(deployed.file, join(outDir, "31337.json"));
       const file = JSON.parse(readFileSync(deployed.file, "utf8")) as { parameters: { taskTimeoutSeconds: number } };
       assert.equal(file.parameters.taskTimeoutSeconds, 120);
-      const noKey = await hydrogen(["contracts", "deploy", "--rpc", devnet.rpcUrl, "--incentive-pool", devnet.app.address]);
+      const noKey = await hydrogen([
+        "contracts",
+        "deploy",
+        "--rpc",
+        devnet.rpcUrl,
+        "--incentive-pool",
+        devnet.app.address,
+      ]);
       assert.equal(noKey.code, 2);
       assert.match(noKey.stderr, /DEPLOYER_PRIVATE_KEY/);
     });

@@ -48,4 +48,3 @@ export async function runNode(argv: string[]): Promise<number> {
   await node.close();
   return 0;
 }
-

@@ -1,4 +1,5 @@
 export type { NodeStatusReport, TaskSummary } from "./api/status.ts";
+export { runNode } from "./cli.ts";
 export { ConfigError, ENVIRONMENT, loadConfig, parseConfig, redactConfig } from "./config/load.ts";
 export type { NodeConfig, NodeConfigInput } from "./config/schema.ts";
 export {
@@ -22,4 +23,3 @@ export { type Action, type ChainView, decide } from "./task/decide.ts";
 export { NotReadyError, TaskFaultError, TransientError } from "./task/errors.ts";
 export { InvalidTransitionError, type TaskState, transitions } from "./task/state.ts";
 export { createKeystore, loadWallet, WalletError } from "./wallet/wallet.ts";
-export { runNode } from "./cli.ts";

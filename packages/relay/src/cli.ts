@@ -75,4 +75,3 @@ async function supervise(workers: number): Promise<number> {
   });
   return 0;
 }
-

@@ -64,7 +64,9 @@ for (const backend of await backends()) {
       assert.equal(response.status, 204);
       assert.equal(response.headers.get("access-control-allow-origin"), "http://127.0.0.1:5173");
       assert.match(response.headers.get("access-control-allow-headers") ?? "", /x-hydrogen-signature/);
-      const status = await fetch(`${relay.url}/v1/inference_tasks/999/status`, { headers: { origin: "http://a.test" } });
+      const status = await fetch(`${relay.url}/v1/inference_tasks/999/status`, {
+        headers: { origin: "http://a.test" },
+      });
       assert.equal(status.headers.get("access-control-allow-origin"), "http://a.test");
     });
 

@@ -53,7 +53,10 @@ export async function sendTaskManager(
   const call = { address: client.contracts.TaskManager, abi: taskManagerCallAbi, functionName, args } as never;
   let transactionHash: Hash;
   try {
-    const gas = await client.publicClient.estimateContractGas({ ...(call as object), account: wallet.account } as never);
+    const gas = await client.publicClient.estimateContractGas({
+      ...(call as object),
+      account: wallet.account,
+    } as never);
     transactionHash = await wallet.writeContract({
       ...(call as object),
       account: wallet.account,

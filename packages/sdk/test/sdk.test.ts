@@ -44,7 +44,10 @@ describe("SDK against a devnet", () => {
     assert.equal(run.images.length, 3);
     for (const image of run.images) {
       assert.ok(image.distance <= 5, `image ${image.index} is ${image.distance} bits away`);
-      assert.equal(hammingDistance(image.phash, `0x${run.result.slice(2 + image.index * 16, 18 + image.index * 16)}`), image.distance);
+      assert.equal(
+        hammingDistance(image.phash, `0x${run.result.slice(2 + image.index * 16, 18 + image.index * 16)}`),
+        image.distance,
+      );
     }
     assert.ok(run.gasUsed > 0n);
     const task = await getTask(client, { taskId: run.taskId });
@@ -121,7 +124,10 @@ describe("SDK against a devnet", () => {
     const tampering: typeof fetch = async (input, init) => {
       const response = await fetch(input, init);
       if (!tamper || !/\/results\/\d+$/.test(new URL(String(input)).pathname) || !response.ok) return response;
-      return new Response(samplePng(128, 128, 3) as BodyInit, { status: 200, headers: { "content-type": "image/png" } });
+      return new Response(samplePng(128, 128, 3) as BodyInit, {
+        status: 200,
+        headers: { "content-type": "image/png" },
+      });
     };
     const client = clientFor(devnet, ROLES.app, { fetch: tampering });
     const created = await createTask(client, { args: smallArgs(21, 1) });

@@ -38,7 +38,8 @@ function positive(value: string): number {
 }
 
 function describe(devnet: Devnet): string {
-  const node = (n: Devnet["nodes"][number]) => `  node ${n.index}  ${n.address}  dashboard ${n.apiUrl}/  log ${n.logFile}`;
+  const node = (n: Devnet["nodes"][number]) =>
+    `  node ${n.index}  ${n.address}  dashboard ${n.apiUrl}/  log ${n.logFile}`;
   return [
     "Hydrogen devnet is running.",
     "",
@@ -87,9 +88,7 @@ export function devnetCommand(): Command {
         taskTimeoutSeconds: options.timeout,
         webDir,
         // A smoke run never collides with a devnet already running.
-        ports: options.smoke
-          ? {}
-          : { anvil: options.rpcPort, relay: options.relayPort, web: options.webPort },
+        ports: options.smoke ? {} : { anvil: options.rpcPort, relay: options.relayPort, web: options.webPort },
         onStep: (step) => out.progress(`  ${seconds(performance.now() - started).padStart(7)}  ${step} ready`),
       });
       if (options.smoke) {

@@ -17,7 +17,9 @@ function token(options: ApiOptions, env: NodeJS.ProcessEnv): string {
   if (given) return given;
   const file = join(options.dataDir, "api-token");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
-  throw new CliError(`no API token: give --token, set HYDROGEN_NODE_API_TOKEN, or point --data-dir at the node's (${file} is missing)`);
+  throw new CliError(
+    `no API token: give --token, set HYDROGEN_NODE_API_TOKEN, or point --data-dir at the node's (${file} is missing)`,
+  );
 }
 
 /** Calls the running node's management API. */
@@ -29,7 +31,10 @@ async function callApi(options: ApiOptions, env: NodeJS.ProcessEnv, path: string
       headers: { authorization: `Bearer ${token(options, env)}` },
     });
   } catch (error) {
-    throw new CliError(`the node's API at ${options.api} is unreachable (is the node running?): ${(error as Error).message}`, EXIT.unavailable);
+    throw new CliError(
+      `the node's API at ${options.api} is unreachable (is the node running?): ${(error as Error).message}`,
+      EXIT.unavailable,
+    );
   }
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
   if (!response.ok) {

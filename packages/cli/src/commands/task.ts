@@ -135,7 +135,9 @@ export function taskCommand(env: NodeJS.ProcessEnv): Command {
     const run = await runTask(client, {
       args,
       onProgress: ({ phase, taskId, elapsedMs }) =>
-        out.progress(`  ${seconds(elapsedMs).padStart(7)}  ${PHASE_LABELS[phase]}${phase === "created" ? ` (task ${taskId})` : ""}`),
+        out.progress(
+          `  ${seconds(elapsedMs).padStart(7)}  ${PHASE_LABELS[phase]}${phase === "created" ? ` (task ${taskId})` : ""}`,
+        ),
     });
     const files = writeImages(run, resolve(options.out));
     out.result(runSummaryJson(run, files), summary(run, files));

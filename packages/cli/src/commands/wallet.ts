@@ -64,7 +64,9 @@ export function walletCommand(env: NodeJS.ProcessEnv): Command {
   ).action((options: KeystoreOptions) => {
     const key = env.HYDROGEN_PRIVATE_KEY;
     if (!key || !/^0x[0-9a-fA-F]{64}$/.test(key)) {
-      throw new CliError("set HYDROGEN_PRIVATE_KEY to the 0x-prefixed 32-byte key to import (not a flag: shells keep history)");
+      throw new CliError(
+        "set HYDROGEN_PRIVATE_KEY to the 0x-prefixed 32-byte key to import (not a flag: shells keep history)",
+      );
     }
     return writeKeystore(key as Hex, options, env, new Output(Boolean(options.json)));
   });
@@ -88,7 +90,8 @@ export function walletCommand(env: NodeJS.ProcessEnv): Command {
     .option("--keystore <file>", "take the address from this keystore")
     .action(async (given: string | undefined, options: ConnectionOptions & { json?: boolean; keystore?: string }) => {
       const address = given ?? (options.keystore ? keystoreAddress(options.keystore) : undefined);
-      if (!address || !isAddress(address)) throw new CliError(`give an address or --keystore (got ${address ?? "nothing"})`);
+      if (!address || !isAddress(address))
+        throw new CliError(`give an address or --keystore (got ${address ?? "nothing"})`);
       const connection = await resolveConnection(options, env);
       const client = createPublicClient({ transport: http(connection.rpcUrl) });
       const [eth, cnx] = await Promise.all([
@@ -100,7 +103,10 @@ export function walletCommand(env: NodeJS.ProcessEnv): Command {
           args: [address],
         }),
       ]).catch((error: Error) => {
-        throw new CliError(`cannot read balances from ${connection.rpcUrl}: ${error.message.split("\n")[0]}`, EXIT.unavailable);
+        throw new CliError(
+          `cannot read balances from ${connection.rpcUrl}: ${error.message.split("\n")[0]}`,
+          EXIT.unavailable,
+        );
       });
       new Output(Boolean(options.json)).result(
         { address, eth: eth.toString(), cnx: (cnx as bigint).toString() },

@@ -19,7 +19,10 @@ export type CancelTaskErrorType = NoAccountError | ContractRevertedError;
  * @example
  * await cancelTask(client, { taskId });
  */
-export async function cancelTask(client: HydrogenClient, parameters: CancelTaskParameters): Promise<CancelTaskReturnType> {
+export async function cancelTask(
+  client: HydrogenClient,
+  parameters: CancelTaskParameters,
+): Promise<CancelTaskReturnType> {
   const wallet = requireWallet(client, "cancelTask");
   const { transactionHash, receipt } = await sendTaskManager(client, wallet, "cancelTask", [parameters.taskId]);
   return { transactionHash, gasUsed: receipt.gasUsed };

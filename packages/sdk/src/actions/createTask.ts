@@ -1,4 +1,11 @@
-import { cnxAbi, parseTaskArgs, parseTaskArgsJson, permitTypes, type TaskArgsInput, taskHash } from "@hydrogen/protocol";
+import {
+  cnxAbi,
+  parseTaskArgs,
+  parseTaskArgsJson,
+  permitTypes,
+  type TaskArgsInput,
+  taskHash,
+} from "@hydrogen/protocol";
 import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
 import { sendTaskManager, taskManagerCallAbi } from "../contract-errors.ts";
@@ -51,7 +58,10 @@ export type CreateTaskErrorType =
  *   args: { base_model: "runwayml/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1 } },
  * });
  */
-export async function createTask(client: HydrogenClient, parameters: CreateTaskParameters): Promise<CreateTaskReturnType> {
+export async function createTask(
+  client: HydrogenClient,
+  parameters: CreateTaskParameters,
+): Promise<CreateTaskReturnType> {
   const argsJson = typeof parameters.args === "string" ? parameters.args : JSON.stringify(parameters.args);
   const parsed = typeof parameters.args === "string" ? parseTaskArgsJson(argsJson) : parseTaskArgs(parameters.args);
   if (!parsed.ok) throw new InvalidTaskArgsError(parsed.violations);

@@ -60,7 +60,11 @@ export async function getNetworkStats(
   const [registryLogs, taskLogs, available, stakeAmount, feePerNode] = await Promise.all([
     publicClient.getLogs({ address: contracts.NodeRegistry, ...range }),
     publicClient.getLogs({ address: contracts.TaskManager, ...range }),
-    publicClient.readContract({ address: contracts.NodeRegistry, abi: nodeRegistryAbi, functionName: "availableNodeCount" }),
+    publicClient.readContract({
+      address: contracts.NodeRegistry,
+      abi: nodeRegistryAbi,
+      functionName: "availableNodeCount",
+    }),
     publicClient.readContract({ address: contracts.NodeRegistry, abi: nodeRegistryAbi, functionName: "stakeAmount" }),
     publicClient.readContract({ address: contracts.TaskManager, abi: taskManagerCallAbi, functionName: "feePerNode" }),
   ]);

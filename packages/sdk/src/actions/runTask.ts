@@ -82,7 +82,9 @@ export async function runTask(client: HydrogenClient, parameters: RunTaskParamet
   const stop = new AbortController();
   const signal = parameters.signal ? AbortSignal.any([parameters.signal, stop.signal]) : stop.signal;
   const cancelling =
-    parameters.cancelAfterDeadline === false ? undefined : cancelAtDeadline(client, taskId, signal).catch(() => undefined);
+    parameters.cancelAfterDeadline === false
+      ? undefined
+      : cancelAtDeadline(client, taskId, signal).catch(() => undefined);
   try {
     await uploadTaskArgs(client, { taskId, taskArgs: created.taskArgs, signal: parameters.signal });
     enter("argsUploaded");

@@ -36,7 +36,10 @@ const ABORT_REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "Re
  * @example
  * const { result } = await waitForTask(client, { taskId, onEvent: (e) => console.log(e.name) });
  */
-export async function waitForTask(client: HydrogenClient, parameters: WaitForTaskParameters): Promise<WaitForTaskReturnType> {
+export async function waitForTask(
+  client: HydrogenClient,
+  parameters: WaitForTaskParameters,
+): Promise<WaitForTaskReturnType> {
   const { publicClient, contracts } = client;
   const { taskId } = parameters;
   const deadline = parameters.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + parameters.timeoutMs;

@@ -1,0 +1,63 @@
+import { useEffect, useState } from "react";
+import { type AppConfig, connect, loadConfig, type Session } from "./config.ts";
+import { GeneratePage } from "./pages/GeneratePage.tsx";
+import { NetworkPage } from "./pages/NetworkPage.tsx";
+
+type Page = "generate" | "network";
+
+function pageOf(path: string): Page {
+  return path.startsWith("/network") ? "network" : "generate";
+}
+
+export function App() {
+  const [page, setPage] = useState<Page>(pageOf(window.location.pathname));
+  const [session, setSession] = useState<Session>();
+  const [config, setConfig] = useState<AppConfig>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    loadConfig()
+      .then(async (loaded) => {
+        setConfig(loaded);
+        setSession(await connect(loaded));
+      })
+      .catch((e: Error) => setError(e.message));
+    const onPop = () => setPage(pageOf(window.location.pathname));
+    window.addEventListener("popstate", onPop);
+    return () => window.removeEventListener("popstate", onPop);
+  }, []);
+
+  const go = (next: Page) => {
+    window.history.pushState(null, "", next === "network" ? "/network" : "/");
+    setPage(next);
+  };
+
+  return (
+    <div className="app">
+      <header>
+        <h1>Hydrogen</h1>
+        <nav>
+          <button type="button" className={page === "generate" ? "active" : ""} onClick={() => go("generate")}>
+            Generate
+          </button>
+          <button type="button" className={page === "network" ? "active" : ""} onClick={() => go("network")}>
+            Network
+          </button>
+        </nav>
+        <span className="wallet" data-testid="wallet">
+          {session?.account
+            ? `${session.wallet} wallet ${session.account.slice(0, 8)}…${session.account.slice(-4)}`
+            : ""}
+        </span>
+      </header>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!error && !session && <p>Connecting…</p>}
+      {session && config && page === "generate" && <GeneratePage session={session} />}
+      {session && config && page === "network" && <NetworkPage session={session} />}
+    </div>
+  );
+}

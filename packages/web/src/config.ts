@@ -1,0 +1,77 @@
+import type { Deployment } from "@hydrogen/protocol";
+import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
+import {
+  type Address,
+  createPublicClient,
+  createWalletClient,
+  custom,
+  defineChain,
+  type EIP1193Provider,
+  type Hex,
+  http,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+
+/** Where the app finds the network: `/devnet.json` on a devnet, or the build's VITE_HYDROGEN_CONFIG. */
+export interface AppConfig {
+  chainId: number;
+  rpcUrl: string;
+  relayUrl: string;
+  deployment: Deployment;
+  /** A devnet-funded key; absent on real networks. */
+  burner?: { address: Address; privateKey: Hex };
+  pollingIntervalMs?: number;
+}
+
+export async function loadConfig(): Promise<AppConfig> {
+  const url = import.meta.env.VITE_HYDROGEN_CONFIG ?? "/devnet.json";
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot load the network configuration from ${url} (${response.status})`);
+  return (await response.json()) as AppConfig;
+}
+
+export interface Session {
+  client: HydrogenClient;
+  /** The account paying for tasks. */
+  account: Address | undefined;
+  wallet: "injected" | "burner" | "none";
+}
+
+declare global {
+  interface Window {
+    ethereum?: EIP1193Provider;
+  }
+}
+
+/**
+ * The SDK client: reads through the configured RPC; signs with an injected EIP-1193 wallet
+ * when the browser has one, or the devnet's burner key.
+ */
+export async function connect(config: AppConfig): Promise<Session> {
+  const chain = defineChain({
+    id: config.chainId,
+    name: `Hydrogen ${config.chainId}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [config.rpcUrl] } },
+  });
+  const publicClient = createPublicClient({ chain, transport: http(config.rpcUrl) });
+  const base = {
+    publicClient,
+    deployment: config.deployment,
+    relayUrl: config.relayUrl,
+    pollingIntervalMs: config.pollingIntervalMs ?? 1000,
+  };
+  if (window.ethereum) {
+    const [address] = (await window.ethereum.request({ method: "eth_requestAccounts" })) as Address[];
+    if (address) {
+      const walletClient = createWalletClient({ account: address, chain, transport: custom(window.ethereum) });
+      return { client: createHydrogenClient({ ...base, walletClient }), account: address, wallet: "injected" };
+    }
+  }
+  if (config.burner) {
+    const account = privateKeyToAccount(config.burner.privateKey);
+    const walletClient = createWalletClient({ account, chain, transport: http(config.rpcUrl) });
+    return { client: createHydrogenClient({ ...base, walletClient }), account: account.address, wallet: "burner" };
+  }
+  return { client: createHydrogenClient(base), account: undefined, wallet: "none" };
+}

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { type DevnetProcess, spawnDevnet } from "./devnet.ts";
+
+/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
+
+describe("web app on a running devnet (real Chromium)", () => {
+  let devnet: DevnetProcess;
+  let browser: Browser;
+  const pageErrors: string[] = [];
+
+  before(async () => {
+    assert.ok(CHROMIUM, "Chromium is not installed (apt-get install -y chromium)");
+    devnet = await spawnDevnet();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
+  });
+  after(async () => {
+    await browser?.close();
+    if (devnet) assert.equal(await devnet.interrupt(), 0, "Ctrl-C stops the devnet cleanly");
+  });
+
+  async function open(path: string): Promise<Page> {
+    const page = await browser.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    page.on("console", (message) => {
+      // The relay answers 404 "not yet" while it catches up with the chain or the upload; the
+      // SDK waits those out, but the browser still logs each one.
+      const retry =
+        /Failed to load resource/.test(message.text()) && /\/v1\/inference_tasks/.test(message.location().url);
+      if (message.type() === "error" && !retry) pageErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    await page.goto(new URL(path, devnet.webUrl).href);
+    await page.getByTestId("wallet").filter({ hasText: "burner wallet" }).waitFor({ timeout: 20_000 });
+    return page;
+  }
+
+  it("generates an image from the form and shows it in the gallery, phase by phase", async () => {
+    const page = await open("/");
+    await page.getByTestId("prompt").fill("a lighthouse at dawn");
+    await page.getByTestId("width").fill("128");
+    await page.getByTestId("height").fill("128");
+    await page.getByTestId("num-images").fill("2");
+    await page.getByTestId("generate").click();
+    const gallery = page.getByTestId("gallery").locator("img");
+    await gallery.nth(1).waitFor({ timeout: 60_000 });
+    assert.equal(await gallery.count(), 2);
+    // The images are real decoded PNGs, not broken links.
+    const widths = await gallery.evaluateAll((imgs) => imgs.map((img) => (img as HTMLImageElement).naturalWidth));
+    assert.deepEqual(widths, [128, 128]);
+    const states = await page
+      .getByTestId("phases")
+      .locator("li")
+      .evaluateAll((items) => items.map((li) => `${li.getAttribute("data-phase")}:${li.getAttribute("data-state")}`));
+    assert.deepEqual(states, [
+      "created:done",
+      "argsUploaded:done",
+      "executing:done",
+      "committed:done",
+      "disclosed:done",
+      "success:done",
+      "images:done",
+    ]);
+    const taskId = (await page.getByTestId("task-id").textContent())?.replace("Task ", "");
+    assert.match(taskId ?? "", /^\d+$/);
+    const history = page.getByTestId("history").locator("li");
+    assert.equal(await history.first().getAttribute("data-status"), "success");
+    assert.match((await history.first().textContent()) ?? "", new RegExp(`#${taskId}`));
+    await page.close();
+  });
+
+  it("shows an invalid argument's error on the form and creates no task", async () => {
+    const page = await open("/");
+    const historyBefore = await page.getByTestId("history").locator("li").count();
+    await page.getByTestId("prompt").fill("a cat");
+    await page.getByTestId("width").fill("100");
+    await page.getByTestId("generate").click();
+    const error = page.getByTestId("form-error");
+    await error.waitFor({ timeout: 10_000 });
+    assert.match((await error.textContent()) ?? "", /image_width/);
+    assert.equal(await page.getByTestId("task-id").count(), 0);
+    assert.equal(await page.getByTestId("history").locator("li").count(), historyBefore);
+    await page.close();
+  });
+
+  it("draws the network: every node, stakes, outcomes and tasks over time", async () => {
+    const page = await open("/network");
+    const nodes = page.getByTestId("node");
+    await nodes.nth(devnet.nodes.length - 1).waitFor({ timeout: 20_000 });
+    assert.equal(await nodes.count(), devnet.nodes.length);
+    const titles = await nodes.evaluateAll((els) => els.map((el) => el.getAttribute("title")?.toLowerCase()));
+    assert.deepEqual(new Set(titles), new Set(devnet.nodes.map((n) => n.address.toLowerCase())));
+    for (const status of await nodes.evaluateAll((els) => els.map((el) => el.getAttribute("data-status")))) {
+      assert.ok(["Available", "Busy"].includes(status ?? ""), `node status ${status}`);
+    }
+    assert.equal(await page.getByTestId("stakes").locator("rect").count(), devnet.nodes.length);
+    // The task generated above is counted among the outcomes and drawn in the timeline.
+    await page
+      .getByTestId("outcomes")
+      .locator("text", { hasText: /^[1-9]/ })
+      .waitFor({ timeout: 10_000 });
+    assert.ok((await page.getByTestId("tasks-over-time").locator("rect").count()) > 0);
+    await page.close();
+  });
+
+  after(() => {
+    assert.deepEqual(pageErrors, [], "the pages log no errors");
+  });
+});
