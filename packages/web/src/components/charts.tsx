@@ -74,7 +74,7 @@ export function StackedBars({ bars, title, testId }: { bars: Bar[]; title: strin
   const max = Math.max(1, ...bars.map((b) => b.parts.reduce((sum, p) => sum + p.value, 0)));
   const width = Math.max(240, bars.length * 18);
   const height = 120;
-  const barWidth = width / Math.max(bars.length, 1) - 4;
+  const barWidth = Math.min(40, width / Math.max(bars.length, 1) - 4);
   return (
     <figure className="chart" data-testid={testId}>
       <svg viewBox={`0 0 ${width} ${height + 16}`} width="100%" height={height + 16} role="img" aria-label={title}>
