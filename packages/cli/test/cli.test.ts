@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
+import { RUN_TASK_PHASES } from "@hydrogen/sdk";
 
 const BIN = fileURLToPath(new URL("../bin/hydrogen.mjs", import.meta.url));
 const VECTORS = fileURLToPath(new URL("../../../../shared/testdata/phash", import.meta.url));
@@ -116,15 +117,7 @@ describe("hydrogen command", () => {
     assert.equal(summary.images.length, 2);
     for (const image of summary.images) assert.ok(existsSync(image.file), image.file);
     assert.ok(Number(summary.gasUsed) > 100_000);
-    assert.deepEqual(Object.keys(summary.timingsMs), [
-      "created",
-      "argsUploaded",
-      "executing",
-      "committed",
-      "disclosed",
-      "success",
-      "images",
-    ]);
+    assert.deepEqual(Object.keys(summary.timingsMs), RUN_TASK_PHASES);
   });
 
   describe("against a running devnet", () => {

@@ -2,11 +2,12 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { deployHydrogen } from "@hydrogen/contracts/deploy";
 import { deploymentFileName } from "@hydrogen/protocol";
-import { Command, InvalidArgumentError } from "commander";
-import { type Address, createPublicClient, createWalletClient, type Hex, http, isAddress, parseEther } from "viem";
+import { Command } from "commander";
+import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { CliError } from "../exit.ts";
 import { Output } from "../output.ts";
+import { address, cnx, positive } from "../parse.ts";
 
 interface DeployOptions {
   rpc: string;
@@ -20,25 +21,6 @@ interface DeployOptions {
   timeout?: number;
   outDir: string;
   json?: boolean;
-}
-
-function address(value: string): Address {
-  if (!isAddress(value)) throw new InvalidArgumentError("not an address");
-  return value;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError("not a positive integer");
-  return n;
-}
-
-function cnx(value: string): bigint {
-  try {
-    return parseEther(value);
-  } catch {
-    throw new InvalidArgumentError("not an amount of CNX");
-  }
 }
 
 export function contractsCommand(env: NodeJS.ProcessEnv): Command {

@@ -3,10 +3,11 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Devnet, devnetAccount, ROLES, startDevnet } from "@hydrogen/devnet";
 import { runTask } from "@hydrogen/sdk";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { DEFAULT_DEVNET_DIR, sdkClient } from "../connection.ts";
 import { EXIT } from "../exit.ts";
 import { Output, seconds } from "../output.ts";
+import { port, positive } from "../parse.ts";
 import { runSummaryJson, summary, writeImages } from "./task.ts";
 
 /** The web app's production build, next to this package in the repository. */
@@ -23,18 +24,6 @@ interface DevnetOptions {
   rpcPort: number;
   relayPort: number;
   webPort: number;
-}
-
-function port(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("not a port (0 picks a free one)");
-  return n;
-}
-
-function positive(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError("not a positive integer");
-  return n;
 }
 
 function describe(devnet: Devnet): string {

@@ -2,10 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TaskArgsInput } from "@hydrogen/protocol";
 import { getTask, type RunTaskPhase, type RunTaskReturnType, runTask } from "@hydrogen/sdk";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { type ConnectionOptions, connectionOptions, resolveConnection, sdkClient } from "../connection.ts";
 import { CliError } from "../exit.ts";
 import { Output, seconds } from "../output.ts";
+import { integer, size } from "../parse.ts";
 
 const PHASE_LABELS: Record<RunTaskPhase, string> = {
   created: "task created on chain",
@@ -28,18 +29,6 @@ interface RunOptions extends ConnectionOptions {
   args?: string;
   out: string;
   json?: boolean;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError("not an integer");
-  return n;
-}
-
-function size(value: string): { width: number; height: number } {
-  const match = /^(\d+)x(\d+)$/.exec(value);
-  if (!match) throw new InvalidArgumentError("expected WIDTHxHEIGHT, e.g. 512x512");
-  return { width: Number(match[1]), height: Number(match[2]) };
 }
 
 /** The task arguments from `--args` and the flags (flags win); the schema check is the SDK's. */
