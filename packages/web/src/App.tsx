@@ -1,5 +1,6 @@
 import { useEffect, useState } from "react";
 import { type AppConfig, connect, loadConfig, type Session } from "./config.ts";
+import { selectHistoryOf } from "./history.ts";
 import { GeneratePage } from "./pages/GeneratePage.tsx";
 import { NetworkPage } from "./pages/NetworkPage.tsx";
 
@@ -18,6 +19,7 @@ export function App() {
   useEffect(() => {
     loadConfig()
       .then(async (loaded) => {
+        selectHistoryOf(loaded.deployment);
         setConfig(loaded);
         setSession(await connect(loaded));
       })

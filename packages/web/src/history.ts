@@ -8,12 +8,24 @@ export interface HistoryEntry {
   message?: string;
 }
 
-const KEY = "hydrogen.history";
 const LIMIT = 50;
+let key = "hydrogen.history";
+
+/**
+ * Keeps the history per deployment: task ids restart with every devnet, and an entry must
+ * name a task of the chain the app is on.
+ */
+export function selectHistoryOf(deployment: {
+  chainId: number;
+  contracts: { TaskManager: string };
+  deployedAt: string;
+}) {
+  key = `hydrogen.history.${deployment.chainId}.${deployment.contracts.TaskManager}.${deployment.deployedAt}`;
+}
 
 export function readHistory(): HistoryEntry[] {
   try {
-    return JSON.parse(localStorage.getItem(KEY) ?? "[]") as HistoryEntry[];
+    return JSON.parse(localStorage.getItem(key) ?? "[]") as HistoryEntry[];
   } catch {
     return [];
   }
@@ -22,6 +34,6 @@ export function readHistory(): HistoryEntry[] {
 /** Adds or replaces the entry for `entry.taskId`, newest first. */
 export function saveHistory(entry: HistoryEntry): HistoryEntry[] {
   const next = [entry, ...readHistory().filter((e) => e.taskId !== entry.taskId)].slice(0, LIMIT);
-  localStorage.setItem(KEY, JSON.stringify(next));
+  localStorage.setItem(key, JSON.stringify(next));
   return next;
 }
