@@ -11,8 +11,8 @@ export {
 } from "./engines/index.ts";
 export {
   type ModelFile,
+  ModelInvalidError,
   type ModelManager,
-  ModelNotFoundError,
   ModelUnavailableError,
   type PreparedModels,
 } from "./models/manager.ts";

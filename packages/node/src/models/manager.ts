@@ -5,8 +5,12 @@ import { TaskFaultError, TransientError } from "../task/errors.ts";
 export interface ModelFile {
   /** As the task named it: a Hugging Face id or an https URL. */
   ref: ModelRef;
-  /** The local file, once cached; absent for engines that need no weights (synthetic). */
+  /** The local file (or diffusers folder), once cached; absent for engines that need no weights (synthetic). */
   path?: string;
+  /** Its name inside the cache's folder for its kind (`loras/…`), as ComfyUI's loaders take it. */
+  name?: string;
+  /** A single `.safetensors` file, or a diffusers folder (a base model only). */
+  format?: "file" | "diffusers";
 }
 
 /** Every model a task uses, resolved to local files. */
@@ -21,22 +25,25 @@ export interface PreparedModels {
 
 /**
  * Makes sure a task's models are in the local cache (SPEC §6.2), downloading what is missing
- * with resume and retries within `deadline`. Throws `ModelNotFoundError` when a model is
+ * with resume and retries within `deadline`. Throws `ModelInvalidError` when a model is
  * confirmed invalid (the task is at fault) and `ModelUnavailableError` for transient trouble.
  */
 export interface ModelManager {
   prepare(args: TaskArgs, options: { signal: AbortSignal; deadline: Date }): Promise<PreparedModels>;
+  /** The engine is done with these models: the cache may evict them again. */
+  release?(models: PreparedModels): void;
+  close?(): Promise<void>;
 }
 
-/** A model id/URL confirmed invalid: 401/403/404/410 from the host, no such repository, not a safetensors file. */
-export class ModelNotFoundError extends TaskFaultError {
-  override readonly name = "ModelNotFoundError";
+/** SPEC §6 "ModelInvalid": a model id/URL confirmed invalid (401/403/404/410 from the host, no such repository or file, not a safetensors model). */
+export class ModelInvalidError extends TaskFaultError {
+  override readonly name = "ModelInvalidError";
   constructor(
     readonly ref: ModelRef,
     message: string,
     options?: { cause?: unknown },
   ) {
-    super("MODEL_NOT_FOUND", message, options);
+    super("MODEL_INVALID", message, options);
   }
 }
 

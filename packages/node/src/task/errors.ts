@@ -8,7 +8,7 @@
 export class TaskFaultError extends Error {
   override readonly name: string = "TaskFaultError";
   constructor(
-    /** Stable code, e.g. `TASK_ARGS_INVALID`, `MODEL_NOT_FOUND`, `ENGINE_REJECTED`. */
+    /** Stable code, e.g. `TASK_ARGS_INVALID`, `MODEL_INVALID`, `ENGINE_REJECTED`. */
     readonly code: string,
     message: string,
     options?: { cause?: unknown },

@@ -278,7 +278,12 @@ export class TaskRunner {
     const deadline = new Date(Number(view.deadline) * 1000);
     const models = await this.deps.models.prepare(args, { signal, deadline });
     const engineStart = Date.now();
-    const images = await this.deps.engine.run({ taskId: task.taskId, args, models, signal });
+    let images: Uint8Array[];
+    try {
+      images = await this.deps.engine.run({ taskId: task.taskId, args, models, signal });
+    } finally {
+      this.deps.models.release?.(models);
+    }
     const engineEnd = Date.now();
     if (images.length !== args.task_config.num_images) {
       throw new TransientError(
