@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
+import { type Deployment, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
 import { RUN_TASK_PHASES } from "@hydrogen/sdk";
+import { createPublicClient, http, parseEther } from "viem";
 
 const BIN = fileURLToPath(new URL("../bin/hydrogen.mjs", import.meta.url));
 const VECTORS = fileURLToPath(new URL("../../../../shared/testdata/phash", import.meta.url));
@@ -195,9 +197,10 @@ describe("hydrogen command", () => {
       assert.equal(wrong.code, 2);
     });
 
-    it("deploys the contracts to a chain and writes the deployment file", async () => {
+    it("deploys the contracts to a chain and writes the deployment file with addresses, block and parameters", async () => {
       const outDir = join(cwd, "deployments-new");
-      const deployed = json<{ contracts: { TaskManager: string }; file: string }>(
+      const pool = devnet.accounts[1]?.address ?? "";
+      const deployed = json<Deployment & { file: string }>(
         await hydrogen(
           [
             "contracts",
@@ -205,7 +208,9 @@ describe("hydrogen command", () => {
             "--rpc",
             devnet.rpcUrl,
             "--incentive-pool",
-            devnet.accounts[1]?.address ?? "",
+            pool,
+            "--fee-per-node",
+            "2.5",
             "--timeout",
             "120",
             "--out-dir",
@@ -216,18 +221,44 @@ describe("hydrogen command", () => {
         ),
       );
       assert.equal(deployed.file, join(outDir, "31337.json"));
-      const file = JSON.parse(readFileSync(deployed.file, "utf8")) as { parameters: { taskTimeoutSeconds: number } };
+      const file = JSON.parse(readFileSync(deployed.file, "utf8")) as Deployment;
+      assert.equal(file.chainId, 31337);
+      assert.equal(file.deployer, devnet.accounts[0]?.address);
       assert.equal(file.parameters.taskTimeoutSeconds, 120);
-      const noKey = await hydrogen([
-        "contracts",
-        "deploy",
-        "--rpc",
-        devnet.rpcUrl,
-        "--incentive-pool",
-        devnet.app.address,
-      ]);
-      assert.equal(noKey.code, 2);
-      assert.match(noKey.stderr, /DEPLOYER_PRIVATE_KEY/);
+      assert.equal(file.parameters.feePerNode, parseEther("2.5").toString());
+      assert.equal(file.parameters.stakeAmount, parseEther("400").toString());
+      assert.ok(file.deploymentBlock > devnet.deployment.deploymentBlock);
+      const client = createPublicClient({ transport: http(devnet.rpcUrl) });
+      const { TaskManager, NodeRegistry, CNX } = file.contracts;
+      const read = (
+        address: `0x${string}`,
+        abi: typeof taskManagerAbi | typeof nodeRegistryAbi,
+        functionName: string,
+      ) => client.readContract({ address, abi, functionName } as never);
+      assert.equal(await read(TaskManager, taskManagerAbi, "feePerNode"), parseEther("2.5"));
+      assert.equal(await read(TaskManager, taskManagerAbi, "taskTimeout"), 120n);
+      assert.equal(await read(TaskManager, taskManagerAbi, "token"), CNX);
+      assert.equal(await read(NodeRegistry, nodeRegistryAbi, "taskManager"), TaskManager);
+      assert.equal(await read(NodeRegistry, nodeRegistryAbi, "incentivePool"), pool);
+    });
+
+    it("refuses to deploy without an RPC URL, a key or an incentive pool, with a clear message (exit 2)", async () => {
+      const env = { DEPLOYER_PRIVATE_KEY: devnetKey(ROLES.deployer) };
+      const pool = devnet.app.address;
+      const cases: [string[], RegExp, NodeJS.ProcessEnv][] = [
+        [["--incentive-pool", pool], /--rpc/, env],
+        [["--rpc", devnet.rpcUrl, "--incentive-pool", pool], /DEPLOYER_PRIVATE_KEY/, {}],
+        [["--rpc", devnet.rpcUrl, "--incentive-pool", pool], /DEPLOYER_PRIVATE_KEY/, { DEPLOYER_PRIVATE_KEY: "0x12" }],
+        [["--rpc", devnet.rpcUrl], /--incentive-pool/, env],
+        [["--rpc", devnet.rpcUrl, "--incentive-pool", "0x1234"], /not an address/, env],
+      ];
+      for (const [args, message, caseEnv] of cases) {
+        const result = await hydrogen(["contracts", "deploy", ...args], {
+          env: { DEPLOYER_PRIVATE_KEY: "", ...caseEnv },
+        });
+        assert.equal(result.code, 2, args.join(" "));
+        assert.match(result.stderr, message);
+      }
     });
   });
 });
