@@ -26,6 +26,27 @@ export function createMetrics() {
       buckets: [0.01, 0.1, 1, 5, 15, 60, 300],
       registers,
     }),
+    modelDownloads: new Counter({
+      name: "hydrogen_node_model_downloads_total",
+      help: "Model download attempts, by outcome (ok, failed, invalid)",
+      labelNames: ["outcome"],
+      registers,
+    }),
+    modelDownloadBytes: new Counter({
+      name: "hydrogen_node_model_download_bytes_total",
+      help: "Bytes of models downloaded",
+      registers,
+    }),
+    modelCacheBytes: new Gauge({
+      name: "hydrogen_node_model_cache_bytes",
+      help: "Bytes the model cache holds",
+      registers,
+    }),
+    modelEvictions: new Counter({
+      name: "hydrogen_node_model_evictions_total",
+      help: "Models evicted from the cache to stay under its disk budget",
+      registers,
+    }),
     stepFailures: new Counter({
       name: "hydrogen_node_step_failures_total",
       help: "Task steps that failed and were retried, by step",

@@ -93,7 +93,8 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       },
     },
   );
-  const { engine, models } = createEngine(config.engine, account.address);
+  const { engine, models } = createEngine(config, account.address, { log, metrics });
+  void models.preload?.();
   const relay = createRelayClient({
     url: config.relay.url,
     chainId: config.chain.chainId,
@@ -181,6 +182,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       await Promise.allSettled([following, starting, runner.stopped()]);
       await api.close();
       await engine.close?.();
+      await models.close?.();
       store.close();
       log.info("node stopped");
     },

@@ -74,8 +74,49 @@ export const nodeConfigSchema = z
             delayMs: z.number().int().min(0).default(0),
           })
           .strict(),
+        z
+          .object({
+            kind: z.literal("comfyui"),
+            /** The ComfyUI server (started with --deterministic; docs/node.md). */
+            url: z.string().url().default("http://127.0.0.1:8188"),
+            /** How often a queued workflow is checked. */
+            pollIntervalMs: z.number().int().positive().default(500),
+          })
+          .strict(),
       ]),
     ),
+    /** The model cache (engines with weights: comfyui). Point ComfyUI's extra_model_paths.yaml at `cacheDir`. */
+    models: z
+      .object({
+        /** Default `<dataDir>/models`; folders `checkpoints`, `loras`, `controlnet`, `vae`, `embeddings`, `diffusers`. */
+        cacheDir: z.string().optional(),
+        /** Disk the cache may use; least recently used models beyond it are evicted. */
+        diskBudgetGb: z.number().positive().default(200),
+        hfEndpoint: z.string().url().default("https://huggingface.co"),
+        /** A Hugging Face token for gated repositories (also HYDROGEN_NODE_HF_TOKEN). */
+        hfToken: z.string().optional(),
+        /** An HTTP(S) proxy for model downloads, e.g. http://proxy.internal:3128. */
+        proxy: z.string().url().optional(),
+        /** An attempt that receives nothing for this long is abandoned and resumed. */
+        stallSeconds: z.number().positive().default(60),
+        backoffMs: z.number().int().positive().default(2000),
+        maxBackoffMs: z.number().int().positive().default(60_000),
+        /** The most a task may spend downloading models (its deadline is the other limit). */
+        taskBudgetSeconds: z.number().positive().default(600),
+        /** Models fetched at start. */
+        preload: z
+          .array(
+            z
+              .object({
+                ref: z.string(),
+                kind: z.enum(["checkpoint", "lora", "controlnet", "vae", "embedding"]).default("checkpoint"),
+              })
+              .strict(),
+          )
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     tasks: z
       .object({
         /** First retry delay after a transient fault; doubles up to `maxBackoffMs`. */
