@@ -2,6 +2,7 @@ export type { NodeStatusReport, TaskSummary } from "./api/status.ts";
 export { runNode } from "./cli.ts";
 export { ConfigError, ENVIRONMENT, loadConfig, parseConfig, redactConfig } from "./config/load.ts";
 export type { NodeConfig, NodeConfigInput } from "./config/schema.ts";
+export { checkComfyUI, type EngineCheckReport } from "./engines/comfyui/check.ts";
 export {
   type Engine,
   EngineRejectedError,
