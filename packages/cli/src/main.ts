@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { contractsCommand } from "./commands/contracts.ts";
 import { devnetCommand } from "./commands/devnet.ts";
+import { engineCommand } from "./commands/engine.ts";
 import { nodeCommand } from "./commands/node.ts";
 import { phashCommand } from "./commands/phash.ts";
 import { relayCommand } from "./commands/relay.ts";
@@ -20,6 +21,7 @@ export function program(env: NodeJS.ProcessEnv = process.env): Command {
     devnetCommand(),
     taskCommand(env),
     nodeCommand(env),
+    engineCommand(),
     relayCommand(),
     walletCommand(env),
     contractsCommand(env),

@@ -49,7 +49,7 @@ describe("hydrogen command", () => {
   it("explains itself: --help everywhere, usage errors exit 2", async () => {
     const help = await hydrogen(["--help"]);
     assert.equal(help.code, 0);
-    for (const command of ["devnet", "task", "node", "relay", "wallet", "contracts", "phash"]) {
+    for (const command of ["devnet", "task", "node", "engine", "relay", "wallet", "contracts", "phash"]) {
       assert.match(help.stdout, new RegExp(`\\b${command}\\b`));
     }
     const runHelp = await hydrogen(["task", "run", "--help"]);
@@ -62,6 +62,15 @@ describe("hydrogen command", () => {
     const badSize = await hydrogen(["task", "run", "--prompt", "x", "--size", "big", "--out", "x"]);
     assert.equal(badSize.code, 2);
     assert.match(badSize.stderr, /WIDTHxHEIGHT/);
+  });
+
+  it("checks a ComfyUI installation and says when it cannot reach it (exit 6)", async () => {
+    const result = await hydrogen(["engine", "check", "--comfyui", "http://127.0.0.1:9", "--json"]);
+    assert.equal(result.code, 6);
+    const report = JSON.parse(result.stdout) as { reachable: boolean; problems: string[] };
+    assert.equal(report.reachable, false);
+    assert.match(report.problems[0] ?? "", /not reachable/);
+    assert.equal((await hydrogen(["engine", "check"])).code, 2);
   });
 
   it("hashes PNGs like the protocol's test vectors", async () => {

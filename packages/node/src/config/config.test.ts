@@ -3,6 +3,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import pino from "pino";
+import { createEngine } from "../engines/index.ts";
+import { CachingModelManager } from "../models/caching-manager.ts";
 import { ConfigError, loadConfig, parseConfig, redactConfig } from "./load.ts";
 
 const base = {
@@ -18,6 +21,33 @@ describe("node configuration", () => {
     assert.equal(config.engine.kind, "synthetic");
     assert.equal(config.chain.confirmations, 0);
     assert.equal(config.tasks.maxBackoffMs, 30_000);
+  });
+
+  it("configures the ComfyUI engine and its model cache, from the file and the environment", () => {
+    const config = loadConfig({
+      env: {
+        HYDROGEN_NODE_RPC_URL: base.chain.rpcUrl,
+        HYDROGEN_NODE_CHAIN_ID: "31337",
+        HYDROGEN_NODE_TASK_MANAGER: base.chain.taskManager,
+        HYDROGEN_NODE_RELAY_URL: base.relay.url,
+        HYDROGEN_NODE_ENGINE: "comfyui",
+        HYDROGEN_NODE_COMFYUI_URL: "http://10.0.0.5:8188",
+        HYDROGEN_NODE_MODELS_PROXY: "http://proxy.internal:3128",
+        HYDROGEN_NODE_MODELS_BUDGET_GB: "50",
+        HYDROGEN_NODE_DATA_DIR: mkdtempSync(join(tmpdir(), "hydrogen-config-")),
+      },
+    });
+    assert.deepEqual(config.engine, { kind: "comfyui", url: "http://10.0.0.5:8188", pollIntervalMs: 500 });
+    assert.equal(config.models.proxy, "http://proxy.internal:3128");
+    assert.equal(config.models.diskBudgetGb, 50);
+    assert.equal(config.models.hfEndpoint, "https://huggingface.co");
+    assert.deepEqual(config.models.preload, []);
+    const { engine, models } = createEngine(config, `0x${"34".repeat(20)}`, { log: pino({ level: "silent" }) });
+    assert.equal(engine.name, "comfyui");
+    assert.ok(models instanceof CachingModelManager);
+    assert.equal(models.cache.dir, join(config.dataDir, "models"));
+    assert.throws(() => parseConfig({ ...base, engine: { kind: "comfyui", url: "not a url" } }), ConfigError);
+    assert.throws(() => parseConfig({ ...base, models: { preload: [{ ref: "a/b", kind: "unet" }] } }), ConfigError);
   });
 
   it("lists every problem with its path", () => {

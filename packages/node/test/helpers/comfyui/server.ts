@@ -44,7 +44,7 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
   let fault: Fault | undefined;
   let running: { id: string; timer: NodeJS.Timeout } | undefined;
 
-  function execute(id: string, graph: Graph): object {
+  function execute(graph: Graph): object {
     if (fault?.kind === "oom" || fault?.kind === "shape") {
       const message =
         fault.kind === "oom"
@@ -105,7 +105,7 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
       running = {
         id,
         timer: setTimeout(() => {
-          history.set(id, execute(id, prompt));
+          history.set(id, execute(prompt));
           running = undefined;
         }, delay),
       };

@@ -24,7 +24,7 @@ export function validateWorkflow(
   nodeErrors: Record<string, { errors: NodeError[]; class_type: string }>;
 } {
   const nodeErrors: Record<string, { errors: NodeError[]; class_type: string }> = {};
-  for (const [id, node] of Object.entries(graph)) {
+  for (const node of Object.values(graph)) {
     const classType = String(node.class_type);
     if (!info[classType]) {
       return {
