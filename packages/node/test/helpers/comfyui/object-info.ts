@@ -31,21 +31,6 @@ const preprocessor = (inputs: Record<string, unknown[]> = {}) =>
     category: "ControlNet Preprocessors",
   });
 
-export const CORE_NODES = [
-  "CheckpointLoaderSimple",
-  "DiffusersLoader",
-  "LoraLoader",
-  "VAELoader",
-  "CLIPTextEncode",
-  "EmptyLatentImage",
-  "KSampler",
-  "KSamplerAdvanced",
-  "VAEDecode",
-  "SaveImage",
-  "LoadImage",
-  "ControlNetLoader",
-  "ControlNetApplyAdvanced",
-];
 
 export function objectInfo(folders: Folders): Record<string, ReturnType<typeof node>> {
   const sampling = {
