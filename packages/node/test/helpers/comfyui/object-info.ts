@@ -31,7 +31,6 @@ const preprocessor = (inputs: Record<string, unknown[]> = {}) =>
     category: "ControlNet Preprocessors",
   });
 
-
 export function objectInfo(folders: Folders): Record<string, ReturnType<typeof node>> {
   const sampling = {
     cfg: ["FLOAT", { default: 8, min: 0, max: 100, step: 0.1, round: 0.01 }],
