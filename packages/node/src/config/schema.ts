@@ -72,6 +72,8 @@ export const nodeConfigSchema = z
             dishonest: z.boolean().default(false),
             /** Pretend each image takes this long (a devnet's "GPU time"). */
             delayMs: z.number().int().min(0).default(0),
+            /** Refuse every task as broken (to exercise error reports). */
+            reject: z.boolean().default(false),
           })
           .strict(),
         z

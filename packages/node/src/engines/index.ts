@@ -29,6 +29,7 @@ export function createEngine(
           noise: engine.noise,
           dishonest: engine.dishonest,
           delayMs: engine.delayMs,
+          reject: engine.reject,
         }),
         models: new NoDownloadModelManager(),
       };

@@ -2,7 +2,7 @@ import { sleep } from "@hydrogen/chain";
 import type { TaskArgs } from "@hydrogen/protocol";
 import { buildPng } from "@hydrogen/protocol/png-writer";
 import { type Address, hexToBytes, keccak256, stringToHex } from "viem";
-import type { Engine, EngineRequest } from "./engine.ts";
+import { type Engine, EngineRejectedError, type EngineRequest } from "./engine.ts";
 
 export interface SyntheticOptions {
   /** This node's address: seeds its noise and its lies, so nodes differ from each other. */
@@ -13,6 +13,8 @@ export interface SyntheticOptions {
   dishonest?: boolean;
   /** Simulated work per image. */
   delayMs?: number;
+  /** Refuse every task as broken (to exercise error reports). */
+  reject?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export class SyntheticEngine implements Engine {
 
   async run(request: EngineRequest): Promise<Uint8Array[]> {
     const { args, signal } = request;
+    if (this.options.reject) throw new EngineRejectedError("this synthetic engine is configured to reject every task");
     const images: Uint8Array[] = [];
     for (let index = 0; index < args.task_config.num_images; index++) {
       if (this.options.delayMs) await sleep(this.options.delayMs, signal);

@@ -1,0 +1,176 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort } from "@hydrogen/contracts/anvil";
+import { type Chain, setupChain } from "@hydrogen/contracts/testing";
+import { devnetAccount, devnetKey } from "@hydrogen/devnet";
+import type { NodeConfigInput } from "@hydrogen/node";
+import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
+import { type Address, createPublicClient, createWalletClient, http } from "viem";
+import { foundry } from "viem/chains";
+import { Service, waitFor } from "./processes.ts";
+
+export const API_TOKEN = "e2e-token-0123456789abcdef";
+const FIRST_NODE = 4;
+
+export interface NetworkOptions {
+  nodes?: number;
+  /** Application accounts (SDK clients). */
+  apps?: number;
+  /** Per-node configuration on top of the defaults (e.g. a dishonest engine). */
+  nodeConfig?: (index: number) => Partial<NodeConfigInput>;
+  /** Extra anvil arguments, e.g. `["--block-time", "2"]`. */
+  anvilArgs?: string[];
+  /** The RPC URL each component uses (a proxy in front of anvil). */
+  rpcFor?: (component: string, anvilUrl: string) => string;
+  logLevel?: string;
+}
+
+export class E2ENode {
+  apiUrl = "";
+  constructor(
+    readonly index: number,
+    readonly address: Address,
+    readonly service: Service,
+  ) {}
+
+  async api<T>(path: string, method = "GET"): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${API_TOKEN}` },
+    });
+    return { status: response.status, body: (await response.json().catch(() => ({}))) as T };
+  }
+}
+
+/**
+ * A network of real processes: anvil with the contracts, `hydrogen-relay` (SQLite), and
+ * `hydrogen-node` processes that join by themselves; applications use the SDK.
+ */
+export async function startNetwork(options: NetworkOptions = {}) {
+  const count = options.nodes ?? 3;
+  const apps = options.apps ?? 1;
+  const dir = mkdtempSync(join(tmpdir(), "hydrogen-e2e-"));
+  const chain: Chain = await setupChain({ accounts: FIRST_NODE + count + apps, anvilArgs: options.anvilArgs });
+  const rpc = (component: string) => options.rpcFor?.(component, chain.anvil.rpcUrl) ?? chain.anvil.rpcUrl;
+  const logLevel = options.logLevel ?? "info";
+
+  const relayPort = await freePort();
+  const relayUrl = `http://127.0.0.1:${relayPort}`;
+  const relay = Service.relay(
+    "relay",
+    {
+      RELAY_PORT: String(relayPort),
+      RELAY_RPC_URL: rpc("relay"),
+      RELAY_CHAIN_ID: "31337",
+      RELAY_TASK_MANAGER: chain.tm.address,
+      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
+      RELAY_DATABASE_URL: `sqlite:${join(dir, "relay.db")}`,
+      RELAY_IMAGE_DIR: join(dir, "relay-images"),
+      RELAY_LOG_LEVEL: logLevel,
+      RELAY_CONFIG: "",
+      RELAY_WORKERS: "1",
+    },
+    async () => (await fetch(`${relayUrl}/healthz`)).ok,
+  );
+  await relay.start();
+
+  const nodes: E2ENode[] = [];
+  for (let i = 0; i < count; i++) {
+    const address = devnetAccount(FIRST_NODE + i).address;
+    await chain.fund(address, BigInt(chain.deployment.parameters.stakeAmount));
+    const dataDir = join(dir, `node-${i}`);
+    mkdirSync(dataDir, { recursive: true });
+    const config: NodeConfigInput = {
+      dataDir,
+      chain: {
+        rpcUrl: rpc(`node-${i}`),
+        chainId: 31337,
+        taskManager: chain.tm.address,
+        fromBlock: chain.deployment.deploymentBlock,
+        pollIntervalMs: 100,
+      },
+      relay: { url: relayUrl, timeoutMs: 5000 },
+      tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: 300 },
+      api: { host: "127.0.0.1", port: 0, token: API_TOKEN },
+      log: { level: logLevel as never },
+      ...options.nodeConfig?.(i),
+    };
+    const configFile = join(dataDir, "node.json");
+    writeFileSync(configFile, JSON.stringify(config));
+    const node: E2ENode = new E2ENode(i, address, undefined as never);
+    const port = await freePort();
+    node.apiUrl = `http://127.0.0.1:${port}`;
+    (node as { service: Service }).service = Service.node(
+      `node ${i}`,
+      configFile,
+      {
+        HYDROGEN_NODE_PRIVATE_KEY: devnetKey(FIRST_NODE + i),
+        HYDROGEN_NODE_API_PORT: String(port),
+        HYDROGEN_NODE_CONFIG: "",
+      },
+      async () => (await fetch(`${node.apiUrl}/healthz`)).ok,
+    );
+    nodes.push(node);
+  }
+  await Promise.all(nodes.map((n) => n.service.start()));
+  await waitFor("nodes to join", async () => (await chain.registry.read("availableNodeCount")) === BigInt(count));
+
+  const appIndex = (i: number) => FIRST_NODE + count + i;
+  const clients: HydrogenClient[] = [];
+  for (let i = 0; i < apps; i++) {
+    const account = devnetAccount(appIndex(i));
+    await chain.fund(account.address, 10_000n * 10n ** 18n);
+    const transport = http(rpc(`app-${i}`));
+    clients.push(
+      createHydrogenClient({
+        publicClient: createPublicClient({ chain: foundry, transport }),
+        walletClient: createWalletClient({ account, chain: foundry, transport }),
+        deployment: chain.deployment,
+        relayUrl,
+        pollingIntervalMs: 100,
+      }),
+    );
+  }
+
+  return {
+    dir,
+    chain,
+    relay,
+    relayUrl,
+    nodes,
+    apps: clients,
+    app: clients[0] as HydrogenClient,
+    node(index: number): E2ENode {
+      const node = nodes[index];
+      if (!node) throw new Error(`no node ${index}`);
+      return node;
+    },
+    nodeOf(address: Address): E2ENode {
+      const node = nodes.find((n) => n.address.toLowerCase() === address.toLowerCase());
+      if (!node) throw new Error(`${address} is not a node of this network`);
+      return node;
+    },
+    /** Logs of every process, for a failure message. */
+    logs(): string {
+      return [relay, ...nodes.map((n) => n.service)].map((s) => `--- ${s.name} ---\n${s.tail(15)}`).join("\n");
+    },
+    async stop() {
+      await Promise.all(nodes.map((n) => n.service.stop("SIGKILL")));
+      await relay.stop("SIGKILL");
+      await chain.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Network = Awaited<ReturnType<typeof startNetwork>>;
+
+/** Small, fast task arguments for the synthetic engine. */
+export function smallArgs(seed: number, images = 1) {
+  return {
+    base_model: "org/model",
+    prompt: "a lighthouse at dawn",
+    task_config: { seed, num_images: images, image_width: 128, image_height: 128 },
+  };
+}

@@ -1,0 +1,199 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  cancelTask,
+  createTask,
+  getNodeStatus,
+  getTaskEvents,
+  runTask,
+  TaskAbortedError,
+  type TaskEvent,
+  uploadTaskArgs,
+  waitForTask,
+} from "@hydrogen/sdk";
+import { type Network, smallArgs, startNetwork } from "./helpers/network.ts";
+import { waitFor } from "./helpers/processes.ts";
+
+type Named<N extends TaskEvent["name"]> = Extract<TaskEvent, { name: N }>;
+const of = <N extends TaskEvent["name"]>(events: TaskEvent[], name: N) =>
+  events.filter((e): e is Named<N> => e.name === name);
+
+/** Runs `body` on a fresh network, printing every process's log tail when it fails. */
+async function withNetwork(options: Parameters<typeof startNetwork>[0], body: (network: Network) => Promise<void>) {
+  const network = await startNetwork(options);
+  try {
+    await body(network);
+  } catch (error) {
+    (error as Error).message += `\n${network.logs()}`;
+    throw error;
+  } finally {
+    await network.stop();
+  }
+}
+
+/** Every node is Available again with its stake (the task released them). */
+async function allFree(network: Network, except: string[] = []) {
+  await waitFor("nodes to be free", async () => {
+    for (const node of network.nodes) {
+      if (except.includes(node.address)) continue;
+      const status = await getNodeStatus(network.app, { node: node.address });
+      if (status.status !== "Available") return false;
+    }
+    return true;
+  });
+}
+
+describe("whole-network scenarios (anvil, relay and node processes, the SDK)", () => {
+  it("success: the task completes, the images verify, every node is paid, nobody is slashed", async () => {
+    await withNetwork({}, async (network) => {
+      const run = await runTask(network.app, { args: smallArgs(1, 2) });
+      assert.equal(run.images.length, 2);
+      await waitFor(
+        "the result upload report",
+        async () => of(await getTaskEvents(network.app, { taskId: run.taskId }), "TaskResultUploaded").length === 1,
+      );
+      const events = await getTaskEvents(network.app, { taskId: run.taskId });
+      assert.equal(of(events, "NodePaid").length, 3);
+      assert.equal(of(events, "NodeSlashedForTask").length, 0);
+      assert.equal(of(events, "CreatorRefunded").length, 0);
+      await allFree(network);
+    });
+  });
+
+  it("one dishonest node: slashed, its stake in the incentive pool, the task succeeds, the app refunded its share", async () => {
+    await withNetwork(
+      { nodeConfig: (i) => (i === 2 ? { engine: { kind: "synthetic", dishonest: true } } : {}) },
+      async (network) => {
+        const liar = network.node(2).address;
+        const poolBefore = await network.chain.balance(network.chain.pool);
+        const run = await runTask(network.app, { args: smallArgs(2) });
+        assert.equal(run.images.length, 1);
+        const events = await waitFor("the slash", async () => {
+          const all = await getTaskEvents(network.app, { taskId: run.taskId });
+          return of(all, "NodeSlashedForTask").length === 1 && of(all, "TaskResultUploaded").length === 1
+            ? all
+            : undefined;
+        });
+        assert.equal(of(events, "NodeSlashedForTask")[0]?.node, liar);
+        const refund = of(events, "CreatorRefunded");
+        assert.equal(refund.length, 1);
+        assert.equal(refund[0]?.amount, BigInt(network.chain.deployment.parameters.feePerNode));
+        const status = await getNodeStatus(network.app, { node: liar });
+        assert.equal(status.status, "Quit");
+        assert.equal(status.stake, 0n);
+        assert.equal(
+          (await network.chain.balance(network.chain.pool)) - poolBefore,
+          BigInt(network.chain.deployment.parameters.stakeAmount),
+        );
+        await allFree(network, [liar]);
+      },
+    );
+  });
+
+  it("three disagreeing nodes: aborted (ResultsDisagree), the whole fee refunded, nobody slashed", async () => {
+    await withNetwork({ nodeConfig: () => ({ engine: { kind: "synthetic", dishonest: true } }) }, async (network) => {
+      const created = await createTask(network.app, { args: smallArgs(3) });
+      await uploadTaskArgs(network.app, created);
+      await assert.rejects(
+        waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber }),
+        (error: unknown) => {
+          assert.ok(error instanceof TaskAbortedError);
+          assert.equal(error.reason, "ResultsDisagree");
+          return true;
+        },
+      );
+      const events = await getTaskEvents(network.app, { taskId: created.taskId });
+      assert.equal(of(events, "NodeSlashedForTask").length, 0);
+      assert.equal(
+        of(events, "CreatorRefunded").reduce((sum, e) => sum + e.amount, 0n),
+        created.fee,
+      );
+      await allFree(network);
+    });
+  });
+
+  it("two nodes report a task error: aborted (ErrorReported), the reporters are paid", async () => {
+    await withNetwork(
+      { nodeConfig: (i) => (i < 2 ? { engine: { kind: "synthetic", reject: true } } : {}) },
+      async (network) => {
+        const created = await createTask(network.app, { args: smallArgs(4) });
+        await uploadTaskArgs(network.app, created);
+        await assert.rejects(
+          waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber }),
+          (error: unknown) => error instanceof TaskAbortedError && error.reason === "ErrorReported",
+        );
+        const reporters = [network.node(0).address, network.node(1).address];
+        const events = await waitFor("the reporters' payments", async () => {
+          const all = await getTaskEvents(network.app, { taskId: created.taskId });
+          return reporters.every((r) => of(all, "NodePaid").some((p) => p.node === r)) ? all : undefined;
+        });
+        assert.deepEqual(new Set(of(events, "TaskErrorReported").map((e) => e.node)), new Set(reporters));
+        for (const reporter of reporters)
+          assert.equal((await getNodeStatus(network.app, { node: reporter })).status, "Available");
+      },
+    );
+  });
+
+  it("a node that never answers: the deadline passes, the task is cancelled, the app refunded, the node freed", async () => {
+    await withNetwork({}, async (network) => {
+      const silent = network.node(1);
+      silent.service.freeze(true);
+      try {
+        const created = await createTask(network.app, { args: smallArgs(5) });
+        await uploadTaskArgs(network.app, created);
+        const waiting = waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber });
+        waiting.catch(() => {});
+        // The two others commit; the commitments are never all in.
+        await waitFor(
+          "two commitments",
+          async () =>
+            of(await getTaskEvents(network.app, { taskId: created.taskId }), "TaskResultCommitmentSubmitted").length ===
+            2,
+        );
+        await network.chain.passDeadline();
+        await cancelTask(network.app, { taskId: created.taskId }).catch(() => undefined); // a node may cancel first
+        await assert.rejects(
+          waiting,
+          (error: unknown) => error instanceof TaskAbortedError && error.reason === "Cancelled",
+        );
+        const events = await getTaskEvents(network.app, { taskId: created.taskId });
+        assert.ok(of(events, "CreatorRefunded").reduce((sum, e) => sum + e.amount, 0n) > 0n);
+        assert.equal(of(events, "NodeSlashedForTask").length, 0);
+        const status = await getNodeStatus(network.app, { node: silent.address });
+        assert.equal(status.status, "Available");
+        assert.equal(status.stake, BigInt(network.chain.deployment.parameters.stakeAmount));
+      } finally {
+        silent.service.freeze(false);
+      }
+      await allFree(network);
+    });
+  });
+
+  it("nodes pausing and quitting while busy: the task completes, then one is Paused, the other Quit with its stake back", async () => {
+    await withNetwork({ nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 1500 } }) }, async (network) => {
+      const created = await createTask(network.app, { args: smallArgs(6) });
+      await uploadTaskArgs(network.app, created);
+      const pausing = network.nodeOf(created.nodes[0]);
+      const quitting = network.nodeOf(created.nodes[1]);
+      const stakeBefore = await network.chain.balance(quitting.address);
+      assert.equal((await pausing.api("/api/actions/pause", "POST")).status, 200);
+      assert.equal((await quitting.api("/api/actions/quit", "POST")).status, 200);
+      assert.equal((await getNodeStatus(network.app, { node: pausing.address })).status, "PendingPause");
+      assert.equal((await getNodeStatus(network.app, { node: quitting.address })).status, "PendingQuit");
+      const outcome = await waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber });
+      assert.equal(outcome.result.length, 2 + 16);
+      await waitFor("the pause and the quit to take effect", async () => {
+        const [paused, quit] = await Promise.all([
+          getNodeStatus(network.app, { node: pausing.address }),
+          getNodeStatus(network.app, { node: quitting.address }),
+        ]);
+        return paused.status === "Paused" && quit.status === "Quit";
+      });
+      assert.equal(
+        (await network.chain.balance(quitting.address)) - stakeBefore,
+        BigInt(network.chain.deployment.parameters.stakeAmount) +
+          BigInt(network.chain.deployment.parameters.feePerNode),
+      );
+    });
+  });
+});
