@@ -24,6 +24,8 @@ export interface NetworkOptions {
   /** The RPC URL each component uses (a proxy in front of anvil). */
   rpcFor?: (component: string, anvilUrl: string) => string;
   logLevel?: string;
+  /** How often nodes poll the chain. Default 100 ms. */
+  chainPollMs?: number;
 }
 
 export class E2ENode {
@@ -88,7 +90,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
         chainId: 31337,
         taskManager: chain.tm.address,
         fromBlock: chain.deployment.deploymentBlock,
-        pollIntervalMs: 100,
+        pollIntervalMs: options.chainPollMs ?? 100,
       },
       relay: { url: relayUrl, timeoutMs: 5000 },
       tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: 300 },

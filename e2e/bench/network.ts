@@ -1,0 +1,144 @@
+/**
+ * `npm run bench:network [-- --json] [-- --tasks N] [-- --nodes N] [-- --apps N]`: a network of
+ * real processes (anvil with instant mining, the relay, synthetic nodes doing no work) under
+ * load from concurrent applications using the SDK; then the latency with 2-second blocks.
+ * Every figure comes from the run.
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { getTaskEvents, runTask } from "@hydrogen/sdk";
+import type { Hash } from "viem";
+import { smallArgs, startNetwork } from "../helpers/network.ts";
+
+const { values } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    tasks: { type: "string", default: "500" },
+    nodes: { type: "string", default: "30" },
+    apps: { type: "string", default: "10" },
+    "slow-tasks": { type: "string", default: "20" },
+    /** How often each node polls the chain. */
+    "chain-poll-ms": { type: "string", default: "250" },
+  },
+});
+const say = (line: string) => {
+  if (!values.json) process.stdout.write(`${line}\n`);
+};
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+function rssMb(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return match ? Number(match[1]) / 1024 : Number.NaN;
+}
+
+interface LoadResult {
+  completed: number;
+  lost: number;
+  seconds: number;
+  latencies: number[];
+  taskIds: bigint[];
+  errors: string[];
+}
+
+async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: number): Promise<LoadResult> {
+  let next = 0;
+  const result: LoadResult = { completed: 0, lost: 0, seconds: 0, latencies: [], taskIds: [], errors: [] };
+  const started = performance.now();
+  await Promise.all(
+    network.apps.map(async (app) => {
+      while (next < total) {
+        const seed = next++;
+        const t0 = performance.now();
+        try {
+          const run = await runTask(app, { args: smallArgs(seed), cancelAfterDeadline: false });
+          result.latencies.push(performance.now() - t0);
+          result.taskIds.push(run.taskId);
+          result.completed++;
+        } catch (error) {
+          result.lost++;
+          if (result.errors.length < 5) result.errors.push((error as Error).message.split("\n")[0] as string);
+        }
+      }
+    }),
+  );
+  result.seconds = (performance.now() - started) / 1000;
+  result.latencies.sort((a, b) => a - b);
+  return result;
+}
+
+/** Gas of every transaction a task caused: createTask and the nodes' commits, disclosures, reports. */
+async function gasPerTask(network: Awaited<ReturnType<typeof startNetwork>>, taskIds: bigint[]): Promise<number> {
+  const sample = taskIds.slice(0, 100);
+  let gas = 0n;
+  for (const taskId of sample) {
+    const events = await getTaskEvents(network.app, { taskId });
+    const hashes = [...new Set(events.map((e) => e.transactionHash))] as Hash[];
+    const receipts = await Promise.all(hashes.map((hash) => network.app.publicClient.getTransactionReceipt({ hash })));
+    gas += receipts.reduce((sum, r) => sum + r.gasUsed, 0n);
+  }
+  return sample.length ? Number(gas / BigInt(sample.length)) : Number.NaN;
+}
+
+const tasks = Number(values.tasks);
+const nodes = Number(values.nodes);
+const apps = Number(values.apps);
+say(`starting ${nodes} node processes, the relay and anvil (instant mining)…`);
+const network = await startNetwork({ nodes, apps, logLevel: "warn", chainPollMs: Number(values["chain-poll-ms"]) });
+let summary: Record<string, unknown>;
+try {
+  say(`${apps} applications submit ${tasks} tasks…`);
+  const result = await load(network, tasks);
+  const gas = await gasPerTask(network, result.taskIds);
+  const nodeRss = network.nodes.map((n) => rssMb(n.service.process?.pid));
+  summary = {
+    lost: result.lost,
+    completed: result.completed,
+    tasksPerSecond: Number((result.completed / result.seconds).toFixed(2)),
+    latencyMs: {
+      p50: Math.round(percentile(result.latencies, 50)),
+      p95: Math.round(percentile(result.latencies, 95)),
+      p99: Math.round(percentile(result.latencies, 99)),
+    },
+    gasPerTask: gas,
+    relayRssMb: Math.round(rssMb(network.relay.process?.pid)),
+    nodeRssMb: {
+      mean: Math.round(nodeRss.reduce((a, b) => a + b, 0) / nodeRss.length),
+      max: Math.round(Math.max(...nodeRss)),
+    },
+    errors: result.errors,
+  };
+  say(
+    `completed ${result.completed}, lost ${result.lost} in ${result.seconds.toFixed(1)} s: ${summary.tasksPerSecond} tasks/s`,
+  );
+  say(
+    `latency createTask sent → images verified: p50 ${(summary.latencyMs as { p50: number }).p50} ms, p95 ${(summary.latencyMs as { p95: number }).p95} ms, p99 ${(summary.latencyMs as { p99: number }).p99} ms`,
+  );
+  say(`gas per task (create, 3 commits, 3 disclosures, upload report): ${gas}`);
+  say(`memory: relay ${summary.relayRssMb} MB RSS; nodes ${JSON.stringify(summary.nodeRssMb)} MB RSS`);
+  if (result.errors.length) say(`errors: ${result.errors.join(" | ")}`);
+} finally {
+  await network.stop();
+}
+
+const slowTasks = Number(values["slow-tasks"]);
+say(`\nwith 2-second blocks: ${slowTasks} tasks, 3 applications, 9 nodes…`);
+const slow = await startNetwork({ nodes: 9, apps: 3, logLevel: "warn", anvilArgs: ["--block-time", "2"] });
+try {
+  const result = await load(slow, slowTasks);
+  summary.blockTime2s = {
+    completed: result.completed,
+    lost: result.lost,
+    latencyMs: { p50: Math.round(percentile(result.latencies, 50)), p95: Math.round(percentile(result.latencies, 95)) },
+  };
+  say(
+    `completed ${result.completed}, lost ${result.lost}; latency p50 ${Math.round(percentile(result.latencies, 50))} ms, p95 ${Math.round(percentile(result.latencies, 95))} ms`,
+  );
+} finally {
+  await slow.stop();
+}
+if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
