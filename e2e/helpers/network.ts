@@ -22,7 +22,7 @@ export interface NetworkOptions {
   /** Extra anvil arguments, e.g. `["--block-time", "2"]`. */
   anvilArgs?: string[];
   /** The RPC URL each component uses (a proxy in front of anvil). */
-  rpcFor?: (component: string, anvilUrl: string) => string;
+  rpcFor?: (component: string, anvilUrl: string) => Promise<string> | string;
   logLevel?: string;
   /** How often nodes poll the chain. Default 100 ms. */
   chainPollMs?: number;
@@ -54,7 +54,8 @@ export async function startNetwork(options: NetworkOptions = {}) {
   const apps = options.apps ?? 1;
   const dir = mkdtempSync(join(tmpdir(), "hydrogen-e2e-"));
   const chain: Chain = await setupChain({ accounts: FIRST_NODE + count + apps, anvilArgs: options.anvilArgs });
-  const rpc = (component: string) => options.rpcFor?.(component, chain.anvil.rpcUrl) ?? chain.anvil.rpcUrl;
+  const rpc = async (component: string) =>
+    (await options.rpcFor?.(component, chain.anvil.rpcUrl)) ?? chain.anvil.rpcUrl;
   const logLevel = options.logLevel ?? "info";
 
   const relayPort = await freePort();
@@ -63,7 +64,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
     "relay",
     {
       RELAY_PORT: String(relayPort),
-      RELAY_RPC_URL: rpc("relay"),
+      RELAY_RPC_URL: await rpc("relay"),
       RELAY_CHAIN_ID: "31337",
       RELAY_TASK_MANAGER: chain.tm.address,
       RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
@@ -86,7 +87,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
     const config: NodeConfigInput = {
       dataDir,
       chain: {
-        rpcUrl: rpc(`node-${i}`),
+        rpcUrl: await rpc(`node-${i}`),
         chainId: 31337,
         taskManager: chain.tm.address,
         fromBlock: chain.deployment.deploymentBlock,
@@ -115,15 +116,26 @@ export async function startNetwork(options: NetworkOptions = {}) {
     );
     nodes.push(node);
   }
-  await Promise.all(nodes.map((n) => n.service.start()));
-  await waitFor("nodes to join", async () => (await chain.registry.read("availableNodeCount")) === BigInt(count));
+  try {
+    // A few at a time: dozens of processes starting at once starve each other on a small machine.
+    for (let i = 0; i < nodes.length; i += 4) await Promise.all(nodes.slice(i, i + 4).map((n) => n.service.start()));
+    await waitFor(
+      "nodes to join",
+      async () => (await chain.registry.read("availableNodeCount")) === BigInt(count),
+      120_000,
+    );
+  } catch (error) {
+    await Promise.all([relay, ...nodes.map((n) => n.service)].map((s) => s.stop("SIGKILL")));
+    await chain.stop();
+    throw error;
+  }
 
   const appIndex = (i: number) => FIRST_NODE + count + i;
   const clients: HydrogenClient[] = [];
   for (let i = 0; i < apps; i++) {
     const account = devnetAccount(appIndex(i));
     await chain.fund(account.address, 10_000n * 10n ** 18n);
-    const transport = http(rpc(`app-${i}`));
+    const transport = http(await rpc(`app-${i}`));
     clients.push(
       createHydrogenClient({
         publicClient: createPublicClient({ chain: foundry, transport }),
