@@ -9,23 +9,11 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
-import { type Network, type NetworkOptions, smallArgs, startNetwork } from "./helpers/network.ts";
+import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { startProxy } from "./helpers/proxy.ts";
 
 const slashes = (events: TaskEvent[]) => events.filter((e) => e.name === "NodeSlashedForTask");
-
-async function withNetwork(options: NetworkOptions, body: (network: Network) => Promise<void>) {
-  const network = await startNetwork(options);
-  try {
-    await body(network);
-  } catch (error) {
-    (error as Error).message += `\n${network.logs()}`;
-    throw error;
-  } finally {
-    await network.stop();
-  }
-}
 
 /** The task completed on chain (images reported uploaded) with nobody slashed, and its images verify. */
 async function completedCleanly(network: Network, taskId: bigint): Promise<void> {

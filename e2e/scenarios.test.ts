@@ -11,25 +11,12 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
-import { type Network, smallArgs, startNetwork } from "./helpers/network.ts";
+import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
 import { waitFor } from "./helpers/processes.ts";
 
 type Named<N extends TaskEvent["name"]> = Extract<TaskEvent, { name: N }>;
 const of = <N extends TaskEvent["name"]>(events: TaskEvent[], name: N) =>
   events.filter((e): e is Named<N> => e.name === name);
-
-/** Runs `body` on a fresh network, printing every process's log tail when it fails. */
-async function withNetwork(options: Parameters<typeof startNetwork>[0], body: (network: Network) => Promise<void>) {
-  const network = await startNetwork(options);
-  try {
-    await body(network);
-  } catch (error) {
-    (error as Error).message += `\n${network.logs()}`;
-    throw error;
-  } finally {
-    await network.stop();
-  }
-}
 
 /** Every node is Available again with its stake (the task released them). */
 async function allFree(network: Network, except: string[] = []) {

@@ -188,3 +188,16 @@ export function smallArgs(seed: number, images = 1) {
     task_config: { seed, num_images: images, image_width: 128, image_height: 128 },
   };
 }
+
+/** Runs `body` on a fresh network, adding every process's log tail to its error when it fails. */
+export async function withNetwork(options: NetworkOptions, body: (network: Network) => Promise<void>): Promise<void> {
+  const network = await startNetwork(options);
+  try {
+    await body(network);
+  } catch (error) {
+    (error as Error).message += `\n${network.logs()}`;
+    throw error;
+  } finally {
+    await network.stop();
+  }
+}
