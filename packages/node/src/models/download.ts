@@ -72,20 +72,26 @@ export async function fetchFile(options: FetchFileOptions): Promise<number> {
     const total = totalSize(response.headers, start);
     if (!resumed && have > 0) truncateSync(options.partPath, 0);
     const out = createWriteStream(options.partPath, { flags: resumed ? "a" : "w" });
+    // A write error (a full disk) arrives as an event; it is kept and thrown from the loop.
+    let writeError: Error | undefined;
+    out.on("error", (error) => {
+      writeError = error;
+    });
     let received = start;
     try {
       for await (const chunk of response.body ?? []) {
         resetStall();
+        if (writeError) throw writeError;
         if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
         received += (chunk as Uint8Array).length;
         options.onProgress?.(received, total);
       }
-      await new Promise<void>((resolve, reject) =>
-        out.end((error?: Error | null) => (error ? reject(error) : resolve())),
-      );
+      await closeStream(out);
+      if (writeError) throw writeError;
     } catch (error) {
-      out.destroy();
-      throw unavailable(ref, url, error, options.signal);
+      // Flush what arrived, so the next attempt resumes after it.
+      await closeStream(out);
+      throw unavailable(ref, url, writeError ?? error, options.signal);
     }
     if (total !== undefined && received !== total) {
       throw new ModelUnavailableError(ref, `${url}: got ${received} of ${total} bytes`);
@@ -94,6 +100,15 @@ export async function fetchFile(options: FetchFileOptions): Promise<number> {
   } finally {
     clearTimeout(stallTimer);
   }
+}
+
+/** Ends the file stream and waits until it is closed (or failed); never throws. */
+function closeStream(out: ReturnType<typeof createWriteStream>): Promise<void> {
+  return new Promise((resolve) => {
+    if (out.closed || out.destroyed) return resolve();
+    out.once("close", () => resolve());
+    out.end();
+  });
 }
 
 function rangeStart(contentRange: string | null): number {
