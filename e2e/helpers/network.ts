@@ -6,7 +6,7 @@ import { type Chain, setupChain } from "@hydrogen/contracts/testing";
 import { devnetAccount, devnetKey } from "@hydrogen/devnet";
 import type { NodeConfigInput } from "@hydrogen/node";
 import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
-import { type Address, createPublicClient, createWalletClient, http } from "viem";
+import { type Address, createPublicClient, createWalletClient, http, type Transport, webSocket } from "viem";
 import { foundry } from "viem/chains";
 import { Service, waitFor } from "./processes.ts";
 
@@ -26,6 +26,10 @@ export interface NetworkOptions {
   logLevel?: string;
   /** How often nodes poll the chain. Default 100 ms. */
   chainPollMs?: number;
+  /** The relay and nodes subscribe to new blocks over WebSocket (reads stay on HTTP). Default true. */
+  subscriptions?: boolean;
+  /** Applications use a WebSocket transport (event subscriptions) instead of HTTP polling. Default false. */
+  appWebSocket?: boolean;
 }
 
 export class E2ENode {
@@ -65,6 +69,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
     {
       RELAY_PORT: String(relayPort),
       RELAY_RPC_URL: await rpc("relay"),
+      RELAY_WS_URL: options.subscriptions === false ? "" : wsUrlOf(await rpc("relay")),
       RELAY_CHAIN_ID: "31337",
       RELAY_TASK_MANAGER: chain.tm.address,
       RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
@@ -88,6 +93,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
       dataDir,
       chain: {
         rpcUrl: await rpc(`node-${i}`),
+        ...(options.subscriptions === false ? {} : { wsUrl: wsUrlOf(await rpc(`node-${i}`)) }),
         chainId: 31337,
         taskManager: chain.tm.address,
         fromBlock: chain.deployment.deploymentBlock,
@@ -132,10 +138,17 @@ export async function startNetwork(options: NetworkOptions = {}) {
 
   const appIndex = (i: number) => FIRST_NODE + count + i;
   const clients: HydrogenClient[] = [];
+  const closeTransports: (() => Promise<void>)[] = [];
   for (let i = 0; i < apps; i++) {
     const account = devnetAccount(appIndex(i));
     await chain.fund(account.address, 10_000n * 10n ** 18n);
-    const transport = http(await rpc(`app-${i}`));
+    const appRpc = await rpc(`app-${i}`);
+    let transport: Transport = http(appRpc);
+    if (options.appWebSocket) {
+      const socket = webSocket(wsUrlOf(appRpc), { reconnect: false });
+      closeTransports.push(async () => (await socket({ chain: foundry }).value?.getRpcClient())?.close());
+      transport = socket;
+    }
     clients.push(
       createHydrogenClient({
         publicClient: createPublicClient({ chain: foundry, transport }),
@@ -170,8 +183,10 @@ export async function startNetwork(options: NetworkOptions = {}) {
       return [relay, ...nodes.map((n) => n.service)].map((s) => `--- ${s.name} ---\n${s.tail(15)}`).join("\n");
     },
     async stop() {
-      await Promise.all(nodes.map((n) => n.service.stop("SIGKILL")));
-      await relay.stop("SIGKILL");
+      await Promise.allSettled(closeTransports.map((close) => close()));
+      const signal = process.env.E2E_STOP_SIGNAL === "SIGTERM" ? "SIGTERM" : "SIGKILL";
+      await Promise.all(nodes.map((n) => n.service.stop(signal)));
+      await relay.stop(signal);
       await chain.stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -179,6 +194,11 @@ export async function startNetwork(options: NetworkOptions = {}) {
 }
 
 export type Network = Awaited<ReturnType<typeof startNetwork>>;
+
+/** anvil answers WebSocket requests on its HTTP port (and so does a TCP proxy in front of it). */
+function wsUrlOf(rpcUrl: string): string {
+  return rpcUrl.replace(/^http/, "ws");
+}
 
 /** Small, fast task arguments for the synthetic engine. */
 export function smallArgs(seed: number, images = 1) {

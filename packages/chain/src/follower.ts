@@ -1,4 +1,6 @@
-import type { Address, Log, PublicClient } from "viem";
+import { type Address, type Hex, hexToBytes, type Log, type PublicClient } from "viem";
+import { bloomMayContain } from "./bloom.ts";
+import { type Head, watchHeads } from "./heads.ts";
 
 /** A block range of one contract's logs, in (block, log index) order. */
 export interface LogBatch {
@@ -18,6 +20,12 @@ export interface FollowerOptions {
   maxRange?: bigint;
   /** How often to look for new blocks when caught up. Default 1,000 ms. */
   pollIntervalMs?: number;
+  /**
+   * A WebSocket RPC URL: a `newHeads` subscription there wakes the follower as soon as a block
+   * is mined (SPEC §7, "a subscription for low latency"); reads stay on `client`, and polling
+   * every `pollIntervalMs` remains the fallback while the subscription is down.
+   */
+  wsUrl?: string;
   /** Longest wait between retries after an RPC failure. Default 30,000 ms. */
   maxBackoffMs?: number;
 }
@@ -33,6 +41,15 @@ export interface FollowerDependencies {
   apply(batch: LogBatch): Promise<void>;
   /** Called with each failure that the follower retries (structured logging is the caller's). */
   onError?(error: unknown, context: { fromBlock: bigint; toBlock: bigint; range: bigint }): void;
+  /**
+   * The topics (32-byte values: an indexed address or id) any log the caller cares about
+   * carries. A block whose log bloom, from the new-block subscription, rules out all of them
+   * is passed over without `eth_getLogs` — on a busy network most blocks are other nodes'
+   * business. Undefined: every block is read.
+   */
+  relevantTopics?(): Hex[];
+  /** Called when the new-block subscription fails (it is reopened by itself). */
+  onSubscriptionError?(error: Error): void;
 }
 
 export interface FollowerStatus {
@@ -57,6 +74,10 @@ export class ChainFollower {
   private range: bigint;
   private head: bigint | undefined;
   private cursor: bigint | undefined;
+  /** The newest block a notification announced since the last step. */
+  private notifiedHead: bigint | undefined;
+  /** Log blooms of announced blocks not yet applied. */
+  private readonly blooms = new Map<bigint, Uint8Array>();
 
   constructor(
     private readonly options: FollowerOptions,
@@ -79,18 +100,24 @@ export class ChainFollower {
     const confirmations = BigInt(this.options.confirmations ?? 0);
     const cursor = (await this.deps.loadCursor()) ?? this.options.fromBlock - 1n;
     this.cursor = cursor;
-    this.head = await this.deps.client.getBlockNumber({ cacheTime: 0 });
+    // A block notification names the head: no need to ask for it again.
+    const notified = this.notifiedHead;
+    this.notifiedHead = undefined;
+    this.head =
+      notified !== undefined && notified > cursor ? notified : await this.deps.client.getBlockNumber({ cacheTime: 0 });
     const safe = this.head - confirmations;
     if (cursor >= safe) return true;
     const fromBlock = cursor + 1n;
     const toBlock = safe < cursor + this.range ? safe : cursor + this.range;
-    let logs: Log[];
-    try {
-      logs = await this.deps.client.getLogs({ address: this.options.address, fromBlock, toBlock });
-    } catch (error) {
-      // Providers refuse large ranges in many ways; a smaller range is the one answer to all.
-      if (this.range > 1n) this.range /= 2n;
-      throw error;
+    let logs: Log[] = [];
+    if (!this.irrelevant(fromBlock, toBlock)) {
+      try {
+        logs = await this.deps.client.getLogs({ address: this.options.address, fromBlock, toBlock });
+      } catch (error) {
+        // Providers refuse large ranges in many ways; a smaller range is the one answer to all.
+        if (this.range > 1n) this.range /= 2n;
+        throw error;
+      }
     }
     logs.sort((a, b) =>
       a.blockNumber === b.blockNumber
@@ -99,6 +126,7 @@ export class ChainFollower {
     );
     await this.deps.apply({ fromBlock, toBlock, logs });
     this.cursor = toBlock;
+    for (const block of this.blooms.keys()) if (block <= toBlock) this.blooms.delete(block);
     const max = this.options.maxRange ?? 2000n;
     if (this.range < max) this.range = this.range * 2n > max ? max : this.range * 2n;
     return toBlock >= safe;
@@ -106,26 +134,46 @@ export class ChainFollower {
 
   /**
    * Follows until `signal` aborts; survives RPC and apply failures with capped exponential
-   * backoff. A new block (a subscription on WebSocket transports, polling otherwise) wakes
-   * it at once; `pollIntervalMs` is the fallback.
+   * backoff. A new block (the `wsUrl` subscription, else viem's block watcher on `client`)
+   * wakes it at once; `pollIntervalMs` is the fallback.
    */
   async run(signal: AbortSignal): Promise<void> {
-    let wake: (() => void) | undefined;
-    const unwatch = this.deps.client.watchBlockNumber({
-      onBlockNumber: () => wake?.(),
+    const wakeup = new Wakeup();
+    const stopWatching = this.watchBlocks(({ number, logsBloom }) => {
+      if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
+      if (logsBloom && this.blooms.size < 10_000) this.blooms.set(number, hexToBytes(logsBloom));
+      wakeup.wake();
+    });
+    try {
+      await this.loop(signal, (ms) => wakeup.wait(ms, signal));
+    } finally {
+      stopWatching();
+    }
+  }
+
+  /** Whether every block of the range is known, by its bloom, to hold nothing the caller wants. */
+  private irrelevant(fromBlock: bigint, toBlock: bigint): boolean {
+    const topics = this.deps.relevantTopics?.();
+    if (!topics) return false;
+    for (let block = fromBlock; block <= toBlock; block++) {
+      const bloom = this.blooms.get(block);
+      if (!bloom) return false;
+      if (bloomMayContain(bloom, this.options.address) && topics.some((topic) => bloomMayContain(bloom, topic)))
+        return false;
+    }
+    return true;
+  }
+
+  private watchBlocks(onBlock: (head: Head) => void): () => void {
+    if (this.options.wsUrl) {
+      const heads = watchHeads(this.options.wsUrl, onBlock, { onError: this.deps.onSubscriptionError });
+      return () => heads.stop();
+    }
+    return this.deps.client.watchBlockNumber({
+      onBlockNumber: (number) => onBlock({ number }),
       onError: () => undefined, // the loop's own reads report failures
       pollingInterval: this.options.pollIntervalMs ?? 1000,
     });
-    const idle = (ms: number) =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        void sleep(ms, signal).then(resolve);
-      });
-    try {
-      await this.loop(signal, idle);
-    } finally {
-      unwatch();
-    }
   }
 
   private async loop(signal: AbortSignal, idle: (ms: number) => Promise<void>): Promise<void> {
@@ -160,4 +208,36 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener("abort", done, { once: true });
   });
+}
+
+/**
+ * A loop's doorbell: `wait` resolves on the next `wake`, after `ms`, or when `signal` aborts. A
+ * wake that rings while the loop is busy is kept for its next `wait`, so no event is missed
+ * between a read and the wait that follows it.
+ */
+export class Wakeup {
+  private pending = false;
+  private ring: (() => void) | undefined;
+
+  wake(): void {
+    this.pending = true;
+    this.ring?.();
+  }
+
+  async wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (!this.pending && !signal.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", done);
+          resolve();
+        };
+        const timer = setTimeout(done, ms);
+        signal.addEventListener("abort", done, { once: true });
+        this.ring = done;
+      });
+      this.ring = undefined;
+    }
+    this.pending = false;
+  }
 }

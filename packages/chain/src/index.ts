@@ -1,3 +1,4 @@
+export { bloomMayContain } from "./bloom.ts";
 export {
   ConfigError,
   type EnvironmentMap,
@@ -12,7 +13,9 @@ export {
   type FollowerStatus,
   type LogBatch,
   sleep,
+  Wakeup,
 } from "./follower.ts";
+export { type Head, type HeadWatcher, type WatchHeadsOptions, watchHeads } from "./heads.ts";
 export {
   type ContractCall,
   ContractRevertError,

@@ -54,6 +54,12 @@ export interface ContractCall {
   abi: Abi | readonly unknown[];
   functionName: string;
   args?: readonly unknown[];
+  /**
+   * A gas limit floor, for calls whose cost depends on what lands before them in the same
+   * block (the second disclosure pays and settles; the first only stores): the estimate
+   * prices the state it saw. Only used gas is paid.
+   */
+  minGas?: bigint;
 }
 
 export interface SentTransaction {
@@ -107,7 +113,14 @@ export class TransactionSender {
   private async broadcast(call: ContractCall) {
     const { client, wallet } = this.deps;
     const abi = [...(call.abi as readonly unknown[]), ...hydrogenErrorsAbi] as Abi;
-    const parameters = { ...call, abi, args: call.args ?? [], account: wallet.account, chain: wallet.chain } as never;
+    const { minGas, ...contractCall } = call;
+    const parameters = {
+      ...contractCall,
+      abi,
+      args: call.args ?? [],
+      account: wallet.account,
+      chain: wallet.chain,
+    } as never;
     // Gas estimation executes the call: a revert surfaces here, decoded, before any nonce is used.
     const [gas, fees] = await Promise.all([
       client.estimateContractGas(parameters).catch((error: unknown) => {
@@ -117,10 +130,11 @@ export class TransactionSender {
     ]);
     this.nextNonce ??= await client.getTransactionCount({ address: this.address, blockTag: "pending" });
     const nonce = this.nextNonce;
+    const withHeadroom = (gas * BigInt(100 + (this.options.gasHeadroomPercent ?? 30))) / 100n;
     const request = {
       ...(parameters as object),
       nonce,
-      gas: (gas * BigInt(100 + (this.options.gasHeadroomPercent ?? 30))) / 100n,
+      gas: minGas !== undefined && minGas > withHeadroom ? minGas : withHeadroom,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     };

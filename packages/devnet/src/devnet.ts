@@ -219,6 +219,7 @@ async function startDevnetRelay(
     listen: { host: "127.0.0.1", port },
     chain: {
       rpcUrl: anvil.rpcUrl,
+      wsUrl: wsUrlOf(anvil.rpcUrl),
       chainId: deployment.chainId,
       taskManager: deployment.contracts.TaskManager,
       fromBlock: deployment.deploymentBlock,
@@ -236,7 +237,13 @@ async function startDevnetNode(index: number, anvil: Anvil, relay: Relay, deploy
   const logFile = join(dir, "logs", `node-${index}.log`);
   const config = parseNodeConfig({
     dataDir,
-    chain: { rpcUrl: anvil.rpcUrl, chainId: 31337, deployment: deploymentFile, pollIntervalMs: 200 },
+    chain: {
+      rpcUrl: anvil.rpcUrl,
+      wsUrl: wsUrlOf(anvil.rpcUrl),
+      chainId: 31337,
+      deployment: deploymentFile,
+      pollIntervalMs: 200,
+    },
     relay: { url: relay.url, timeoutMs: 10_000 },
     engine: { kind: "synthetic" },
     tasks: { backoffMs: 200, maxBackoffMs: 2000, pollIntervalMs: 500 },
@@ -272,4 +279,9 @@ async function waitForNodes(anvil: Anvil, deployment: Deployment, count: number)
     if (Date.now() > deadline) throw new Error(`only ${available} of ${count} nodes joined within 60 s`);
     await new Promise((done) => setTimeout(done, 200));
   }
+}
+
+/** anvil answers WebSocket requests on its HTTP port. */
+function wsUrlOf(rpcUrl: string): string {
+  return rpcUrl.replace(/^http/, "ws");
 }

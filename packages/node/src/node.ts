@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { ChainFollower } from "@hydrogen/chain";
 import { createRelayClient, type Deployment } from "@hydrogen/protocol";
 import type { Logger } from "pino";
-import { type Address, createPublicClient, createWalletClient, defineChain, http, webSocket } from "viem";
+import { type Address, createPublicClient, createWalletClient, defineChain, http, pad, toHex } from "viem";
 import { startApi } from "./api/server.ts";
 import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
@@ -60,10 +60,10 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [config.chain.rpcUrl] } },
   });
-  const transport = config.chain.wsUrl ? webSocket(config.chain.wsUrl) : http(config.chain.rpcUrl);
+  // Reads go over HTTP; a WebSocket, when configured, only wakes the follower (see ChainFollower).
   const client = createPublicClient({
     chain: chainDefinition,
-    transport,
+    transport: http(config.chain.rpcUrl),
     pollingInterval: config.chain.pollIntervalMs,
   });
   const wallet = createWalletClient({ account, chain: chainDefinition, transport: http(config.chain.rpcUrl) });
@@ -117,6 +117,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       fromBlock,
       confirmations: config.chain.confirmations,
       pollIntervalMs: config.chain.pollIntervalMs,
+      wsUrl: config.chain.wsUrl,
       maxRange: BigInt(config.chain.maxRange),
     },
     {
@@ -140,6 +141,9 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
           { err: error, fromBlock: String(range.fromBlock), toBlock: String(range.toBlock) },
           "chain read failed; retrying",
         ),
+      // Blocks without this node's address or one of its running tasks are skipped unread.
+      relevantTopics: () => [pad(account.address), ...runner.running.map((taskId) => toHex(taskId, { size: 32 }))],
+      onSubscriptionError: (error) => log.warn({ err: error }, "new-block subscription lost; polling until it is back"),
     },
   );
   const staking = new Staking(

@@ -3,7 +3,7 @@ import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
-import { createPublicClient, fallback, http, type PublicClient, webSocket } from "viem";
+import { createPublicClient, http, type PublicClient } from "viem";
 import { ChainSync } from "./chain/sync.ts";
 import { redactConfig } from "./config/load.ts";
 import type { RelayConfig } from "./config/schema.ts";
@@ -63,16 +63,18 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
   log.info({ config: redactConfig(config), instance: instanceId }, "relay starting");
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize });
   const metrics = createMetrics();
-  const transport = config.chain.wsUrl
-    ? fallback([webSocket(config.chain.wsUrl), http(config.chain.rpcUrl)])
-    : http(config.chain.rpcUrl, { retryCount: 2 });
-  const client = createPublicClient({ transport, pollingInterval: config.chain.pollIntervalMs }) as PublicClient;
+  // Reads go over HTTP; a WebSocket, when configured, only wakes the follower (see ChainFollower).
+  const client = createPublicClient({
+    transport: http(config.chain.rpcUrl, { retryCount: 2 }),
+    pollingInterval: config.chain.pollIntervalMs,
+  }) as PublicClient;
   const sync = new ChainSync(
     {
       taskManager: config.chain.taskManager as `0x${string}`,
       fromBlock: config.chain.fromBlock,
       confirmations: config.chain.confirmations,
       pollIntervalMs: config.chain.pollIntervalMs,
+      wsUrl: config.chain.wsUrl,
       maxRange: config.chain.maxRange,
       leaseMs: config.leader.leaseMs,
       renewMs: config.leader.renewMs,

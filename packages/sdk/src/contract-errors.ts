@@ -40,7 +40,7 @@ export function toContractError(error: unknown, functionName: string): unknown {
 
 /**
  * Sends a TaskManager transaction and waits for its receipt. The gas estimate doubles as the
- * revert check (decoded into a typed error before anything is signed), and gets 30% headroom:
+ * revert check (decoded into a typed error before anything is signed), and gets 50% headroom:
  * the node selection's cost depends on the block's randomness, which moves between estimate
  * and inclusion.
  */
@@ -53,22 +53,56 @@ export async function sendTaskManager(
   const call = { address: client.contracts.TaskManager, abi: taskManagerCallAbi, functionName, args } as never;
   let transactionHash: Hash;
   try {
+    // Against the latest block, not the pending one: pending transactions (a node's report that
+    // would free it) may be mined after this one.
     const gas = await client.publicClient.estimateContractGas({
       ...(call as object),
       account: wallet.account,
+      blockTag: "latest",
     } as never);
     transactionHash = await wallet.writeContract({
       ...(call as object),
       account: wallet.account,
       chain: wallet.chain ?? null,
-      gas: (gas * 13n) / 10n,
+      gas: (gas * 3n) / 2n,
     } as never);
   } catch (error) {
     throw toContractError(error, functionName);
   }
-  const receipt = await client.publicClient.waitForTransactionReceipt({ hash: transactionHash });
-  if (receipt.status !== "success") {
-    throw new ContractRevertedError(functionName, "TransactionReverted", [transactionHash]);
-  }
+  const receipt = await client.publicClient.waitForTransactionReceipt({
+    hash: transactionHash,
+    pollingInterval: client.pollingIntervalMs,
+  });
+  if (receipt.status !== "success") throw await minedRevert(client, wallet, call, receipt);
   return { transactionHash, receipt };
+}
+
+/**
+ * Why a transaction that passed its estimate reverted when mined (the state moved in between,
+ * e.g. other tasks took the free nodes): the call is replayed on the state before its block and
+ * on the state after it, and the first typed error is returned; `TransactionReverted` when both
+ * replays pass (the cause lay between transactions of its own block).
+ */
+async function minedRevert(
+  client: HydrogenClient,
+  wallet: HydrogenWallet,
+  call: never,
+  receipt: TransactionReceipt,
+): Promise<unknown> {
+  const { functionName } = call as { functionName: string };
+  const reverted = new ContractRevertedError(functionName, "TransactionReverted", [receipt.transactionHash]);
+  // Before its block (the state it was estimated against, give or take), then after it.
+  for (const blockNumber of [receipt.blockNumber - 1n, receipt.blockNumber]) {
+    try {
+      await client.publicClient.simulateContract({
+        ...(call as object),
+        account: wallet.account,
+        blockNumber,
+      } as never);
+    } catch (error) {
+      const typed = toContractError(error, functionName);
+      if (typed !== error) return typed;
+    }
+  }
+  return reverted;
 }

@@ -17,11 +17,15 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+/** The first wait of `retryRelay`; it doubles up to `maxIntervalMs`. */
+const FIRST_RETRY_MS = 20;
+
 export interface RetryOptions {
   /** What is awaited, for the timeout's message. */
   what: string;
   timeoutMs: number;
-  intervalMs: number;
+  /** The longest wait between tries; the first is much shorter (the relay usually catches up within milliseconds). */
+  maxIntervalMs: number;
   signal?: AbortSignal;
   /** Relay error codes that mean "not yet" on top of the retryable ones. */
   retryOn?: readonly string[];
@@ -29,12 +33,12 @@ export interface RetryOptions {
 
 /**
  * Calls a relay operation until it succeeds: retryable relay errors (the relay has not seen
- * the chain event yet, is unavailable) and transport failures are waited out, with a capped
- * doubling interval; anything else is thrown at once.
+ * the chain event yet, is unavailable) and transport failures are waited out, with a doubling
+ * interval from 20 ms up to `maxIntervalMs`; anything else is thrown at once.
  */
 export async function retryRelay<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
-  let interval = options.intervalMs;
+  let interval = Math.min(FIRST_RETRY_MS, options.maxIntervalMs);
   for (;;) {
     try {
       return await operation();
@@ -45,7 +49,7 @@ export async function retryRelay<T>(operation: () => Promise<T>, options: RetryO
       if (!waitable) throw error;
       if (Date.now() + interval > deadline) throw new TimeoutError(options.what, options.timeoutMs);
       await sleep(interval, options.signal);
-      interval = Math.min(interval * 2, options.intervalMs * 8);
+      interval = Math.min(interval * 2, options.maxIntervalMs);
     }
   }
 }

@@ -22,6 +22,17 @@ export interface NodeChainDependencies {
  * The node's view of and actions on the contracts: typed reads, and every write through one
  * TransactionSender (one nonce sequence, simulation first so reverts come back decoded).
  */
+/**
+ * Gas limit floors for the votes: the three nodes send them at once, and whichever lands second
+ * pays, settles or slashes (about 110k gas by `npm run bench:gas`) while its estimate may have
+ * priced being first (about 40k). A block with several of them would otherwise run one out of gas.
+ */
+const GAS_FLOOR: Record<string, bigint> = {
+  discloseTaskResult: 200_000n,
+  reportTaskError: 200_000n,
+  submitTaskResultCommitment: 80_000n,
+};
+
 export class NodeChain {
   readonly sender: TransactionSender;
   readonly address: Address;
@@ -124,7 +135,10 @@ export class NodeChain {
   }
 
   private taskCall(functionName: string, taskId: bigint, args: readonly unknown[]) {
-    return this.track({ address: this.contracts.taskManager, abi: taskManagerAbi, functionName, args }, taskId);
+    return this.track(
+      { address: this.contracts.taskManager, abi: taskManagerAbi, functionName, args, minGas: GAS_FLOOR[functionName] },
+      taskId,
+    );
   }
 
   private async track(call: ContractCall, taskId?: bigint): Promise<SentTransaction> {

@@ -22,24 +22,34 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
   const events = parseEventLogs({ abi: taskManagerAbi, logs: batch.logs, strict: false });
   const applied: AppliedBatch = { assigned: [], touched: new Set(), payments: [], slashes: [] };
   const me = (address: unknown) => typeof address === "string" && isAddressEqual(address as Address, node);
+  // Most blocks of a busy network carry nothing for this node: they only move the cursor.
+  const relevant = events.filter((event) => {
+    const args = event.args as Record<string, unknown>;
+    const taskId = args.taskId as bigint | undefined;
+    if (taskId === undefined) return false;
+    if (event.eventName === "TaskCreated") return me(args.selectedNode);
+    return store.hasTask(taskId);
+  });
+  if (relevant.length === 0) {
+    store.setCursor(batch.toBlock, false);
+    return applied;
+  }
   store.transaction(() => {
-    for (const event of events) {
+    for (const event of relevant) {
       const args = event.args as Record<string, unknown>;
-      const taskId = args.taskId as bigint | undefined;
-      if (taskId === undefined) continue;
+      const taskId = args.taskId as bigint;
       switch (event.eventName) {
-        case "TaskCreated":
-          if (me(args.selectedNode)) {
-            const isNew = store.insertTask({
-              taskId,
-              round: Number(args.round),
-              taskHash: args.taskHash as Hex,
-              creator: args.creator as Address,
-              createdBlock: event.blockNumber ?? 0n,
-            });
-            if (isNew) applied.assigned.push(taskId);
-          }
+        case "TaskCreated": {
+          const isNew = store.insertTask({
+            taskId,
+            round: Number(args.round),
+            taskHash: args.taskHash as Hex,
+            creator: args.creator as Address,
+            createdBlock: event.blockNumber ?? 0n,
+          });
+          if (isNew) applied.assigned.push(taskId);
           break;
+        }
         case "TaskSuccess":
           if (store.recordFacts(taskId, { resultNode: args.resultNode as Address })) applied.touched.add(taskId);
           break;
@@ -61,7 +71,7 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
           break;
         case "TaskResultCommitmentsReady":
         case "TaskResultUploaded":
-          if (store.task(taskId)) applied.touched.add(taskId);
+          applied.touched.add(taskId);
           break;
       }
     }

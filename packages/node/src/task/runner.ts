@@ -1,4 +1,4 @@
-import { ContractRevertError, sleep } from "@hydrogen/chain";
+import { ContractRevertError, Wakeup } from "@hydrogen/chain";
 import {
   buildResult,
   generateSalt,
@@ -103,17 +103,13 @@ export class TaskRunner {
   private spawn(taskId: bigint): void {
     const signal = this.signal;
     if (!signal || signal.aborted || this.workers.has(taskId)) return;
-    let wake = () => {};
+    const wakeup = new Wakeup();
     const worker: Worker = {
-      wake: () => wake(),
+      wake: () => wakeup.wake(),
       execution: new AbortController(),
       done: Promise.resolve(),
     };
-    const idle = (ms: number) =>
-      new Promise<void>((resolve) => {
-        wake = resolve;
-        void sleep(ms, signal).then(resolve);
-      });
+    const idle = (ms: number) => wakeup.wait(ms, signal);
     this.workers.set(taskId, worker);
     worker.done = this.work(taskId, worker, idle, signal)
       .catch((error: unknown) => this.deps.log.error({ err: error, taskId: String(taskId) }, "task loop failed"))
@@ -179,7 +175,7 @@ export class TaskRunner {
     }
     if (error instanceof NotReadyError) {
       log.debug({ code: error.code, step: action.kind }, "not ready yet");
-      const next = Math.min(backoff ? backoff * 2 : 100, 2000);
+      const next = Math.min(backoff ? backoff * 2 : 20, 500);
       await idle(next);
       return next;
     }

@@ -12,6 +12,8 @@ export interface ChainSyncOptions {
   fromBlock: number;
   confirmations: number;
   pollIntervalMs: number;
+  /** A WebSocket RPC URL whose new-block subscription wakes the follower. */
+  wsUrl?: string;
   maxRange: number;
   leaseMs: number;
   renewMs: number;
@@ -116,6 +118,7 @@ export class ChainSync {
         fromBlock: BigInt(this.options.fromBlock),
         confirmations: this.options.confirmations,
         pollIntervalMs: this.options.pollIntervalMs,
+        wsUrl: this.options.wsUrl,
         maxRange: BigInt(this.options.maxRange),
       },
       {
@@ -134,6 +137,8 @@ export class ChainSync {
             log.debug({ from: batch.fromBlock, to: batch.toBlock, events: counts }, "applied chain logs");
           }
         },
+        onSubscriptionError: (error) =>
+          log.warn({ err: error }, "new-block subscription lost; polling until it is back"),
         onError: (error, context) => {
           if (error instanceof LeaseLostError) return following.abort();
           metrics.followerErrors.inc();

@@ -93,7 +93,7 @@ export async function createTask(
       chain: wallet.chain ?? null,
       account: wallet.account,
     });
-    await publicClient.waitForTransactionReceipt({ hash: approval });
+    await publicClient.waitForTransactionReceipt({ hash: approval, pollingInterval: client.pollingIntervalMs });
   }
   const call =
     payment === "permit"

@@ -75,7 +75,7 @@ export async function downloadImages(
     const png = await retryRelay(() => client.relay.getResultImage(taskId, index), {
       what: `image ${index} of task ${taskId}`,
       timeoutMs,
-      intervalMs: Math.min(client.pollingIntervalMs, 250),
+      maxIntervalMs: client.pollingIntervalMs,
       signal: parameters.signal,
     });
     const phash = phashPngHex(png);

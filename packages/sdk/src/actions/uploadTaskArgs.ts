@@ -33,7 +33,7 @@ export async function uploadTaskArgs(
   const answer = await retryRelay(() => client.relay.uploadTaskArgs(parameters.taskId, parameters.taskArgs), {
     what: `the relay to accept task ${parameters.taskId}'s arguments`,
     timeoutMs: parameters.timeoutMs ?? 60_000,
-    intervalMs: Math.min(client.pollingIntervalMs, 250),
+    maxIntervalMs: client.pollingIntervalMs,
     signal: parameters.signal,
   });
   return { taskId: BigInt(answer.task_id), taskHash: answer.task_hash };
