@@ -9,6 +9,8 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
+import { createTestClient, http } from "viem";
+import { foundry } from "viem/chains";
 import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { startProxy } from "./helpers/proxy.ts";
@@ -108,4 +110,94 @@ describe("faults on a network of real processes", () => {
     );
     await Promise.all(proxies.map((p) => p.close()));
   });
+
+  it("a reorganisation shallower than the confirmation depth: relay and nodes end consistent", async () => {
+    await withNetwork({ confirmations: 3 }, async (network) => {
+      const anvil = createTestClient({ chain: foundry, mode: "anvil", transport: http(network.chain.anvil.rpcUrl) });
+      const reorg = (depth: number) => anvil.request({ method: "anvil_reorg", params: [depth, []] } as never);
+      const miner = startMiner(anvil, 150); // empty blocks, so logs get their confirmations
+      try {
+        // 1. A task whose creation a reorg removes before it is confirmed: nobody acts on it.
+        await miner.pause();
+        const dropped = await createTask(network.app, { args: smallArgs(21) });
+        await assert.rejects(uploadTaskArgs(network.app, { ...dropped, timeoutMs: 300 }), /accept task/);
+        await reorg(1);
+        miner.resume();
+
+        // 2. The next task takes the same id. Right after its commitments are complete, the last
+        //    two blocks (commitments, maybe disclosures) are reorganised away too.
+        let removed = 0;
+        const reorgDuringVote = (async () => {
+          const events = await waitFor(
+            "the commitments",
+            async () => {
+              const all = await getTaskEvents(network.app, { taskId: dropped.taskId });
+              return all.some((e) => e.name === "TaskResultCommitmentsReady") ? all : undefined;
+            },
+            60_000,
+          );
+          await miner.pause();
+          await reorg(2);
+          removed = events.length - (await getTaskEvents(network.app, { taskId: dropped.taskId })).length;
+          miner.resume();
+        })();
+        const run = await runTask(network.app, { args: smallArgs(22), cancelAfterDeadline: false });
+        await reorgDuringVote;
+        assert.equal(run.taskId, dropped.taskId);
+        assert.ok(removed > 0, "the reorganisation removed some of the task's transactions");
+        await completedCleanly(network, run.taskId);
+
+        // The relay holds the second task only; the first one's arguments no longer match.
+        assert.equal((await network.app.relay.getTask(run.taskId)).task_args, run.created.taskArgs);
+        await assert.rejects(
+          uploadTaskArgs(network.app, dropped),
+          (error: { code?: string }) => error.code === "RELAY_TASK_HASH_MISMATCH",
+        );
+        // Each selected node settled it once, paid, not slashed; the chain paid each once.
+        const paid = (await getTaskEvents(network.app, { taskId: run.taskId })).filter((e) => e.name === "NodePaid");
+        assert.equal(paid.length, 3);
+        for (const address of run.created.nodes) {
+          const node = network.nodeOf(address);
+          await waitFor(`node ${node.index} to settle`, async () => {
+            const { body } = await node.api<{
+              recentTasks: { taskId: string; phase: string; paidWei: string; slashed: boolean }[];
+            }>("/api/status");
+            const task = body.recentTasks.find((t) => t.taskId === String(run.taskId));
+            return task?.phase === "settled" ? task : undefined;
+          }).then((task) => {
+            assert.notEqual(task.paidWei, "0");
+            assert.equal(task.slashed, false);
+          });
+        }
+      } finally {
+        await miner.stop();
+      }
+    });
+  });
 });
+
+/** Mines an empty block every `ms` (transactions are still mined at once), until paused or stopped. */
+function startMiner(anvil: { mine(args: { blocks: number }): Promise<void> }, ms: number) {
+  let paused = false;
+  let stopped = false;
+  let mining: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (paused || stopped) return;
+    mining = mining.then(() => anvil.mine({ blocks: 1 })).catch(() => undefined);
+  }, ms);
+  return {
+    /** Resolves once no block is being mined. */
+    async pause() {
+      paused = true;
+      await mining;
+    },
+    resume() {
+      paused = false;
+    },
+    async stop() {
+      stopped = true;
+      clearInterval(timer);
+      await mining;
+    },
+  };
+}

@@ -28,6 +28,8 @@ export interface NetworkOptions {
   chainPollMs?: number;
   /** The relay and nodes subscribe to new blocks over WebSocket (reads stay on HTTP). Default true. */
   subscriptions?: boolean;
+  /** Blocks the relay and nodes wait before applying a log. Default 0. */
+  confirmations?: number;
   /** Applications use a WebSocket transport (event subscriptions) instead of HTTP polling. Default false. */
   appWebSocket?: boolean;
 }
@@ -78,6 +80,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
       RELAY_LOG_LEVEL: logLevel,
       RELAY_CONFIG: "",
       RELAY_WORKERS: "1",
+      RELAY_CONFIRMATIONS: String(options.confirmations ?? 0),
     },
     async () => (await fetch(`${relayUrl}/healthz`)).ok,
   );
@@ -98,6 +101,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
         taskManager: chain.tm.address,
         fromBlock: chain.deployment.deploymentBlock,
         pollIntervalMs: options.chainPollMs ?? 100,
+        confirmations: options.confirmations ?? 0,
       },
       relay: { url: relayUrl, timeoutMs: 5000 },
       tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: 300 },
@@ -131,6 +135,10 @@ export async function startNetwork(options: NetworkOptions = {}) {
       120_000,
     );
   } catch (error) {
+    const unjoined = nodes
+      .filter((n) => !n.service.exited)
+      .map((n) => `--- ${n.service.name} ---\n${n.service.tail(8)}`);
+    (error as Error).message += `\n${unjoined.join("\n")}`;
     await Promise.all([relay, ...nodes.map((n) => n.service)].map((s) => s.stop("SIGKILL")));
     await chain.stop();
     throw error;

@@ -10,13 +10,18 @@ import {
   createWalletClient,
   custom,
   getAddress,
+  type Hex,
+  hexToBytes,
   http,
   maxUint256,
   type PublicClient,
+  pad,
   parseEventLogs,
+  toHex,
   zeroHash,
 } from "viem";
 import { foundry } from "viem/chains";
+import { bloomMayContain } from "./bloom.ts";
 import { ChainFollower, type LogBatch } from "./follower.ts";
 
 /** A consumer as the relay will be: applies each log once, keyed by (block, log index), and stores the cursor with it. */
@@ -68,7 +73,7 @@ describe("ChainFollower", () => {
   }
 
   before(async () => {
-    anvil = await startAnvil({ args: ["--silent", "--accounts", "15"] });
+    anvil = await startAnvil({ args: ["--silent", "--accounts", "30"] });
     client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 50 });
     const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl) });
     const accounts = (await wallet.getAddresses()).map((a) => getAddress(a));
@@ -91,7 +96,7 @@ describe("ChainFollower", () => {
       const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry } as never);
       await client.waitForTransactionReceipt({ hash });
     };
-    for (const node of accounts.slice(2, 15)) {
+    for (const node of accounts.slice(2, 30)) {
       await send(deployer, CNX, cnxAbi, "transfer", [node, 400n * 10n ** 18n]);
       await send(node, CNX, cnxAbi, "approve", [NodeRegistry, maxUint256]);
       await send(node, NodeRegistry, nodeRegistryAbi, "join", []);
@@ -159,18 +164,21 @@ describe("ChainFollower", () => {
     const upstream = http(anvil.rpcUrl)({ chain: foundry });
     const picky = createPublicClient({
       chain: foundry,
-      transport: custom({
-        async request({ method, params }) {
-          if (method === "eth_getLogs") {
-            const [filter] = params as [{ fromBlock: string; toBlock: string }];
-            if (BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n > limit) {
-              refused++;
-              throw new Error("block range too large");
+      transport: custom(
+        {
+          async request({ method, params }) {
+            if (method === "eth_getLogs") {
+              const [filter] = params as [{ fromBlock: string; toBlock: string }];
+              if (BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n > limit) {
+                refused++;
+                throw new Error("block range too large");
+              }
             }
-          }
-          return upstream.request({ method, params } as never);
+            return upstream.request({ method, params } as never);
+          },
         },
-      }),
+        { retryCount: 0 },
+      ),
     });
     const consumer = memoryConsumer();
     const follower = new ChainFollower({ ...options(), maxRange: 64n }, { client: picky, ...consumer });
@@ -201,5 +209,90 @@ describe("ChainFollower", () => {
     assert.equal(consumer.cursor, target);
     controller.abort();
     await running;
+  });
+
+  it("with a WebSocket URL, a new block wakes run() long before its poll interval", async () => {
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower(
+      { ...options(), pollIntervalMs: 3_600_000, wsUrl: anvil.rpcUrl.replace("http", "ws") },
+      { client, ...consumer },
+    );
+    while (!(await follower.step())) {}
+    const controller = new AbortController();
+    const running = follower.run(controller.signal);
+    // Let the first pass go idle, so only the subscription can wake it.
+    await new Promise((r) => setTimeout(r, 200));
+    await createTask();
+    const target = await client.getBlockNumber({ cacheTime: 0 });
+    for (let i = 0; i < 400 && (consumer.cursor ?? 0n) < target; i++) await new Promise((r) => setTimeout(r, 25));
+    controller.abort();
+    await running;
+    assert.equal(consumer.cursor, target, "woken by the newHeads subscription, not by the hour-long poll");
+  });
+
+  it("passes over blocks whose bloom rules out the relevant topics, and reads those that may hold one", async () => {
+    let getLogs = 0;
+    const upstream = http(anvil.rpcUrl)({ chain: foundry });
+    const counting = createPublicClient({
+      chain: foundry,
+      transport: custom({
+        async request({ method, params }) {
+          if (method === "eth_getLogs") getLogs++;
+          return upstream.request({ method, params } as never);
+        },
+      }),
+    });
+    const consumer = memoryConsumer();
+    let topics: Hex[] = [pad("0x00000000000000000000000000000000000000aa")];
+    const follower = new ChainFollower(
+      { ...options(), pollIntervalMs: 3_600_000, wsUrl: anvil.rpcUrl.replace("http", "ws") },
+      { client: counting, ...consumer, relevantTopics: () => topics },
+    );
+    while (!(await follower.step())) {}
+    const controller = new AbortController();
+    const running = follower.run(controller.signal);
+    const follow = async () => {
+      const target = await client.getBlockNumber({ cacheTime: 0 });
+      for (let i = 0; i < 400 && (consumer.cursor ?? 0n) < target; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(consumer.cursor, target);
+    };
+    await new Promise((r) => setTimeout(r, 200));
+    try {
+      const before = { reads: getLogs, applied: consumer.applied.size };
+      await createTask();
+      await follow();
+      assert.equal(getLogs, before.reads, "a task for other nodes is not read");
+      assert.equal(consumer.applied.size, before.applied);
+
+      // Now the next task is one of this consumer's: its block is read.
+      const [last] = parseEventLogs({
+        abi: taskManagerAbi,
+        eventName: "TaskCreated",
+        logs: await client.getLogs({ address: deployment.contracts.TaskManager, fromBlock: 0n }),
+      }).slice(-1);
+      assert.ok(last);
+      topics = [toHex(last.args.taskId + 1n, { size: 32 })];
+      await createTask();
+      await follow();
+      assert.equal(getLogs, before.reads + 1, "a block naming a relevant topic is read");
+      assert.equal(consumer.applied.size, before.applied + 3, "its three TaskCreated logs");
+    } finally {
+      controller.abort();
+      await running;
+    }
+  });
+
+  it("bloomMayContain finds every address and topic of a block's logs", async () => {
+    const logs = await client.getLogs({ address: deployment.contracts.TaskManager, fromBlock: 0n });
+    const log = logs.at(-1);
+    assert.ok(log?.blockNumber !== undefined);
+    const block = await client.getBlock({ blockNumber: log.blockNumber });
+    const bloom = hexToBytes(block.logsBloom as Hex);
+    for (const l of logs.filter((x) => x.blockNumber === log.blockNumber)) {
+      assert.ok(bloomMayContain(bloom, l.address));
+      for (const topic of l.topics) assert.ok(bloomMayContain(bloom, topic as Hex));
+    }
+    const absent = Array.from({ length: 50 }, (_, i) => pad(toHex(1_000_000 + i)));
+    assert.ok(absent.filter((topic) => bloomMayContain(bloom, topic)).length < 5, "a bloom is not all ones");
   });
 });

@@ -66,7 +66,7 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
       heartbeat = setInterval(() => {
         if (!alive) return fail(new Error(`no answer from ${url} for ${heartbeatMs} ms`));
         alive = false;
-        ws.ping();
+        if (ws.readyState === WebSocket.OPEN) ws.ping();
       }, heartbeatMs);
     });
     ws.on("pong", () => {
@@ -81,11 +81,9 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
         return;
       }
       const head = message?.method === "eth_subscription" ? message.params?.result : undefined;
-      if (typeof head?.number !== "string") return;
-      onHead({
-        number: BigInt(head.number),
-        logsBloom: typeof head.logsBloom === "string" ? (head.logsBloom as Hex) : undefined,
-      });
+      if (typeof head?.number !== "string" || !/^0x[0-9a-f]+$/i.test(head.number)) return;
+      const bloom = typeof head.logsBloom === "string" && /^0x[0-9a-f]{512}$/i.test(head.logsBloom);
+      onHead({ number: BigInt(head.number), logsBloom: bloom ? (head.logsBloom as Hex) : undefined });
     });
     ws.on("error", (error) => fail(error));
     ws.on("close", (code) => fail(new Error(`WebSocket ${url} closed (${code})`)));

@@ -22,6 +22,7 @@ export {
   decodeRevert,
   type SenderOptions,
   type SentTransaction,
+  TransactionDroppedError,
   TransactionRevertedError,
   TransactionSender,
 } from "./sender.ts";

@@ -14,7 +14,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { ContractRevertError, TransactionSender } from "./sender.ts";
+import { ContractRevertError, TransactionDroppedError, TransactionSender } from "./sender.ts";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -129,5 +129,41 @@ describe("TransactionSender", () => {
       }),
       1,
     );
+  });
+
+  it("reports a transaction that vanished (dropped by a reorganisation), and the next send reuses its nonce", async () => {
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    const sender = senderFor({ bumpAfterMs: 60_000 });
+    const approve = (amount: bigint) =>
+      sender.send({
+        address: deployment.contracts.CNX,
+        abi: cnxAbi,
+        functionName: "approve",
+        args: [deployment.contracts.NodeRegistry, amount],
+      });
+    await test.setAutomine(false);
+    let vanished: Promise<unknown>;
+    let nonce: number;
+    try {
+      vanished = approve(1n);
+      let pending: `0x${string}` | undefined;
+      for (let i = 0; i < 100 && !pending; i++) {
+        const block = await client.getBlock({ blockTag: "pending" });
+        pending = block.transactions[0];
+        if (!pending) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(pending, "the approval reached the pool");
+      nonce = (await client.getTransaction({ hash: pending })).nonce;
+      await test.dropTransaction({ hash: pending });
+      await assert.rejects(vanished, (error: unknown) => {
+        assert.ok(error instanceof TransactionDroppedError);
+        assert.equal(error.functionName, "approve");
+        return true;
+      });
+    } finally {
+      await test.setAutomine(true);
+    }
+    const next = await approve(2n);
+    assert.equal((await client.getTransaction({ hash: next.hash })).nonce, nonce, "no gap: the freed nonce is used");
   });
 });

@@ -38,6 +38,21 @@ export class TransactionRevertedError extends Error {
   }
 }
 
+/**
+ * A transaction that can no longer be mined: every version vanished (a reorganisation removed
+ * its block and the node did not put it back in its pool), or an earlier nonce of the account
+ * vanished that way and left a gap. Its step should be decided anew.
+ */
+export class TransactionDroppedError extends Error {
+  override readonly name = "TransactionDroppedError";
+  constructor(
+    readonly hashes: Hash[],
+    readonly functionName: string,
+  ) {
+    super(`${functionName} transaction ${hashes.at(-1)} is neither mined nor pending (dropped, or behind a nonce gap)`);
+  }
+}
+
 export interface SenderOptions {
   /** Extra gas over the estimate, in percent (the draw in createTask makes estimates vary). Default 30. */
   gasHeadroomPercent?: number;
@@ -82,7 +97,6 @@ export interface SentTransaction {
  * const { receipt } = await sender.send({ address: taskManager, abi: taskManagerAbi, functionName: "submitTaskResultCommitment", args });
  */
 export class TransactionSender {
-  private nextNonce: number | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -128,8 +142,10 @@ export class TransactionSender {
       }),
       client.estimateFeesPerGas(),
     ]);
-    this.nextNonce ??= await client.getTransactionCount({ address: this.address, blockTag: "pending" });
-    const nonce = this.nextNonce;
+    // Asked every time (sends are serialized, so the node has counted the previous one): a
+    // reorganisation that dropped one of this account's transactions lowers it, and a nonce
+    // kept in memory would then leave a gap that no later transaction could cross.
+    const nonce = await client.getTransactionCount({ address: this.address, blockTag: "pending" });
     const withHeadroom = (gas * BigInt(100 + (this.options.gasHeadroomPercent ?? 30))) / 100n;
     const request = {
       ...(parameters as object),
@@ -138,14 +154,7 @@ export class TransactionSender {
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     };
-    let hash: Hash;
-    try {
-      hash = await wallet.writeContract(request as never);
-    } catch (error) {
-      this.nextNonce = undefined; // re-read from the node: the broadcast may or may not have counted
-      throw error;
-    }
-    this.nextNonce = nonce + 1;
+    const hash: Hash = await wallet.writeContract(request as never);
     this.deps.onBroadcast?.(call, hash);
     return { nonce, request, hash };
   }
@@ -156,7 +165,7 @@ export class TransactionSender {
     let current = request as { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
     for (let bumps = 0; ; bumps++) {
       try {
-        const receipt = await this.waitForAny(hashes, this.options.bumpAfterMs ?? 30_000);
+        const receipt = await this.waitForAny(call, nonce, hashes, this.options.bumpAfterMs ?? 30_000);
         if (receipt.status !== "success")
           throw new TransactionRevertedError(receipt.transactionHash, call.functionName);
         return { hash: receipt.transactionHash, receipt, bumps, hashes };
@@ -179,15 +188,27 @@ export class TransactionSender {
     }
   }
 
-  /** The receipt of whichever of `hashes` is mined first, or a timeout error after `ms`. */
-  private async waitForAny(hashes: Hash[], ms: number): Promise<TransactionReceipt> {
+  /**
+   * The receipt of whichever of `hashes` is mined first, or a timeout error after `ms`. Throws
+   * TransactionDroppedError when, on two reads in a row, the RPC node knows none of them or no
+   * longer counts their nonce as pending (a reorganisation removed an earlier transaction of
+   * this account: a gap that no bump can cross).
+   */
+  private async waitForAny(call: ContractCall, nonce: number, hashes: Hash[], ms: number): Promise<TransactionReceipt> {
     const { client } = this.deps;
     const deadline = Date.now() + ms;
+    let lost = 0;
     while (Date.now() < deadline) {
       for (const hash of hashes) {
         const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
         if (receipt) return receipt;
       }
+      const [known, pending] = await Promise.all([
+        Promise.all(hashes.map((hash) => client.getTransaction({ hash }).then(Boolean, () => false))),
+        client.getTransactionCount({ address: this.address, blockTag: "pending" }).catch(() => nonce + 1),
+      ]);
+      lost = !known.some(Boolean) || pending <= nonce ? lost + 1 : 0;
+      if (lost >= 2) throw new TransactionDroppedError(hashes, call.functionName);
       await new Promise((resolve) => setTimeout(resolve, Math.min(client.pollingInterval, 1000)));
     }
     throw new WaitForTransactionReceiptTimeoutError({ hash: hashes[hashes.length - 1] as Hash });

@@ -3,6 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { type Devnet, ROLES } from "@hydrogen/devnet";
 import { hammingDistance, taskHash } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
+import { createTestClient, http } from "viem";
+import { foundry } from "viem/chains";
 import {
   ContractRevertedError,
   cancelTask,
@@ -117,6 +119,44 @@ describe("SDK against a devnet", () => {
     const node = await getNodeStatus(client, { node: devnet.nodes[0]?.address as `0x${string}` });
     assert.equal(node.status, "Available");
     assert.equal(node.stake, BigInt(devnet.deployment.parameters.stakeAmount));
+  });
+
+  it("decodes a createTask that passed its estimate but reverted when mined (the nodes were taken meanwhile)", async () => {
+    const first = clientFor(devnet, ROLES.app);
+    const second = clientFor(devnet, ROLES.burner);
+    await waitIdle(first, devnet);
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(devnet.rpcUrl) });
+    await test.setAutomine(false);
+    let outcomes: PromiseSettledResult<unknown>[];
+    try {
+      const both = Promise.allSettled([
+        createTask(first, { args: smallArgs(31) }),
+        createTask(second, { args: smallArgs(32) }),
+      ]);
+      // Both estimates see 3 free nodes; then one block holds both transactions.
+      for (let i = 0; i < 200; i++) {
+        const pending = await first.publicClient.getBlock({ blockTag: "pending" });
+        if (pending.transactions.length === 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await test.mine({ blocks: 1 });
+      outcomes = await both;
+    } finally {
+      await test.setAutomine(true);
+    }
+    const failed = outcomes.filter((o) => o.status === "rejected");
+    assert.equal(failed.length, 1, "the second transaction of the block found no free node");
+    const reason = (failed[0] as PromiseRejectedResult).reason;
+    assert.ok(reason instanceof NotEnoughNodesError, `got ${reason}`);
+    assert.equal(reason.available, 0n);
+    assert.equal(reason.retryable, true);
+    // Let the created task finish, for the tests after this one.
+    const winner = outcomes[0]?.status === "fulfilled" ? 0 : 1;
+    const creator = [first, second][winner] as typeof first;
+    const created = (outcomes[winner] as PromiseFulfilledResult<{ taskId: bigint; taskArgs: string }>).value;
+    await uploadTaskArgs(creator, { taskId: created.taskId, taskArgs: created.taskArgs });
+    await waitForTask(creator, { taskId: created.taskId });
+    await waitIdle(first, devnet);
   });
 
   it("rejects an image the relay altered: the pHash is checked against the on-chain result", async () => {

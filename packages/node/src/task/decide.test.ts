@@ -65,8 +65,14 @@ describe("decide: the next step from the store and the chain", () => {
     assert.deepEqual(decide(S.executed, view(P.CommitmentsReady, R.Disclosed)), { kind: "adopt", as: "disclosed" });
   });
 
-  it("a commitment removed by a reorg is sent again", () => {
+  it("a transaction a reorg removed is sent again: commitment, disclosure, error report, upload report", () => {
     assert.equal(decide(S.committed, view(P.Created, R.Pending)).kind, "commit");
+    assert.equal(decide(S.disclosed, view(P.Created, R.Pending)).kind, "commit");
+    assert.equal(decide(S.disclosed, view(P.CommitmentsReady, R.Committed)).kind, "disclose");
+    assert.equal(decide(S.disclosed, view(P.Success, R.Committed)).kind, "disclose");
+    assert.equal(decide(S.errorReported, view(P.Created, R.Pending)).kind, "reportError");
+    assert.equal(decide(S.reported, view(P.Success, R.Disclosed, { resultRound: 0 })).kind, "reportUploaded");
+    assert.equal(decide(S.reported, view(P.Success, R.Disclosed, { resultRound: 1 })).kind, "wait");
   });
 
   it("the result node uploads, then reports; other disclosers wait for their payment", () => {

@@ -52,8 +52,11 @@ export function decide(state: TaskState, view: ChainView): Action {
     case RoundState.Committed:
       if (state.phase === "executed") return { kind: "adopt", as: "committed" };
       if (view.phase === ChainPhase.CommitmentsReady || view.phase === ChainPhase.Success) {
-        // Disclose even after the deadline: until someone cancels, it earns the fee.
-        return state.phase === "committed" ? { kind: "disclose" } : waitOrCancel("commitment without a stored salt");
+        // Disclose even after the deadline: until someone cancels, it earns the fee. A stored
+        // "disclosed" with a committed round: a reorg removed the disclosure; send it again.
+        return state.phase === "committed" || state.phase === "disclosed"
+          ? { kind: "disclose" }
+          : waitOrCancel("commitment without a stored salt");
       }
       return waitOrCancel("waiting for the other commitments");
     case RoundState.ErrorReported:
@@ -63,7 +66,8 @@ export function decide(state: TaskState, view: ChainView): Action {
       if (state.phase === "executed" || state.phase === "committed") return { kind: "adopt", as: "disclosed" };
       if (view.phase === ChainPhase.Success && view.resultRound === view.myRound) {
         if (state.phase === "disclosed") return { kind: "upload" };
-        if (state.phase === "uploaded") return { kind: "reportUploaded" };
+        // "reported" with the round still disclosed: a reorg removed the report; send it again.
+        if (state.phase === "uploaded" || state.phase === "reported") return { kind: "reportUploaded" };
       }
       return waitOrCancel("disclosed; waiting for the outcome");
     default:
@@ -81,8 +85,12 @@ function pendingRound(
     switch (state.phase) {
       case "faulted":
         return { kind: "reportError" };
+      // A reorg removed what was mined (the commitment, the disclosure, the error report): send it again.
+      case "errorReported":
+        return { kind: "reportError" };
       case "executed":
-      case "committed": // a mined commitment that a reorg removed: send it again
+      case "committed":
+      case "disclosed":
         return { kind: "commit" };
       case "assigned":
         return late ? { kind: "cancel" } : { kind: "fetch" };
@@ -93,7 +101,8 @@ function pendingRound(
     }
   }
   // After 2 error reports the 3rd node may still report the error and be paid (SPEC §4).
-  if (view.phase === ChainPhase.Aborted && state.phase === "faulted") return { kind: "reportError" };
+  if (view.phase === ChainPhase.Aborted && (state.phase === "faulted" || state.phase === "errorReported"))
+    return { kind: "reportError" };
   if (view.phase === ChainPhase.Aborted && !late && (state.phase === "assigned" || state.phase === "fetched")) {
     // Keep working out whether the task is broken: an error report is still paid.
     return state.phase === "assigned" ? { kind: "fetch" } : { kind: "execute" };

@@ -122,6 +122,10 @@ export class TaskRunner {
     // A view read just before a quick local step (fetch, execute, adopt) still holds after it:
     // nothing but this node's own transactions would change its round.
     let fresh: { view: ChainView; at: number } | undefined;
+    // The first block at which the chain showed the task over: once the follower has applied it,
+    // payments and slashes are on record. (Not the latest block: with confirmations the cursor
+    // stays behind the head for as long as blocks keep coming.)
+    let overAt: bigint | undefined;
     while (!signal.aborted) {
       const task = this.deps.store.task(taskId);
       if (!task || task.state.phase === "settled") return;
@@ -140,8 +144,8 @@ export class TaskRunner {
           continue;
         }
         if (action.kind === "settle") {
-          // Settle once the follower has applied this block, so payments and slashes are on record.
-          if ((this.deps.store.cursor() ?? -1n) < view.block) {
+          overAt ??= view.block;
+          if ((this.deps.store.cursor() ?? -1n) < overAt) {
             await idle(this.options.pollIntervalMs);
             continue;
           }
@@ -198,7 +202,7 @@ export class TaskRunner {
       case "execute":
         return this.execute(task, view, execution, log);
       case "commit": {
-        const held = state as Extract<TaskState, { phase: "executed" | "committed" }>;
+        const held = state as Extract<TaskState, { phase: "executed" | "committed" | "disclosed" }>;
         const commitment = makeCommitment(taskId, chain.address, held.result, held.salt);
         const { hash } = await chain.commit(taskId, round, commitment);
         log.info({ tx: hash }, "commitment sent");
@@ -212,17 +216,19 @@ export class TaskRunner {
         return;
       }
       case "disclose": {
-        const held = state as Extract<TaskState, { phase: "committed" }>;
+        const held = state as Extract<TaskState, { phase: "committed" | "disclosed" }>;
         const { hash } = await chain.disclose(taskId, round, held.result, held.salt);
         log.info({ tx: hash }, "result disclosed");
-        return this.save(task, transitions.disclosed(state, hash));
+        if (state.phase === "committed") this.save(task, transitions.disclosed(state, hash));
+        return;
       }
       case "upload":
         return this.upload(task, log);
       case "reportUploaded": {
         const { hash } = await chain.reportUploaded(taskId, round);
         log.info({ tx: hash }, "upload reported");
-        return this.save(task, transitions.reported(state, hash));
+        if (state.phase === "uploaded") this.save(task, transitions.reported(state, hash));
+        return;
       }
       case "cancel": {
         const { hash } = await chain.cancel(taskId);
