@@ -14,6 +14,7 @@ import { foundry } from "viem/chains";
 import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
 import { waitFor } from "./helpers/processes.ts";
 import { startProxy } from "./helpers/proxy.ts";
+import { startUploadTrap } from "./helpers/upload-trap.ts";
 
 const slashes = (events: TaskEvent[]) => events.filter((e) => e.name === "NodeSlashedForTask");
 
@@ -55,6 +56,34 @@ describe("faults on a network of real processes", () => {
     });
   }
 
+  it("kill -9 of the result node in the middle of its image upload, then a restart: the task finishes", async () => {
+    let trap: Awaited<ReturnType<typeof startUploadTrap>> | undefined;
+    const relayFor = async (_node: string, relayUrl: string) => {
+      trap ??= await startUploadTrap(relayUrl);
+      return trap.url;
+    };
+    try {
+      await withNetwork({ relayFor }, async (network) => {
+        const created = await createTask(network.app, { args: smallArgs(13) });
+        await uploadTaskArgs(network.app, created);
+        const outcome = await waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber });
+        const { forwarded, total } = await (trap as NonNullable<typeof trap>).caught;
+        assert.ok(forwarded > 0 && forwarded < total, `${forwarded} of ${total} bytes reached the relay`);
+        const uploader = network.nodeOf(outcome.resultNode);
+        await uploader.service.stop("SIGKILL");
+        // The relay keeps nothing of a cut upload.
+        await assert.rejects(
+          network.app.relay.getResultImage(created.taskId, 0),
+          (error: { code?: string }) => error.code === "RELAY_RESULTS_NOT_UPLOADED",
+        );
+        await uploader.service.start();
+        await completedCleanly(network, created.taskId);
+      });
+    } finally {
+      await trap?.close();
+    }
+  });
+
   it("kill -9 of the relay while the result node uploads, then a restart: no data lost", async () => {
     await withNetwork({ nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 300 } }) }, async (network) => {
       const created = await createTask(network.app, { args: smallArgs(12) });
@@ -89,26 +118,29 @@ describe("faults on a network of real processes", () => {
 
   it("every component loses its RPC connection for 10 s mid-task and recovers by itself", async () => {
     const proxies: Awaited<ReturnType<typeof startProxy>>[] = [];
-    await withNetwork(
-      {
-        rpcFor: async (_component, anvilUrl) => {
-          const proxy = await startProxy(anvilUrl);
-          proxies.push(proxy);
-          return proxy.url;
+    try {
+      await withNetwork(
+        {
+          rpcFor: async (_component, anvilUrl) => {
+            const proxy = await startProxy(anvilUrl);
+            proxies.push(proxy);
+            return proxy.url;
+          },
+          nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 500 } }),
         },
-        nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 500 } }),
-      },
-      async (network) => {
-        const running = runTask(network.app, { args: smallArgs(31), cancelAfterDeadline: false });
-        await waitFor("the task to be created", async () => (await network.chain.tm.read("nextTaskId")) === 2n);
-        await Promise.all(proxies.map((p) => p.cut()));
-        await new Promise((resolve) => setTimeout(resolve, 10_000));
-        await Promise.all(proxies.map((p) => p.restore()));
-        const run = await running;
-        await completedCleanly(network, run.taskId);
-      },
-    );
-    await Promise.all(proxies.map((p) => p.close()));
+        async (network) => {
+          const running = runTask(network.app, { args: smallArgs(31), cancelAfterDeadline: false });
+          await waitFor("the task to be created", async () => (await network.chain.tm.read("nextTaskId")) === 2n);
+          await Promise.all(proxies.map((p) => p.cut()));
+          await new Promise((resolve) => setTimeout(resolve, 10_000));
+          await Promise.all(proxies.map((p) => p.restore()));
+          const run = await running;
+          await completedCleanly(network, run.taskId);
+        },
+      );
+    } finally {
+      await Promise.all(proxies.map((p) => p.close()));
+    }
   });
 
   it("a reorganisation shallower than the confirmation depth: relay and nodes end consistent", async () => {

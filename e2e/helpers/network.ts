@@ -21,6 +21,8 @@ export interface NetworkOptions {
   nodeConfig?: (index: number) => Partial<NodeConfigInput>;
   /** Extra anvil arguments, e.g. `["--block-time", "2"]`. */
   anvilArgs?: string[];
+  /** The relay URL each node uses (a proxy in front of the relay). */
+  relayFor?: (component: string, relayUrl: string) => Promise<string> | string;
   /** The RPC URL each component uses (a proxy in front of anvil). */
   rpcFor?: (component: string, anvilUrl: string) => Promise<string> | string;
   logLevel?: string;
@@ -103,7 +105,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
         pollIntervalMs: options.chainPollMs ?? 100,
         confirmations: options.confirmations ?? 0,
       },
-      relay: { url: relayUrl, timeoutMs: 5000 },
+      relay: { url: (await options.relayFor?.(`node-${i}`, relayUrl)) ?? relayUrl, timeoutMs: 5000 },
       tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: 300 },
       api: { host: "127.0.0.1", port: 0, token: API_TOKEN },
       log: { level: logLevel as never },

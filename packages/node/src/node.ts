@@ -131,7 +131,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
         metrics.slashes.inc(applied.slashes.length);
         for (const taskId of applied.slashes) log.error({ taskId: String(taskId) }, "this node was slashed");
         runner.notify([...applied.assigned, ...applied.touched]);
-        runner.wakeAll();
+        runner.cursorMoved(batch.toBlock);
         const status = follower.status();
         metrics.followerCursor.set(Number(batch.toBlock));
         if (status.head !== undefined) metrics.followerLag.set(Number(status.head - batch.toBlock));

@@ -7,6 +7,7 @@ import {
   InsufficientCnxError,
   NotEnoughNodesError,
 } from "./errors.ts";
+import { retryRpc } from "./wait.ts";
 
 /** The TaskManager's ABI plus every error a call can bubble up (registry, token), for decoding. */
 export const taskManagerCallAbi = [
@@ -69,10 +70,15 @@ export async function sendTaskManager(
   } catch (error) {
     throw toContractError(error, functionName);
   }
-  const receipt = await client.publicClient.waitForTransactionReceipt({
-    hash: transactionHash,
-    pollingInterval: client.pollingIntervalMs,
-  });
+  // The transaction is out: an RPC outage only delays its receipt.
+  const receipt = await retryRpc(
+    () =>
+      client.publicClient.waitForTransactionReceipt({
+        hash: transactionHash,
+        pollingInterval: client.pollingIntervalMs,
+      }),
+    { intervalMs: client.pollingIntervalMs },
+  );
   if (receipt.status !== "success") throw await minedRevert(client, wallet, call, receipt);
   return { transactionHash, receipt };
 }

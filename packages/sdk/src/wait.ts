@@ -1,4 +1,11 @@
 import { RelayError, RelayUnreachableError } from "@hydrogen/protocol";
+import {
+  BaseError,
+  HttpRequestError,
+  TimeoutError as RpcTimeoutError,
+  SocketClosedError,
+  WebSocketRequestError,
+} from "viem";
 import { TimeoutError } from "./errors.ts";
 
 /** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
@@ -50,6 +57,40 @@ export async function retryRelay<T>(operation: () => Promise<T>, options: RetryO
       if (Date.now() + interval > deadline) throw new TimeoutError(options.what, options.timeoutMs);
       await sleep(interval, options.signal);
       interval = Math.min(interval * 2, options.maxIntervalMs);
+    }
+  }
+}
+
+/** Whether a viem error is the transport's (the RPC node unreachable, a dropped socket), not an answer. */
+export function isTransportError(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+  return Boolean(
+    error.walk(
+      (e) =>
+        e instanceof HttpRequestError ||
+        e instanceof RpcTimeoutError ||
+        e instanceof WebSocketRequestError ||
+        e instanceof SocketClosedError,
+    ),
+  );
+}
+
+/**
+ * Calls a chain read until it answers: transport failures (an RPC outage) are waited out every
+ * `intervalMs` for up to `timeoutMs`; anything else, and the last failure after the timeout,
+ * is thrown.
+ */
+export async function retryRpc<T>(
+  operation: () => Promise<T>,
+  options: { intervalMs: number; timeoutMs?: number; signal?: AbortSignal },
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (!isTransportError(error) || Date.now() + options.intervalMs > deadline) throw error;
+      await sleep(options.intervalMs, options.signal);
     }
   }
 }

@@ -45,6 +45,8 @@ export interface RunnerDependencies {
 
 interface Worker {
   wake(): void;
+  /** The block the follower must apply before this task can settle (see `work`). */
+  settlesAt?: bigint;
   /** Stops a running engine when the task ends on chain under it. */
   execution: AbortController;
   done: Promise<void>;
@@ -86,9 +88,11 @@ export class TaskRunner {
     }
   }
 
-  /** The follower's cursor moved: tasks waiting for it to settle look again. */
-  wakeAll(): void {
-    for (const worker of this.workers.values()) worker.wake();
+  /** The follower applied up to `block`: tasks waiting for it to settle look again. */
+  cursorMoved(block: bigint): void {
+    for (const worker of this.workers.values()) {
+      if (worker.settlesAt !== undefined && block >= worker.settlesAt) worker.wake();
+    }
   }
 
   get running(): bigint[] {
@@ -145,6 +149,7 @@ export class TaskRunner {
         }
         if (action.kind === "settle") {
           overAt ??= view.block;
+          worker.settlesAt = overAt;
           if ((this.deps.store.cursor() ?? -1n) < overAt) {
             await idle(this.options.pollIntervalMs);
             continue;

@@ -2,7 +2,7 @@ import type { Address, Hex, Log } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
 import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
-import { sleep } from "../wait.ts";
+import { retryRpc, sleep } from "../wait.ts";
 import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
 
 export interface WaitForTaskParameters {
@@ -57,9 +57,21 @@ export async function waitForTask(
   let cursor = parameters.fromBlock ?? client.deploymentBlock;
   try {
     for (;;) {
-      const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+      // An RPC outage is waited out: the scan resumes from the same cursor.
+      const read = await retryRpc(
+        async () => {
+          const head = await publicClient.getBlockNumber({ cacheTime: 0 });
+          return { head, events: head >= cursor ? await readTaskEvents(client, taskId, cursor, head) : [] };
+        },
+        {
+          intervalMs: client.pollingIntervalMs,
+          timeoutMs: Math.max(0, deadline - Date.now()),
+          signal: parameters.signal,
+        },
+      );
+      const { head } = read;
       if (head >= cursor) {
-        for (const event of await readTaskEvents(client, taskId, cursor, head)) {
+        for (const event of read.events) {
           parameters.onEvent?.(event);
           if (event.name === "TaskSuccess") {
             return { taskId, result: event.result, resultNode: event.resultNode, blockNumber: event.blockNumber };
