@@ -66,7 +66,17 @@ export async function startNetwork(options: NetworkOptions = {}) {
     (await options.rpcFor?.(component, chain.anvil.rpcUrl)) ?? chain.anvil.rpcUrl;
   const logLevel = options.logLevel ?? "info";
 
-  const relayPort = await freePort();
+  // A port free when asked can be handed out again before its process binds it: keep them apart.
+  const taken = new Set<number>();
+  const port = async () => {
+    for (;;) {
+      const candidate = await freePort();
+      if (taken.has(candidate)) continue;
+      taken.add(candidate);
+      return candidate;
+    }
+  };
+  const relayPort = await port();
   const relayUrl = `http://127.0.0.1:${relayPort}`;
   const relay = Service.relay(
     "relay",
@@ -114,14 +124,14 @@ export async function startNetwork(options: NetworkOptions = {}) {
     const configFile = join(dataDir, "node.json");
     writeFileSync(configFile, JSON.stringify(config));
     const node: E2ENode = new E2ENode(i, address, undefined as never);
-    const port = await freePort();
-    node.apiUrl = `http://127.0.0.1:${port}`;
+    const apiPort = await port();
+    node.apiUrl = `http://127.0.0.1:${apiPort}`;
     (node as { service: Service }).service = Service.node(
       `node ${i}`,
       configFile,
       {
         HYDROGEN_NODE_PRIVATE_KEY: devnetKey(FIRST_NODE + i),
-        HYDROGEN_NODE_API_PORT: String(port),
+        HYDROGEN_NODE_API_PORT: String(apiPort),
         HYDROGEN_NODE_CONFIG: "",
       },
       async () => (await fetch(`${node.apiUrl}/healthz`)).ok,
@@ -130,17 +140,33 @@ export async function startNetwork(options: NetworkOptions = {}) {
   }
   try {
     // A few at a time: dozens of processes starting at once starve each other on a small machine.
-    for (let i = 0; i < nodes.length; i += 4) await Promise.all(nodes.slice(i, i + 4).map((n) => n.service.start()));
+    // An outgoing connection may still take a node's port first: it then starts on another.
+    const start = async (node: E2ENode) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await node.service.start();
+        } catch (error) {
+          if (attempt >= 2 || !/EADDRINUSE/.test((error as Error).message)) throw error;
+          const apiPort = await port();
+          node.apiUrl = `http://127.0.0.1:${apiPort}`;
+          node.service.env.HYDROGEN_NODE_API_PORT = String(apiPort);
+        }
+      }
+    };
+    for (let i = 0; i < nodes.length; i += 4) await Promise.all(nodes.slice(i, i + 4).map(start));
     await waitFor(
       "nodes to join",
       async () => (await chain.registry.read("availableNodeCount")) === BigInt(count),
       120_000,
     );
   } catch (error) {
-    const unjoined = nodes
-      .filter((n) => !n.service.exited)
-      .map((n) => `--- ${n.service.name} ---\n${n.service.tail(8)}`);
-    (error as Error).message += `\n${unjoined.join("\n")}`;
+    const dead = nodes
+      .filter((n) => n.service.exited)
+      .map(
+        (n) =>
+          `--- ${n.service.name} (exited ${n.service.process?.exitCode ?? n.service.process?.signalCode}) ---\n${n.service.tail(20)}`,
+      );
+    (error as Error).message += `\n${dead.join("\n")}`;
     await Promise.all([relay, ...nodes.map((n) => n.service)].map((s) => s.stop("SIGKILL")));
     await chain.stop();
     throw error;

@@ -12,7 +12,7 @@ export class Service {
   constructor(
     readonly name: string,
     private readonly command: string[],
-    private readonly env: NodeJS.ProcessEnv,
+    readonly env: NodeJS.ProcessEnv,
     /** Answers once the service is up. */
     private readonly ready: () => Promise<boolean>,
   ) {}
