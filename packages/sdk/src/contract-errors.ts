@@ -1,5 +1,12 @@
 import { hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
-import { BaseError, ContractFunctionRevertedError, type Hash, type TransactionReceipt } from "viem";
+import {
+  BaseError,
+  ContractFunctionRevertedError,
+  decodeErrorResult,
+  type Hash,
+  type Hex,
+  type TransactionReceipt,
+} from "viem";
 import type { HydrogenClient, HydrogenWallet } from "./client.ts";
 import {
   ContractRevertedError,
@@ -24,8 +31,12 @@ export function toContractError(error: unknown, functionName: string): unknown {
   if (!(error instanceof BaseError)) return error;
   const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
   if (!(revert instanceof ContractFunctionRevertedError) || !revert.data?.errorName) return error;
-  const args = (revert.data.args ?? []) as readonly unknown[];
-  switch (revert.data.errorName) {
+  return typedRevert(functionName, revert.data.errorName, (revert.data.args ?? []) as readonly unknown[], error);
+}
+
+/** A decoded custom error as the SDK's typed error. */
+function typedRevert(functionName: string, errorName: string, args: readonly unknown[], cause: unknown): Error {
+  switch (errorName) {
     case "InsufficientBalance":
     case "ERC20InsufficientBalance":
       return new InsufficientCnxError(args.at(-2) as bigint, args.at(-1) as bigint);
@@ -35,7 +46,7 @@ export function toContractError(error: unknown, functionName: string): unknown {
     case "NotEnoughAvailableNodes":
       return new NotEnoughNodesError(args[0] as bigint, args[1] as bigint);
     default:
-      return new ContractRevertedError(functionName, revert.data.errorName, args, { cause: error });
+      return new ContractRevertedError(functionName, errorName, args, { cause });
   }
 }
 
@@ -85,9 +96,9 @@ export async function sendTaskManager(
 
 /**
  * Why a transaction that passed its estimate reverted when mined (the state moved in between,
- * e.g. other tasks took the free nodes): the call is replayed on the state before its block and
- * on the state after it, and the first typed error is returned; `TransactionReverted` when both
- * replays pass (the cause lay between transactions of its own block).
+ * e.g. other tasks took the free nodes): the revert data from `debug_traceTransaction` where the
+ * node offers it; otherwise the call replayed on the state before its block and after it. The
+ * typed error found is returned; `TransactionReverted` when none is.
  */
 async function minedRevert(
   client: HydrogenClient,
@@ -97,6 +108,19 @@ async function minedRevert(
 ): Promise<unknown> {
   const { functionName } = call as { functionName: string };
   const reverted = new ContractRevertedError(functionName, "TransactionReverted", [receipt.transactionHash]);
+  // The revert data itself, where the node can trace (anvil, geth, erigon, reth).
+  try {
+    const trace = (await client.publicClient.request({
+      method: "debug_traceTransaction",
+      params: [receipt.transactionHash, { tracer: "callTracer" }],
+    } as never)) as { output?: Hex };
+    if (trace?.output && trace.output !== "0x") {
+      const { errorName, args } = decodeErrorResult({ abi: taskManagerCallAbi, data: trace.output });
+      return typedRevert(functionName, errorName, (args ?? []) as readonly unknown[], reverted);
+    }
+  } catch {
+    // No tracing here, or data no ABI names: replay instead.
+  }
   // Before its block (the state it was estimated against, give or take), then after it.
   for (const blockNumber of [receipt.blockNumber - 1n, receipt.blockNumber]) {
     try {
