@@ -141,7 +141,9 @@ export class ChainFollower {
     const wakeup = new Wakeup();
     const stopWatching = this.watchBlocks(({ number, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
-      if (logsBloom && this.blooms.size < 10_000) this.blooms.set(number, hexToBytes(logsBloom));
+      // Blooms only serve a caller that names its topics (the relay reads every block).
+      if (logsBloom && this.deps.relevantTopics && this.blooms.size < 10_000)
+        this.blooms.set(number, hexToBytes(logsBloom));
       wakeup.wake();
     });
     try {

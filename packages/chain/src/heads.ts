@@ -54,9 +54,7 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
       socket = undefined;
       connected = false;
       clearInterval(heartbeat);
-      ws.removeAllListeners();
-      ws.on("error", () => undefined);
-      ws.terminate();
+      discard(ws);
       if (stopped) return;
       options.onError?.(error);
       retry = setTimeout(open, retryMs);
@@ -101,13 +99,16 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
       const ws = socket;
       socket = undefined;
       connected = false;
-      if (ws) {
-        ws.removeAllListeners();
-        ws.on("error", () => undefined);
-        ws.terminate();
-      }
+      if (ws) discard(ws);
     },
   };
+}
+
+/** Closes a socket for good: no more events, and a late error is swallowed. */
+function discard(ws: WebSocket): void {
+  ws.removeAllListeners();
+  ws.on("error", () => undefined);
+  ws.terminate();
 }
 
 interface RpcMessage {
