@@ -22,13 +22,19 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
   const events = parseEventLogs({ abi: taskManagerAbi, logs: batch.logs, strict: false });
   const applied: AppliedBatch = { assigned: [], touched: new Set(), payments: [], slashes: [] };
   const me = (address: unknown) => typeof address === "string" && isAddressEqual(address as Address, node);
-  // Most blocks of a busy network carry nothing for this node: they only move the cursor.
+  // Most blocks of a busy network carry nothing for this node: they only move the cursor. A
+  // task created for this node in this very batch counts as known for the events after it.
+  const mine = new Set<bigint>();
   const relevant = events.filter((event) => {
     const args = event.args as Record<string, unknown>;
     const taskId = args.taskId as bigint | undefined;
     if (taskId === undefined) return false;
-    if (event.eventName === "TaskCreated") return me(args.selectedNode);
-    return store.hasTask(taskId);
+    if (event.eventName === "TaskCreated") {
+      if (!me(args.selectedNode)) return false;
+      mine.add(taskId);
+      return true;
+    }
+    return mine.has(taskId) || store.hasTask(taskId);
   });
   if (relevant.length === 0) {
     store.setCursor(batch.toBlock, false);
