@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
@@ -61,6 +62,9 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
     output = (output + chunk.toString()).slice(-4000);
   };
   child.stdout.on("data", collect);
+  // `ANVIL_LOG=/some/file`: anvil's whole output (one line per RPC method called, unless
+  // `--silent`) goes to `/some/file.<pid>` as well, to count what a benchmark asks of the chain.
+  if (process.env.ANVIL_LOG) child.stdout.pipe(createWriteStream(`${process.env.ANVIL_LOG}.${child.pid}`));
   child.stderr.on("data", collect);
   const rpcUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);

@@ -5,9 +5,17 @@
  * Every figure comes from the run.
  */
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { cnxAbi } from "@hydrogen/protocol";
-import { getTaskEvents, type HydrogenClient, NotEnoughNodesError, runTask } from "@hydrogen/sdk";
+import {
+  getTaskEvents,
+  type HydrogenClient,
+  NotEnoughNodesError,
+  RUN_TASK_PHASES,
+  type RunTaskPhase,
+  runTask,
+} from "@hydrogen/sdk";
 import { type Hash, maxUint256 } from "viem";
 import { smallArgs, startNetwork } from "../helpers/network.ts";
 
@@ -31,6 +39,25 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return 0;
+  // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th, in ticks of 10 ms.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by each kind of process of the network (and by this process: the applications). */
+function cpuByRole(network: Awaited<ReturnType<typeof startNetwork>>): Record<string, number> {
+  const usage = process.cpuUsage();
+  return {
+    nodes: network.nodes.reduce((sum, n) => sum + cpuSeconds(n.service.process?.pid), 0),
+    relay: cpuSeconds(network.relay.process?.pid),
+    anvil: cpuSeconds(network.chain.anvil.process.pid),
+    apps: (usage.user + usage.system) / 1e6,
+  };
+}
+
 function rssMb(pid: number | undefined): number {
   if (!pid) return Number.NaN;
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -44,6 +71,8 @@ interface LoadResult {
   busyRetries: number;
   seconds: number;
   latencies: number[];
+  /** Milliseconds from createTask to each phase (runTask's timings), per completed task. */
+  phases: Partial<Record<RunTaskPhase, number>>[];
   taskIds: bigint[];
   errors: string[];
 }
@@ -75,6 +104,7 @@ async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: nu
     busyRetries: 0,
     seconds: 0,
     latencies: [],
+    phases: [],
     taskIds: [],
     errors: [],
   };
@@ -88,6 +118,7 @@ async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: nu
           try {
             const run = await runTask(app, { args: smallArgs(seed), cancelAfterDeadline: false });
             result.latencies.push(performance.now() - t0);
+            result.phases.push(run.timings);
             result.taskIds.push(run.taskId);
             result.completed++;
           } catch (error) {
@@ -110,6 +141,17 @@ async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: nu
   return result;
 }
 
+/** p50 / p95 of the time from the call to each phase: where a slow task spent its time. */
+function phasePercentiles(phases: Partial<Record<RunTaskPhase, number>>[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const phase of RUN_TASK_PHASES) {
+    const times = phases.map((p) => p[phase]).filter((t): t is number => t !== undefined);
+    times.sort((a, b) => a - b);
+    if (times.length) out[phase] = [Math.round(percentile(times, 50)), Math.round(percentile(times, 95))];
+  }
+  return out;
+}
+
 /** Gas of every transaction a task caused: createTask and the nodes' commits, disclosures, reports. */
 async function gasPerTask(network: Awaited<ReturnType<typeof startNetwork>>, taskIds: bigint[]): Promise<number> {
   const sample = taskIds.slice(0, 100);
@@ -128,12 +170,20 @@ const nodes = Number(values.nodes);
 const apps = Number(values.apps);
 say(`starting ${nodes} node processes, the relay and anvil (instant mining)…`);
 const chainPollMs = Number(values["chain-poll-ms"]);
-const network = await startNetwork({ nodes, apps, logLevel: "warn", chainPollMs, appWebSocket: true });
+const network = await startNetwork({
+  nodes,
+  apps,
+  logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
+  chainPollMs,
+  appWebSocket: true,
+});
 let summary: Record<string, unknown>;
 try {
   await approveOnce(network.apps);
   say(`${apps} applications submit ${tasks} tasks…`);
+  const cpuBefore = cpuByRole(network);
   const result = await load(network, tasks);
+  const cpuAfter = cpuByRole(network);
   const gas = await gasPerTask(network, result.taskIds);
   const nodeRss = network.nodes.map((n) => rssMb(n.service.process?.pid));
   summary = {
@@ -146,6 +196,13 @@ try {
       p99: Math.round(percentile(result.latencies, 99)),
     },
     gasPerTask: gas,
+    phasesMs: phasePercentiles(result.phases),
+    cpuMsPerTask: Object.fromEntries(
+      Object.entries(cpuAfter).map(([role, s]) => [
+        role,
+        Math.round(((s - (cpuBefore[role] ?? 0)) * 1000) / Math.max(1, result.completed)),
+      ]),
+    ),
     busyRetries: result.busyRetries,
     relayRssMb: Math.round(rssMb(network.relay.process?.pid)),
     nodeRssMb: {
@@ -160,6 +217,10 @@ try {
   say(
     `latency createTask sent → images verified: p50 ${(summary.latencyMs as { p50: number }).p50} ms, p95 ${(summary.latencyMs as { p95: number }).p95} ms, p99 ${(summary.latencyMs as { p99: number }).p99} ms`,
   );
+  say(
+    `CPU time per task, ms: ${JSON.stringify(summary.cpuMsPerTask)} (the machine has ${availableParallelism()} cores)`,
+  );
+  say(`by phase, ms from the call [p50, p95]: ${JSON.stringify(summary.phasesMs)}`);
   say(`gas per task (create, 3 commits, 3 disclosures, upload report): ${gas}`);
   say(`memory: relay ${summary.relayRssMb} MB RSS; nodes ${JSON.stringify(summary.nodeRssMb)} MB RSS`);
   if (result.errors.length) say(`errors: ${result.errors.join(" | ")}`);

@@ -8,7 +8,7 @@ import type { NodeConfigInput } from "@hydrogen/node";
 import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
 import { type Address, createPublicClient, createWalletClient, http, type Transport, webSocket } from "viem";
 import { foundry } from "viem/chains";
-import { Service, waitFor } from "./processes.ts";
+import { PROFILE_DIR, Service, waitFor } from "./processes.ts";
 
 export const API_TOKEN = "e2e-token-0123456789abcdef";
 const FIRST_NODE = 4;
@@ -220,7 +220,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
     },
     async stop() {
       await Promise.allSettled(closeTransports.map((close) => close()));
-      const signal = process.env.E2E_STOP_SIGNAL === "SIGTERM" ? "SIGTERM" : "SIGKILL";
+      const signal = PROFILE_DIR ? "SIGTERM" : "SIGKILL";
       await Promise.all(nodes.map((n) => n.service.stop(signal)));
       await relay.stop(signal);
       await chain.stop();

@@ -1,8 +1,22 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const NODE_BIN = fileURLToPath(new URL("../../packages/node/bin/hydrogen-node.mjs", import.meta.url));
 const RELAY_BIN = fileURLToPath(new URL("../../packages/relay/bin/hydrogen-relay.mjs", import.meta.url));
+
+/**
+ * `E2E_PROFILE_DIR=/some/dir`: every node and the relay write a V8 CPU profile there. They are
+ * then stopped with SIGTERM (a killed process writes no profile).
+ */
+export const PROFILE_DIR = process.env.E2E_PROFILE_DIR;
+/** `E2E_LOG_DIR=/some/dir`: every node's and the relay's whole output is kept there, one file each. */
+const LOG_DIR = process.env.E2E_LOG_DIR;
+
+function profileFlags(): string[] {
+  return PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
+}
 
 /** A child process of the network (a node or the relay), with its output kept for failure messages. */
 export class Service {
@@ -18,11 +32,15 @@ export class Service {
   ) {}
 
   static node(name: string, configFile: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Service {
-    return new Service(name, [NODE_BIN, "--config", configFile], env, ready);
+    // The shebang line's flag is repeated when node is run explicitly.
+    const command = PROFILE_DIR
+      ? [process.execPath, "--max-semi-space-size=2", ...profileFlags(), NODE_BIN]
+      : [NODE_BIN];
+    return new Service(name, [...command, "--config", configFile], env, ready);
   }
 
   static relay(name: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Service {
-    return new Service(name, [process.execPath, RELAY_BIN], env, ready);
+    return new Service(name, [process.execPath, ...profileFlags(), RELAY_BIN], env, ready);
   }
 
   async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -44,6 +62,7 @@ export class Service {
   }
 
   private keep(chunk: Buffer): void {
+    if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);
     this.output.push(chunk.toString());
     if (this.output.length > 4000) this.output.splice(0, 2000);
   }

@@ -49,7 +49,12 @@ export interface ChainOptions {
 /** A fresh anvil chain with the contracts deployed and some nodes joined. */
 export async function setupChain(options: ChainOptions = {}) {
   const anvil: Anvil = await startAnvil({
-    args: ["--accounts", String(options.accounts ?? 20), "--silent", ...(options.anvilArgs ?? [])],
+    args: [
+      "--accounts",
+      String(options.accounts ?? 20),
+      ...(process.env.ANVIL_LOG ? [] : ["--silent"]),
+      ...(options.anvilArgs ?? []),
+    ],
   });
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });

@@ -76,6 +76,10 @@ export class ChainFollower {
   private cursor: bigint | undefined;
   /** The newest block a notification announced since the last step. */
   private notifiedHead: bigint | undefined;
+  /** The newest block any notification announced. */
+  private knownHead: bigint | undefined;
+  /** The last block `wantsStep` found irrelevant for the topics `key`. */
+  private scanned = { key: "", through: -1n };
   /** Log blooms of announced blocks not yet applied. */
   private readonly blooms = new Map<bigint, Uint8Array>();
 
@@ -141,16 +145,39 @@ export class ChainFollower {
     const wakeup = new Wakeup();
     const stopWatching = this.watchBlocks(({ number, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
+      if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
       // Blooms only serve a caller that names its topics (the relay reads every block).
       if (logsBloom && this.deps.relevantTopics && this.blooms.size < 10_000)
         this.blooms.set(number, hexToBytes(logsBloom));
-      wakeup.wake();
+      if (this.wantsStep()) wakeup.wake();
     });
     try {
-      await this.loop(signal, (ms) => wakeup.wait(ms, signal));
+      await this.loop(signal, wakeup);
     } finally {
       stopWatching();
     }
+  }
+
+  /**
+   * Whether a step now could find something the caller wants: a confirmed, unapplied block
+   * whose bloom may hold its topics (or that has no bloom). Blocks that are other nodes'
+   * business wake nobody; the cursor passes over them at the next step, or after
+   * `pollIntervalMs` — on a busy chain that saves each node a step per block.
+   */
+  private wantsStep(): boolean {
+    const topics = this.deps.relevantTopics?.();
+    if (!topics || this.knownHead === undefined) return true;
+    const safe = this.knownHead - BigInt(this.options.confirmations ?? 0);
+    // Blocks already found irrelevant for the same topics are not checked again.
+    const key = topics.join();
+    if (key !== this.scanned.key) this.scanned = { key, through: -1n };
+    const cursor = this.cursor ?? this.options.fromBlock - 1n;
+    for (let block = (cursor > this.scanned.through ? cursor : this.scanned.through) + 1n; block <= safe; block++) {
+      const bloom = this.blooms.get(block);
+      if (!bloom || this.mayMatter(bloom, topics)) return true;
+      this.scanned.through = block;
+    }
+    return false;
   }
 
   /** Whether every block of the range is known, by its bloom, to hold nothing the caller wants. */
@@ -159,11 +186,13 @@ export class ChainFollower {
     if (!topics) return false;
     for (let block = fromBlock; block <= toBlock; block++) {
       const bloom = this.blooms.get(block);
-      if (!bloom) return false;
-      if (bloomMayContain(bloom, this.options.address) && topics.some((topic) => bloomMayContain(bloom, topic)))
-        return false;
+      if (!bloom || this.mayMatter(bloom, topics)) return false;
     }
     return true;
+  }
+
+  private mayMatter(bloom: Uint8Array, topics: Hex[]): boolean {
+    return bloomMayContain(bloom, this.options.address) && topics.some((topic) => bloomMayContain(bloom, topic));
   }
 
   private watchBlocks(onBlock: (head: Head) => void): () => void {
@@ -178,10 +207,14 @@ export class ChainFollower {
     });
   }
 
-  private async loop(signal: AbortSignal, idle: (ms: number) => Promise<void>): Promise<void> {
+  private async loop(signal: AbortSignal, wakeup: Wakeup): Promise<void> {
     let backoff = 0;
     while (!signal.aborted) {
       let caughtUp = false;
+      // The step about to run serves every wake so far; only a later one should start another
+      // (else each block cost a second step, and an eth_blockNumber, to learn nothing).
+      wakeup.clear();
+      const before = this.cursor;
       try {
         caughtUp = await this.step();
         backoff = 0;
@@ -193,7 +226,11 @@ export class ChainFollower {
         await sleep(backoff, signal);
         continue;
       }
-      if (caughtUp) await idle(this.options.pollIntervalMs ?? 1000);
+      // A block announced during the step may matter now that the step changed the topics (but
+      // only a step that moved on is repeated at once: an RPC node lagging the subscription
+      // must not be asked in a busy loop).
+      const moved = this.cursor !== before;
+      if (caughtUp && !(moved && this.wantsStep())) await wakeup.wait(this.options.pollIntervalMs ?? 1000, signal);
     }
   }
 }
@@ -224,6 +261,11 @@ export class Wakeup {
   wake(): void {
     this.pending = true;
     this.ring?.();
+  }
+
+  /** Forgets wakes rung so far (the work about to start sees what they announced). */
+  clear(): void {
+    this.pending = false;
   }
 
   async wait(ms: number, signal: AbortSignal): Promise<void> {

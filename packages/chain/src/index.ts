@@ -26,3 +26,4 @@ export {
   TransactionRevertedError,
   TransactionSender,
 } from "./sender.ts";
+export { type RpcTransport, type RpcTransportOptions, rpcTransport } from "./transport.ts";

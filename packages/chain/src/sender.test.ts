@@ -14,7 +14,7 @@ import {
 } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { ContractRevertError, TransactionDroppedError, TransactionSender } from "./sender.ts";
+import { ContractRevertError, receiptPollDelays, TransactionDroppedError, TransactionSender } from "./sender.ts";
 
 const MNEMONIC = "test test test test test test test test test test test junk";
 
@@ -129,6 +129,57 @@ describe("TransactionSender", () => {
       }),
       1,
     );
+  });
+
+  it("looks for a receipt again after 10 ms, then doubling up to the polling interval (at most 1 s)", () => {
+    const take = (pollingInterval: number, n: number) => {
+      const delays = receiptPollDelays(pollingInterval);
+      return Array.from({ length: n }, () => delays.next().value);
+    };
+    assert.deepEqual(take(4000, 10), [10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000]);
+    assert.deepEqual(take(50, 5), [10, 20, 40, 50, 50]);
+    assert.deepEqual(take(4, 3), [4, 4, 4]);
+  });
+
+  it("finds the receipt of a transaction mined after the first look, with an hour-long polling interval", async () => {
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    let receiptCalls = 0;
+    const upstream = http(anvil.rpcUrl);
+    const counting: typeof upstream = (options) => {
+      const transport = upstream(options);
+      return {
+        ...transport,
+        request: (async (args: { method: string }) => {
+          if (args.method === "eth_getTransactionReceipt") receiptCalls++;
+          return transport.request(args as never);
+        }) as typeof transport.request,
+      };
+    };
+    // An hour between polls: only the sender's own short first waits can find the receipt in time.
+    const slowClient = createPublicClient({ chain: foundry, transport: counting, pollingInterval: 3_600_000 });
+    const sender = new TransactionSender(
+      { bumpAfterMs: 3_600_000 },
+      {
+        client: slowClient,
+        wallet: createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: node }),
+      },
+    );
+    await test.setAutomine(false);
+    try {
+      const sending = sender.send({
+        address: deployment.contracts.CNX,
+        abi: cnxAbi,
+        functionName: "approve",
+        args: [deployment.contracts.NodeRegistry, 3n],
+      });
+      while (receiptCalls === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await test.mine({ blocks: 1 });
+      const sent = await sending;
+      assert.equal(sent.receipt.status, "success");
+      assert.ok(receiptCalls >= 2, "asked again after the first miss");
+    } finally {
+      await test.setAutomine(true);
+    }
   });
 
   it("reports a transaction that vanished (dropped by a reorganisation), and the next send reuses its nonce", async () => {

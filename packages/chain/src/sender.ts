@@ -6,7 +6,9 @@ import {
   BaseError,
   type Chain,
   ContractFunctionRevertedError,
+  encodeFunctionData,
   type Hash,
+  type Hex,
   type PublicClient,
   type TransactionReceipt,
   type Transport,
@@ -62,7 +64,24 @@ export interface SenderOptions {
   bumpPercent?: number;
   /** Replacements before giving up. Default 5. */
   maxBumps?: number;
+  /** How long a fee estimate is reused (a replacement raises a stale one). Default 1,000 ms. */
+  feeCacheMs?: number;
 }
+
+/** An EIP-1559 contract call as signed, kept to sign its replacements. */
+interface TransactionFields {
+  to: Address;
+  data: Hex;
+  nonce: number;
+  gas: bigint;
+  maxFeePerGas: bigint;
+  maxPriorityFeePerGas: bigint;
+}
+
+/** The first wait before a transaction's receipt is asked for again; it doubles from there. */
+const FIRST_RECEIPT_POLL_MS = 10;
+/** Until a receipt has been waited for this long, its absence is not looked into (a dropped transaction). */
+const DROP_CHECK_AFTER_MS = 80;
 
 export interface ContractCall {
   address: Address;
@@ -98,6 +117,8 @@ export interface SentTransaction {
  */
 export class TransactionSender {
   private queue: Promise<unknown> = Promise.resolve();
+  private feeCache: { at: number; fees: { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint } } | undefined;
+  private chainId: number | undefined;
 
   constructor(
     private readonly options: SenderOptions,
@@ -125,44 +146,76 @@ export class TransactionSender {
   }
 
   private async broadcast(call: ContractCall) {
-    const { client, wallet } = this.deps;
+    const { client } = this.deps;
     const abi = [...(call.abi as readonly unknown[]), ...hydrogenErrorsAbi] as Abi;
-    const { minGas, ...contractCall } = call;
-    const parameters = {
-      ...contractCall,
-      abi,
-      args: call.args ?? [],
-      account: wallet.account,
-      chain: wallet.chain,
-    } as never;
-    // Gas estimation executes the call: a revert surfaces here, decoded, before any nonce is used.
+    const args = call.args ?? [];
+    // Gas estimation executes the call: a revert surfaces here, decoded, before any nonce is
+    // used. The account is given by address: with the local account, viem would first fill
+    // a whole transaction (eth_fillTransaction) only to estimate it.
     const [gas, fees] = await Promise.all([
-      client.estimateContractGas(parameters).catch((error: unknown) => {
-        throw decodeRevert(error, call.functionName) ?? error;
-      }),
-      client.estimateFeesPerGas(),
+      client
+        .estimateContractGas({
+          address: call.address,
+          abi,
+          functionName: call.functionName,
+          args,
+          account: this.address,
+        } as never)
+        .catch((error: unknown) => {
+          throw decodeRevert(error, call.functionName) ?? error;
+        }),
+      this.fees(),
     ]);
     // Asked every time (sends are serialized, so the node has counted the previous one): a
     // reorganisation that dropped one of this account's transactions lowers it, and a nonce
     // kept in memory would then leave a gap that no later transaction could cross.
     const nonce = await client.getTransactionCount({ address: this.address, blockTag: "pending" });
     const withHeadroom = (gas * BigInt(100 + (this.options.gasHeadroomPercent ?? 30))) / 100n;
-    const request = {
-      ...(parameters as object),
+    const request: TransactionFields = {
+      to: call.address,
+      data: encodeFunctionData({ abi, functionName: call.functionName, args } as never),
       nonce,
-      gas: minGas !== undefined && minGas > withHeadroom ? minGas : withHeadroom,
+      gas: call.minGas !== undefined && call.minGas > withHeadroom ? call.minGas : withHeadroom,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
     };
-    const hash: Hash = await wallet.writeContract(request as never);
+    const hash = await this.sendFields(request);
     this.deps.onBroadcast?.(call, hash);
     return { nonce, request, hash };
   }
 
-  private async confirm(call: ContractCall, nonce: number, request: object, first: Hash): Promise<SentTransaction> {
-    const { wallet } = this.deps;
+  /** Fee caps, asked of the RPC node at most once per `feeCacheMs`. */
+  private async fees(): Promise<{ maxFeePerGas: bigint; maxPriorityFeePerGas: bigint }> {
+    const ttl = this.options.feeCacheMs ?? 1000;
+    if (this.feeCache && Date.now() - this.feeCache.at < ttl) return this.feeCache.fees;
+    const fees = await this.deps.client.estimateFeesPerGas();
+    this.feeCache = { at: Date.now(), fees };
+    return fees;
+  }
+
+  /**
+   * Signs `fields` with the local key and hands the raw transaction over (one request; viem's
+   * `writeContract` would prepare the transaction again); a JSON-RPC account signs on its node.
+   */
+  private async sendFields(fields: TransactionFields): Promise<Hash> {
+    const { client, wallet } = this.deps;
+    if (wallet.chain === undefined && this.chainId === undefined) this.chainId = await client.getChainId();
+    const chainId = wallet.chain?.id ?? (this.chainId as number);
+    const { account } = wallet;
+    if (!account.signTransaction)
+      return wallet.sendTransaction({ ...fields, account, chain: wallet.chain, type: "eip1559" } as never);
+    const serializedTransaction = await account.signTransaction({ ...fields, chainId, type: "eip1559" });
+    return client.sendRawTransaction({ serializedTransaction });
+  }
+
+  private async confirm(
+    call: ContractCall,
+    nonce: number,
+    request: TransactionFields,
+    first: Hash,
+  ): Promise<SentTransaction> {
     const hashes = [first];
-    let current = request as { maxFeePerGas: bigint; maxPriorityFeePerGas: bigint };
+    let current = request;
     for (let bumps = 0; ; bumps++) {
       try {
         const receipt = await this.waitForAny(call, nonce, hashes, this.options.bumpAfterMs ?? 30_000);
@@ -180,7 +233,7 @@ export class TransactionSender {
         maxPriorityFeePerGas: (current.maxPriorityFeePerGas * factor) / 100n + 1n,
       };
       try {
-        hashes.push(await wallet.writeContract({ ...current, nonce } as never));
+        hashes.push(await this.sendFields(current));
       } catch (error) {
         // "nonce too low": one of the earlier versions was mined meanwhile; the next wait finds it.
         if (!(error instanceof BaseError)) throw error;
@@ -198,21 +251,37 @@ export class TransactionSender {
     const { client } = this.deps;
     const deadline = Date.now() + ms;
     let lost = 0;
+    const delays = receiptPollDelays(client.pollingInterval);
+    let waited = 0;
     while (Date.now() < deadline) {
       for (const hash of hashes) {
         const receipt = await client.getTransactionReceipt({ hash }).catch(() => undefined);
         if (receipt) return receipt;
       }
-      const [known, pending] = await Promise.all([
-        Promise.all(hashes.map((hash) => client.getTransaction({ hash }).then(Boolean, () => false))),
-        client.getTransactionCount({ address: this.address, blockTag: "pending" }).catch(() => nonce + 1),
-      ]);
-      lost = !known.some(Boolean) || pending <= nonce ? lost + 1 : 0;
-      if (lost >= 2) throw new TransactionDroppedError(hashes, call.functionName);
-      await new Promise((resolve) => setTimeout(resolve, Math.min(client.pollingInterval, 1000)));
+      if (waited >= DROP_CHECK_AFTER_MS) {
+        const [known, pending] = await Promise.all([
+          Promise.all(hashes.map((hash) => client.getTransaction({ hash }).then(Boolean, () => false))),
+          client.getTransactionCount({ address: this.address, blockTag: "pending" }).catch(() => nonce + 1),
+        ]);
+        lost = !known.some(Boolean) || pending <= nonce ? lost + 1 : 0;
+        if (lost >= 2) throw new TransactionDroppedError(hashes, call.functionName);
+      }
+      const delay = delays.next().value as number;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      waited += delay;
     }
     throw new WaitForTransactionReceiptTimeoutError({ hash: hashes[hashes.length - 1] as Hash });
   }
+}
+
+/**
+ * The waits between looks for a receipt: 10 ms, then doubling up to the polling interval (at
+ * most a second). Most transactions are mined within milliseconds (a devnet mines on arrival),
+ * so the first looks come soon; a slow chain is asked less and less often.
+ */
+export function* receiptPollDelays(pollingIntervalMs: number): Generator<number, never> {
+  const longest = Math.min(pollingIntervalMs, 1000);
+  for (let delay = Math.min(FIRST_RECEIPT_POLL_MS, longest); ; delay = Math.min(delay * 2, longest)) yield delay;
 }
 
 /**

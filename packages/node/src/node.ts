@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ChainFollower } from "@hydrogen/chain";
+import { ChainFollower, rpcTransport } from "@hydrogen/chain";
 import { createRelayClient, type Deployment } from "@hydrogen/protocol";
 import type { Logger } from "pino";
-import { type Address, createPublicClient, createWalletClient, defineChain, http, pad, toHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, defineChain, pad, toHex } from "viem";
 import { startApi } from "./api/server.ts";
 import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
@@ -60,18 +60,29 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
     rpcUrls: { default: { http: [config.chain.rpcUrl] } },
   });
-  // Reads go over HTTP; a WebSocket, when configured, only wakes the follower (see ChainFollower).
+  // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
+  const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl);
   const client = createPublicClient({
     chain: chainDefinition,
-    transport: http(config.chain.rpcUrl),
+    transport: rpc.transport,
     pollingInterval: config.chain.pollIntervalMs,
   });
-  const wallet = createWalletClient({ account, chain: chainDefinition, transport: http(config.chain.rpcUrl) });
+  const wallet = createWalletClient({ account, chain: chainDefinition, transport: rpc.transport });
   const { taskManager, fromBlock } = readDeployment(config);
-  const contracts = await resolveContracts(client, taskManager);
+  // A start that fails must not leave the socket open: it would keep the process alive.
+  const failed = async (error: unknown): Promise<never> => {
+    await rpc.close();
+    throw error;
+  };
+  const contracts = await resolveContracts(client, taskManager).catch(failed);
 
   const store = new NodeStore(join(config.dataDir, "node.db"));
-  store.bindIdentity({ chainId: config.chain.chainId, taskManager, node: account.address });
+  try {
+    store.bindIdentity({ chainId: config.chain.chainId, taskManager, node: account.address });
+  } catch (error) {
+    store.close();
+    await failed(error);
+  }
   const metrics = createMetrics();
   const chain = new NodeChain(
     contracts,
@@ -158,7 +169,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   const api = await startApi(
     { host: config.api.host, port: config.api.port, token: apiToken },
     { status, metrics: () => metrics.registry.metrics(), log },
-  );
+  ).catch(failed);
 
   const shutdown = new AbortController();
   runner.start(shutdown.signal);
@@ -188,6 +199,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       await engine.close?.();
       await models.close?.();
       store.close();
+      await rpc.close();
       log.info("node stopped");
     },
   };

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { rpcTransport } from "@hydrogen/chain";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
-import { createPublicClient, http, type PublicClient } from "viem";
+import { createPublicClient, type PublicClient } from "viem";
 import { ChainSync } from "./chain/sync.ts";
 import { redactConfig } from "./config/load.ts";
 import type { RelayConfig } from "./config/schema.ts";
@@ -63,9 +64,10 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
   log.info({ config: redactConfig(config), instance: instanceId }, "relay starting");
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize });
   const metrics = createMetrics();
-  // Reads go over HTTP; a WebSocket, when configured, only wakes the follower (see ChainFollower).
+  // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
+  const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl, { retryCount: 2 });
   const client = createPublicClient({
-    transport: http(config.chain.rpcUrl, { retryCount: 2 }),
+    transport: rpc.transport,
     pollingInterval: config.chain.pollIntervalMs,
   }) as PublicClient;
   const sync = new ChainSync(
@@ -117,6 +119,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     shutdown.abort();
     await Promise.allSettled(jobs);
     await database.close();
+    await rpc.close();
     throw error;
   }
   log.info({ url: address }, "relay listening");
@@ -130,6 +133,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
       shutdown.abort();
       await Promise.allSettled(jobs);
       await database.close();
+      await rpc.close();
       log.info("relay stopped");
     })();
     return closing;

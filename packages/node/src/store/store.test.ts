@@ -40,6 +40,24 @@ describe("node store", () => {
     assert.deepEqual(reopened.images(1n), images);
   });
 
+  it("syncs to disk the write that carries result, salt and images, and only that one", () => {
+    const store = freshStore();
+    const level = () => store.db.pragma("synchronous", { simple: true });
+    assert.equal(level(), 1, "NORMAL: a commit survives a killed process without an fsync");
+    const durable: unknown[] = [];
+    const original = store.durableTransaction.bind(store);
+    store.durableTransaction = (fn) => original(() => (durable.push(level()), fn()));
+    store.insertTask({ taskId: 1n, round: 0, taskHash, creator, createdBlock: 1n });
+    store.saveState(1n, { phase: "fetched" }, { args: "{}" });
+    assert.deepEqual(durable, []);
+    const executed = transitions.executed({ phase: "fetched" }, result, salt, 1);
+    store.saveState(1n, executed, { images: [new Uint8Array([1])] });
+    assert.deepEqual(durable, [2], "FULL inside the executed write");
+    assert.equal(level(), 1, "and NORMAL again after it");
+    store.saveState(1n, transitions.committed(executed));
+    assert.deepEqual(durable, [2]);
+  });
+
   it("drops the images once settled, and derives the outcome from chain facts", () => {
     const store = freshStore();
     store.insertTask({ taskId: 1n, round: 0, taskHash, creator, createdBlock: 1n });

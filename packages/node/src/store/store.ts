@@ -83,30 +83,46 @@ function toRecord(row: TaskRow): TaskRecord {
 const CURSOR_WRITE_INTERVAL_MS = 1000;
 
 /**
- * The node's own store (SQLite, WAL, synchronous=FULL so a committed write survives power
- * loss): tasks with their state, the images of tasks not yet settled, the chain cursor, and
- * transactions sent. Writes that belong together happen in one transaction.
+ * The node's own store (SQLite in WAL mode): tasks with their state, the images of tasks not
+ * yet settled, the chain cursor, and transactions sent. Writes that belong together happen in
+ * one transaction.
+ *
+ * Every commit survives the process being killed (WAL, synchronous=NORMAL). The one write the
+ * protocol cannot do without — the result, salt and images, before the commitment goes on
+ * chain — is also synced to disk (synchronous=FULL for that transaction), so it survives power
+ * loss too; the rest (phases the chain also records, the cursor, accounting) is rebuilt from
+ * the chain if a power cut takes the last of it, and costs no fsync.
  */
 export class NodeStore {
   readonly db: Database.Database;
   private liveCursor: bigint | undefined;
   private cursorWrittenAt = 0;
-  private hasTaskStatement: Database.Statement | undefined;
+  private readonly statements = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
-    this.db.pragma("synchronous = FULL");
+    this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
     migrate(this.db);
+  }
+
+  /** A prepared statement, compiled once per text (a busy node runs the same few many times a second). */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   /** Binds the store to one node on one deployment; a mismatch later is refused (a copied or misconfigured data dir). */
   bindIdentity(identity: { chainId: number; taskManager: Address; node: Address }): void {
     const value = `${identity.chainId}:${identity.taskManager.toLowerCase()}:${identity.node.toLowerCase()}`;
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
-    if (!row) this.db.prepare("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(value);
+    const row = this.sql("SELECT value FROM meta WHERE key = 'identity'").get() as { value: string } | undefined;
+    if (!row) this.sql("INSERT INTO meta (key, value) VALUES ('identity', ?)").run(value);
     else if (row.value !== value) {
       throw new StoreIdentityError(
         `this data directory belongs to ${row.value} (chain:taskManager:node), not ${value}`,
@@ -117,7 +133,7 @@ export class NodeStore {
   /** The last block whose logs were applied (possibly ahead of what is on disk: see `setCursor`). */
   cursor(): bigint | undefined {
     if (this.liveCursor !== undefined) return this.liveCursor;
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: string } | undefined;
+    const row = this.sql("SELECT value FROM meta WHERE key = 'cursor'").get() as { value: string } | undefined;
     return row ? BigInt(row.value) : undefined;
   }
 
@@ -131,11 +147,9 @@ export class NodeStore {
     this.liveCursor = block;
     if (!durable && Date.now() - this.cursorWrittenAt < CURSOR_WRITE_INTERVAL_MS) return;
     this.cursorWrittenAt = Date.now();
-    this.db
-      .prepare(
-        "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      )
-      .run(block.toString());
+    this.sql(
+      "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(block.toString());
   }
 
   /** Runs `fn` in one transaction. */
@@ -143,98 +157,105 @@ export class NodeStore {
     return this.db.transaction(fn)();
   }
 
+  /** Runs `fn` in one transaction that is on disk (fsync) when this returns. */
+  durableTransaction<T>(fn: () => T): T {
+    this.db.pragma("synchronous = FULL");
+    try {
+      return this.transaction(fn);
+    } finally {
+      this.db.pragma("synchronous = NORMAL");
+    }
+  }
+
   /** Records a task this node was selected for; a second call for the same task is a no-op. Returns true when new. */
   insertTask(task: { taskId: bigint; round: number; taskHash: Hex; creator: Address; createdBlock: bigint }): boolean {
     const now = Date.now();
     const state: TaskState = { phase: "assigned" };
-    const info = this.db
-      .prepare(
-        `INSERT INTO tasks (task_id, round, task_hash, creator, created_block, state, phase, timings, received_at, updated_at)
+    const info = this.sql(
+      `INSERT INTO tasks (task_id, round, task_hash, creator, created_block, state, phase, timings, received_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`,
-      )
-      .run(
-        task.taskId.toString(),
-        task.round,
-        task.taskHash,
-        task.creator,
-        Number(task.createdBlock),
-        JSON.stringify(state),
-        state.phase,
-        JSON.stringify({ assigned: now }),
-        now,
-        now,
-      );
+    ).run(
+      task.taskId.toString(),
+      task.round,
+      task.taskHash,
+      task.creator,
+      Number(task.createdBlock),
+      JSON.stringify(state),
+      state.phase,
+      JSON.stringify({ assigned: now }),
+      now,
+      now,
+    );
     return info.changes === 1;
   }
 
   /** Whether this node was selected for the task (cheaper than `task`). */
   hasTask(taskId: bigint): boolean {
-    this.hasTaskStatement ??= this.db.prepare("SELECT 1 FROM tasks WHERE task_id = ?").pluck();
-    return this.hasTaskStatement.get(taskId.toString()) !== undefined;
+    return this.sql("SELECT 1 FROM tasks WHERE task_id = ?").pluck().get(taskId.toString()) !== undefined;
   }
 
   task(taskId: bigint): TaskRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM tasks WHERE task_id = ?").get(taskId.toString()) as TaskRow | undefined;
+    const row = this.sql("SELECT * FROM tasks WHERE task_id = ?").get(taskId.toString()) as TaskRow | undefined;
     return row ? toRecord(row) : undefined;
   }
 
   /** Tasks not settled yet, oldest first (what the node resumes on start). */
   openTasks(): TaskRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM tasks WHERE phase != 'settled' ORDER BY CAST(task_id AS INTEGER)")
-      .all() as TaskRow[];
+    const rows = this.sql(
+      "SELECT * FROM tasks WHERE phase != 'settled' ORDER BY CAST(task_id AS INTEGER)",
+    ).all() as TaskRow[];
     return rows.map(toRecord);
   }
 
   recentTasks(limit: number): TaskRecord[] {
-    const rows = this.db
-      .prepare("SELECT * FROM tasks ORDER BY received_at DESC, CAST(task_id AS INTEGER) DESC LIMIT ?")
-      .all(limit) as TaskRow[];
+    const rows = this.sql("SELECT * FROM tasks ORDER BY received_at DESC, CAST(task_id AS INTEGER) DESC LIMIT ?").all(
+      limit,
+    ) as TaskRow[];
     return rows.map(toRecord);
   }
 
   /**
    * Moves a task to `state`, with the images and arguments that belong to it, in one
-   * transaction: after a crash either all of it is there or none.
+   * transaction: after a crash either all of it is there or none. A state that carries images
+   * (the executed result, salt and images) is synced to disk before this returns.
    */
   saveState(
     taskId: bigint,
     state: TaskState,
     extra: { args?: string; images?: readonly Uint8Array[]; marks?: Record<string, number> } = {},
   ): void {
-    this.transaction(() => {
+    const write = extra.images ? this.durableTransaction.bind(this) : this.transaction.bind(this);
+    write(() => {
       const id = taskId.toString();
       const now = Date.now();
       if (extra.images) {
-        this.db.prepare("DELETE FROM images WHERE task_id = ?").run(id);
-        const insert = this.db.prepare("INSERT INTO images (task_id, idx, png) VALUES (?, ?, ?)");
+        this.sql("DELETE FROM images WHERE task_id = ?").run(id);
+        const insert = this.sql("INSERT INTO images (task_id, idx, png) VALUES (?, ?, ?)");
         extra.images.forEach((png, index) => {
           insert.run(id, index, Buffer.from(png));
         });
       }
-      const info = this.db
-        .prepare(
-          `UPDATE tasks SET state = ?, phase = ?, args = COALESCE(?, args),
+      const info = this.sql(
+        `UPDATE tasks SET state = ?, phase = ?, args = COALESCE(?, args),
              timings = json_set(timings, '$.' || ?, ?), updated_at = ? WHERE task_id = ?`,
-        )
-        .run(JSON.stringify(state), state.phase, extra.args ?? null, state.phase, now, now, id);
+      ).run(JSON.stringify(state), state.phase, extra.args ?? null, state.phase, now, now, id);
       if (info.changes !== 1) throw new Error(`task ${id} is not in the store`);
       if (extra.marks) this.mark(taskId, extra.marks);
       // Settled tasks need no images: the relay has them, or nobody will ask.
-      if (state.phase === "settled") this.db.prepare("DELETE FROM images WHERE task_id = ?").run(id);
+      if (state.phase === "settled") this.sql("DELETE FROM images WHERE task_id = ?").run(id);
     });
   }
 
   /** Adds timing marks (milliseconds since the epoch) to a task, in one transaction. */
   mark(taskId: bigint, marks: Record<string, number>): void {
-    const update = this.db.prepare("UPDATE tasks SET timings = json_set(timings, '$.' || ?, ?) WHERE task_id = ?");
+    const update = this.sql("UPDATE tasks SET timings = json_set(timings, '$.' || ?, ?) WHERE task_id = ?");
     this.transaction(() => {
       for (const [name, at] of Object.entries(marks)) update.run(name, at, taskId.toString());
     });
   }
 
   images(taskId: bigint): Uint8Array[] {
-    const rows = this.db.prepare("SELECT png FROM images WHERE task_id = ? ORDER BY idx").all(taskId.toString()) as {
+    const rows = this.sql("SELECT png FROM images WHERE task_id = ? ORDER BY idx").all(taskId.toString()) as {
       png: Buffer;
     }[];
     return rows.map((row) => new Uint8Array(row.png));
@@ -245,44 +266,40 @@ export class NodeStore {
     taskId: bigint,
     facts: { paidWei?: bigint; slashed?: boolean; abortReason?: string; resultNode?: Address },
   ): boolean {
-    const info = this.db
-      .prepare(
-        `UPDATE tasks SET paid_wei = COALESCE(?, paid_wei), slashed = MAX(slashed, ?),
+    const info = this.sql(
+      `UPDATE tasks SET paid_wei = COALESCE(?, paid_wei), slashed = MAX(slashed, ?),
            abort_reason = COALESCE(?, abort_reason), result_node = COALESCE(?, result_node) WHERE task_id = ?`,
-      )
-      .run(
-        facts.paidWei?.toString() ?? null,
-        facts.slashed ? 1 : 0,
-        facts.abortReason ?? null,
-        facts.resultNode ?? null,
-        taskId.toString(),
-      );
+    ).run(
+      facts.paidWei?.toString() ?? null,
+      facts.slashed ? 1 : 0,
+      facts.abortReason ?? null,
+      facts.resultNode ?? null,
+      taskId.toString(),
+    );
     return info.changes === 1;
   }
 
   recordTransaction(tx: { hash: Hex; taskId?: bigint; functionName: string; gasUsed: bigint; feeWei: bigint }): void {
-    this.db
-      .prepare(
-        `INSERT INTO transactions (hash, task_id, function, gas_used, fee_wei, at) VALUES (?, ?, ?, ?, ?, ?)
+    this.sql(
+      `INSERT INTO transactions (hash, task_id, function, gas_used, fee_wei, at) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (hash) DO NOTHING`,
-      )
-      .run(
-        tx.hash,
-        tx.taskId?.toString() ?? null,
-        tx.functionName,
-        tx.gasUsed.toString(),
-        tx.feeWei.toString(),
-        Date.now(),
-      );
+    ).run(
+      tx.hash,
+      tx.taskId?.toString() ?? null,
+      tx.functionName,
+      tx.gasUsed.toString(),
+      tx.feeWei.toString(),
+      Date.now(),
+    );
   }
 
   /** Totals for the status page: earnings, slashes, gas spent. */
   totals(): { earnedWei: bigint; paidTasks: number; slashes: number; transactions: number; feesWei: bigint } {
-    const tasks = this.db.prepare("SELECT paid_wei, slashed FROM tasks WHERE paid_wei != '0' OR slashed = 1").all() as {
+    const tasks = this.sql("SELECT paid_wei, slashed FROM tasks WHERE paid_wei != '0' OR slashed = 1").all() as {
       paid_wei: string;
       slashed: number;
     }[];
-    const txs = this.db.prepare("SELECT fee_wei FROM transactions").all() as { fee_wei: string }[];
+    const txs = this.sql("SELECT fee_wei FROM transactions").all() as { fee_wei: string }[];
     return {
       earnedWei: tasks.reduce((sum, t) => sum + BigInt(t.paid_wei), 0n),
       paidTasks: tasks.filter((t) => t.paid_wei !== "0").length,
@@ -294,12 +311,10 @@ export class NodeStore {
 
   /** Keeps the newest `keep` settled tasks. */
   prune(keep: number): number {
-    return this.db
-      .prepare(
-        `DELETE FROM tasks WHERE phase = 'settled' AND task_id NOT IN
+    return this.sql(
+      `DELETE FROM tasks WHERE phase = 'settled' AND task_id NOT IN
            (SELECT task_id FROM tasks WHERE phase = 'settled' ORDER BY received_at DESC LIMIT ?)`,
-      )
-      .run(keep).changes;
+    ).run(keep).changes;
   }
 
   close(): void {

@@ -113,15 +113,15 @@ export class TaskRunner {
       execution: new AbortController(),
       done: Promise.resolve(),
     };
-    const idle = (ms: number) => wakeup.wait(ms, signal);
     this.workers.set(taskId, worker);
-    worker.done = this.work(taskId, worker, idle, signal)
+    worker.done = this.work(taskId, worker, wakeup, signal)
       .catch((error: unknown) => this.deps.log.error({ err: error, taskId: String(taskId) }, "task loop failed"))
       .finally(() => this.workers.delete(taskId));
   }
 
-  private async work(taskId: bigint, worker: Worker, idle: (ms: number) => Promise<void>, signal: AbortSignal) {
+  private async work(taskId: bigint, worker: Worker, wakeup: Wakeup, signal: AbortSignal) {
     const log = this.deps.log.child({ taskId: String(taskId) });
+    const idle = (ms: number) => wakeup.wait(ms, signal);
     let backoff = 0;
     // A view read just before a quick local step (fetch, execute, adopt) still holds after it:
     // nothing but this node's own transactions would change its round.
@@ -135,10 +135,10 @@ export class TaskRunner {
       if (!task || task.state.phase === "settled") return;
       let action: Action = { kind: "wait", reason: "not read yet" };
       try {
-        const view =
-          fresh && Date.now() - fresh.at < this.options.pollIntervalMs
-            ? fresh.view
-            : await this.deps.chain.view(taskId, task.round);
+        const reuse = fresh !== undefined && Date.now() - fresh.at < this.options.pollIntervalMs;
+        // A view read now sees whatever the wakes so far announced.
+        if (!reuse) wakeup.clear();
+        const view = reuse && fresh ? fresh.view : await this.deps.chain.view(taskId, task.round);
         fresh = undefined;
         const readAt = Date.now();
         action = decide(task.state, view);

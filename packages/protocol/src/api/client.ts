@@ -1,5 +1,5 @@
 import type { Address, Hex } from "viem";
-import { signRequest, type TypedDataSigner } from "../auth/request.ts";
+import { bodySha256, signRequest, type TypedDataSigner } from "../auth/request.ts";
 import { RELAY_ERRORS, RelayError, type RelayErrorCode } from "./errors.ts";
 import { ROUTES, type RouteName, routePath } from "./routes.ts";
 
@@ -51,8 +51,11 @@ export interface RelayTaskStatus {
  */
 export function createRelayClient(options: RelayClientOptions) {
   const doFetch = options.fetch ?? globalThis.fetch;
-  // Signatures are deterministic and single-use: an identical request in the same second
-  // would be a replay, so a repeat is signed with the next second (well inside the window).
+  // Signatures are deterministic and single-use: an identical request (method, path and body)
+  // in the same second would be a replay, so a repeat is signed with the next second. Only
+  // identical requests are spaced so: a client posting many different bodies to one path
+  // (task arguments) keeps its clock, where spacing them all would soon run it past the
+  // relay's 60-second window.
   const lastTimestamp = new Map<string, number>();
 
   async function send(name: RouteName, params: Record<string, string | number | bigint>, body?: SendBody) {
@@ -62,7 +65,8 @@ export function createRelayClient(options: RelayClientOptions) {
     if (body) headers["content-type"] = body.contentType;
     if (route.access !== "public") {
       if (!options.signer) throw new Error(`relay route ${name} needs a signer`);
-      const key = `${route.method} ${path}`;
+      const bodyHash = body && body.bytes.length > 0 ? bodySha256(body.bytes) : undefined;
+      const key = `${route.method} ${path} ${bodyHash ?? ""}`;
       const now = Math.floor(Date.now() / 1000);
       const timestamp = Math.max(now, (lastTimestamp.get(key) ?? 0) + 1);
       lastTimestamp.set(key, timestamp);
@@ -75,6 +79,7 @@ export function createRelayClient(options: RelayClientOptions) {
           method: route.method,
           path,
           body: body?.bytes,
+          bodyHash,
           timestamp,
         }),
       );

@@ -81,6 +81,8 @@ export interface SignRequestParameters extends RelayDomain {
   /** Path with the query string, exactly as sent, e.g. `/v1/inference_tasks/7?x=1`. */
   path: string;
   body?: Uint8Array | string;
+  /** `bodySha256(body)`, when the caller has it already (a large upload is hashed once). */
+  bodyHash?: Hex;
   /** Unix seconds; defaults to now (pass the relay's `/v1/now` when the local clock is off). */
   timestamp?: number;
 }
@@ -95,7 +97,7 @@ export interface SignRequestParameters extends RelayDomain {
 export async function signRequest(parameters: SignRequestParameters): Promise<Record<string, string>> {
   const timestamp = parameters.timestamp ?? Math.floor(Date.now() / 1000);
   const hasBody = parameters.body !== undefined && parameters.body.length > 0;
-  const bodyHash = hasBody ? bodySha256(parameters.body) : EMPTY_BODY_SHA256;
+  const bodyHash = hasBody ? (parameters.bodyHash ?? bodySha256(parameters.body)) : EMPTY_BODY_SHA256;
   const signature = await parameters.signer.signTypedData({
     domain: relayDomain(parameters),
     types: requestTypes,
