@@ -38,14 +38,20 @@ describe("applyBatch", () => {
   it("applies the events of a task created for this node in the same batch, and ignores other nodes' tasks", () => {
     const store = new NodeStore(":memory:");
     const aborted = log(
-      3,
+      4,
       encodeEventTopics({ abi: taskManagerAbi, eventName: "TaskAborted", args: { taskId: 1n } }),
       encodeAbiParameters([{ type: "uint8" }], [1]),
     );
     const applied = applyBatch(store, ME, {
       fromBlock: 10n,
       toBlock: 10n,
-      logs: [created(0, 1n, OTHER, 0), created(1, 1n, ME, 1), created(2, 2n, OTHER, 0), aborted],
+      logs: [
+        created(0, 1n, OTHER, 0),
+        created(1, 1n, ME, 1),
+        created(2, 1n, OTHER, 2),
+        created(3, 2n, OTHER, 0),
+        aborted,
+      ],
     });
     assert.deepEqual(applied.assigned, [1n]);
     assert.equal(store.task(1n)?.round, 1);

@@ -1,9 +1,13 @@
 import type { LogBatch } from "@hydrogen/chain";
 import { taskManagerAbi } from "@hydrogen/protocol";
-import { type Address, type Hex, isAddressEqual, parseEventLogs } from "viem";
+import { type Address, type Hex, isAddressEqual, type Log, pad, parseEventLogs, toEventSelector } from "viem";
 import type { NodeStore } from "../store/store.ts";
 
 const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const;
+
+const TASK_CREATED = toEventSelector(
+  taskManagerAbi.find((item) => item.type === "event" && item.name === "TaskCreated") as never,
+);
 
 export interface AppliedBatch {
   /** Tasks this node was newly selected for. */
@@ -15,27 +19,34 @@ export interface AppliedBatch {
 }
 
 /**
+ * The logs that may concern this node, by their raw topics (every TaskManager task event has
+ * the task id as its first topic; TaskCreated has the selected node as its third): on a busy
+ * network most logs are other nodes' tasks, and decoding them all cost more than the rest.
+ */
+function concerning(store: NodeStore, node: Address, logs: Log[]): Log[] {
+  const me = pad(node).toLowerCase();
+  const created = new Set<string>();
+  return logs.filter((log) => {
+    const [selector, task, , selected] = log.topics;
+    if (task === undefined) return false;
+    if (selector === TASK_CREATED && selected?.toLowerCase() === me) {
+      created.add(task.toLowerCase());
+      return true;
+    }
+    return created.has(task.toLowerCase()) || store.hasTask(BigInt(task));
+  });
+}
+
+/**
  * Applies a batch of TaskManager logs to the store with the new cursor, in one transaction.
  * Every write is idempotent: replaying a range changes nothing.
  */
 export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): AppliedBatch {
-  const events = parseEventLogs({ abi: taskManagerAbi, logs: batch.logs, strict: false });
+  const events = parseEventLogs({ abi: taskManagerAbi, logs: concerning(store, node, batch.logs), strict: false });
   const applied: AppliedBatch = { assigned: [], touched: new Set(), payments: [], slashes: [] };
   const me = (address: unknown) => typeof address === "string" && isAddressEqual(address as Address, node);
-  // Most blocks of a busy network carry nothing for this node: they only move the cursor. A
-  // task created for this node in this very batch counts as known for the events after it.
-  const mine = new Set<bigint>();
-  const relevant = events.filter((event) => {
-    const args = event.args as Record<string, unknown>;
-    const taskId = args.taskId as bigint | undefined;
-    if (taskId === undefined) return false;
-    if (event.eventName === "TaskCreated") {
-      if (!me(args.selectedNode)) return false;
-      mine.add(taskId);
-      return true;
-    }
-    return mine.has(taskId) || store.hasTask(taskId);
-  });
+  // Most blocks of a busy network carry nothing for this node: they only move the cursor.
+  const relevant = events.filter((event) => (event.args as Record<string, unknown>).taskId !== undefined);
   if (relevant.length === 0) {
     store.setCursor(batch.toBlock, false);
     return applied;
@@ -46,6 +57,8 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
       const taskId = args.taskId as bigint;
       switch (event.eventName) {
         case "TaskCreated": {
+          // The task's other two TaskCreated logs name the other nodes.
+          if (!me(args.selectedNode)) break;
           const isNew = store.insertTask({
             taskId,
             round: Number(args.round),

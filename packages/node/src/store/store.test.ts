@@ -46,7 +46,11 @@ describe("node store", () => {
     assert.equal(level(), 1, "NORMAL: a commit survives a killed process without an fsync");
     const durable: unknown[] = [];
     const original = store.durableTransaction.bind(store);
-    store.durableTransaction = (fn) => original(() => (durable.push(level()), fn()));
+    store.durableTransaction = (fn) =>
+      original(() => {
+        durable.push(level());
+        return fn();
+      });
     store.insertTask({ taskId: 1n, round: 0, taskHash, creator, createdBlock: 1n });
     store.saveState(1n, { phase: "fetched" }, { args: "{}" });
     assert.deepEqual(durable, []);
