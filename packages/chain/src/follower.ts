@@ -48,6 +48,13 @@ export interface FollowerDependencies {
    * business. Undefined: every block is read.
    */
   relevantTopics?(): Hex[];
+  /**
+   * Reads the logs of a block range (inclusive) that the caller wants, in any order. Default:
+   * every log of the contract (`eth_getLogs` by address). A caller that wants few of them
+   * (a node: its own tasks) filters by topic here, so that the RPC node neither sends nor the
+   * caller parses the rest.
+   */
+  readLogs?(range: { fromBlock: bigint; toBlock: bigint }): Promise<Log[]>;
   /** Called when the new-block subscription fails (it is reopened by itself). */
   onSubscriptionError?(error: Error): void;
 }
@@ -116,7 +123,9 @@ export class ChainFollower {
     let logs: Log[] = [];
     if (!this.irrelevant(fromBlock, toBlock)) {
       try {
-        logs = await this.deps.client.getLogs({ address: this.options.address, fromBlock, toBlock });
+        logs = this.deps.readLogs
+          ? await this.deps.readLogs({ fromBlock, toBlock })
+          : await this.deps.client.getLogs({ address: this.options.address, fromBlock, toBlock });
       } catch (error) {
         // Providers refuse large ranges in many ways; a smaller range is the one answer to all.
         if (this.range > 1n) this.range /= 2n;

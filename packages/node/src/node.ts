@@ -9,6 +9,7 @@ import { startApi } from "./api/server.ts";
 import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
 import { applyBatch } from "./chain/events.ts";
+import { nodeLogReader } from "./chain/logs.ts";
 import { ConfigError } from "./config/load.ts";
 import type { NodeConfig } from "./config/schema.ts";
 import { createEngine } from "./engines/index.ts";
@@ -152,7 +153,9 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
           { err: error, fromBlock: String(range.fromBlock), toBlock: String(range.toBlock) },
           "chain read failed; retrying",
         ),
-      // Blocks without this node's address or one of its running tasks are skipped unread.
+      // Only this node's selections and its tasks' logs are read; blocks whose bloom has neither
+      // this node's address nor one of its running tasks are skipped unread.
+      readLogs: nodeLogReader(client, taskManager, account.address, () => runner.running),
       relevantTopics: () => [pad(account.address), ...runner.running.map((taskId) => toHex(taskId, { size: 32 }))],
       onSubscriptionError: (error) => log.warn({ err: error }, "new-block subscription lost; polling until it is back"),
     },

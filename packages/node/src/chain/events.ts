@@ -1,13 +1,10 @@
 import type { LogBatch } from "@hydrogen/chain";
 import { taskManagerAbi } from "@hydrogen/protocol";
-import { type Address, type Hex, isAddressEqual, type Log, pad, parseEventLogs, toEventSelector } from "viem";
+import { type Address, type Hex, isAddressEqual, type Log, pad, parseEventLogs } from "viem";
 import type { NodeStore } from "../store/store.ts";
+import { TASK_CREATED } from "./logs.ts";
 
 const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const;
-
-const TASK_CREATED = toEventSelector(
-  taskManagerAbi.find((item) => item.type === "event" && item.name === "TaskCreated") as never,
-);
 
 export interface AppliedBatch {
   /** Tasks this node was newly selected for. */

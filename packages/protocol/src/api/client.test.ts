@@ -15,7 +15,7 @@ function recordingClient() {
     taskManager: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
     signer,
     fetch: async (_url, init) => {
-      timestamps.push(Number((init?.headers as Record<string, string>)[HEADER_TIMESTAMP]));
+      timestamps.push(Number((init?.headers as Record<string, string> | undefined)?.[HEADER_TIMESTAMP]));
       return new Response(JSON.stringify({ task_id: "1", task_hash: `0x${"00".repeat(32)}` }), {
         headers: { "content-type": "application/json" },
       });
