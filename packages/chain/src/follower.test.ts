@@ -228,6 +228,9 @@ describe("ChainFollower", () => {
     controller.abort();
     await running;
     assert.equal(consumer.cursor, target, "woken by the newHeads subscription, not by the hour-long poll");
+    const head = follower.latestHead();
+    assert.equal(head?.number, target, "the announced head is kept, with its time");
+    assert.equal(head?.timestamp, (await client.getBlock({ blockNumber: target })).timestamp);
   });
 
   it("is not woken by blocks whose bloom rules out the relevant topics, and reads those that may hold one", async () => {

@@ -87,6 +87,8 @@ export class ChainFollower {
   private knownHead: bigint | undefined;
   /** The last block `wantsStep` found irrelevant for the topics `key`. */
   private scanned = { key: "", through: -1n };
+  /** The last block a notification announced with its time, and when it came. */
+  private lastHead: { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
   /** Log blooms of announced blocks not yet applied. */
   private readonly blooms = new Map<bigint, Uint8Array>();
 
@@ -95,6 +97,15 @@ export class ChainFollower {
     private readonly deps: FollowerDependencies,
   ) {
     this.range = options.maxRange ?? 2000n;
+  }
+
+  /**
+   * The newest block the subscription announced, with its time and when the announcement came
+   * (undefined without a subscription): a reader can use it instead of asking for the latest
+   * block, as long as it is recent.
+   */
+  latestHead(): { number: bigint; timestamp: bigint; receivedAt: number } | undefined {
+    return this.lastHead;
   }
 
   status(): FollowerStatus {
@@ -152,9 +163,11 @@ export class ChainFollower {
    */
   async run(signal: AbortSignal): Promise<void> {
     const wakeup = new Wakeup();
-    const stopWatching = this.watchBlocks(({ number, logsBloom }) => {
+    const stopWatching = this.watchBlocks(({ number, timestamp, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
       if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
+      // The newest notification, not the highest number: after a reorganisation the chain may be shorter.
+      if (timestamp !== undefined) this.lastHead = { number, timestamp, receivedAt: Date.now() };
       // Blooms only serve a caller that names its topics (the relay reads every block).
       if (logsBloom && this.deps.relevantTopics && this.blooms.size < 10_000)
         this.blooms.set(number, hexToBytes(logsBloom));

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { startAnvil } from "@hydrogen/contracts/anvil";
-import { createTestClient, http } from "viem";
+import { createPublicClient, createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { type WebSocket, WebSocketServer } from "ws";
 import { Wakeup } from "./follower.ts";
@@ -57,7 +57,7 @@ describe("watchHeads", () => {
     for (const cleanup of cleanups.reverse()) await cleanup();
   });
 
-  it("delivers each block anvil mines, with its number and log bloom", async () => {
+  it("delivers each block anvil mines, with its number, time and log bloom", async () => {
     const anvil = await startAnvil({ args: ["--silent"] });
     cleanups.push(() => anvil.stop());
     const heads: Head[] = [];
@@ -71,6 +71,9 @@ describe("watchHeads", () => {
       [1n, 2n, 3n],
     );
     for (const head of heads) assert.match(head.logsBloom ?? "", /^0x[0-9a-f]{512}$/);
+    const client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) });
+    const third = await client.getBlock({ blockNumber: 3n });
+    assert.equal(heads[2]?.timestamp, third.timestamp);
   });
 
   it("reopens the subscription after the peer drops it and while it refuses connections", async () => {

@@ -13,6 +13,8 @@ export interface WatchHeadsOptions {
 /** What a new-block notification says that the follower uses. */
 export interface Head {
   number: bigint;
+  /** The block's time (unix seconds), when the notification carries it. */
+  timestamp?: bigint;
   /** The block's 2048-bit log bloom: which addresses and topics its logs may hold. */
   logsBloom?: Hex;
 }
@@ -81,7 +83,12 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
       const head = message?.method === "eth_subscription" ? message.params?.result : undefined;
       if (typeof head?.number !== "string" || !/^0x[0-9a-f]+$/i.test(head.number)) return;
       const bloom = typeof head.logsBloom === "string" && /^0x[0-9a-f]{512}$/i.test(head.logsBloom);
-      onHead({ number: BigInt(head.number), logsBloom: bloom ? (head.logsBloom as Hex) : undefined });
+      const timestamp = typeof head.timestamp === "string" && /^0x[0-9a-f]+$/i.test(head.timestamp);
+      onHead({
+        number: BigInt(head.number),
+        timestamp: timestamp ? BigInt(head.timestamp as string) : undefined,
+        logsBloom: bloom ? (head.logsBloom as Hex) : undefined,
+      });
     });
     ws.on("error", (error) => fail(error));
     ws.on("close", (code) => fail(new Error(`WebSocket ${url} closed (${code})`)));
@@ -115,7 +122,7 @@ interface RpcMessage {
   id?: number;
   method?: string;
   error?: unknown;
-  params?: { result?: { number?: unknown; logsBloom?: unknown } };
+  params?: { result?: { number?: unknown; timestamp?: unknown; logsBloom?: unknown } };
 }
 
 function parseMessage(text: string): RpcMessage | undefined {

@@ -87,10 +87,11 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   const metrics = createMetrics();
   const chain = new NodeChain(
     contracts,
-    { bumpAfterMs: config.chain.bumpAfterMs },
+    { bumpAfterMs: config.chain.bumpAfterMs, headMaxAgeMs: config.chain.pollIntervalMs },
     {
       client,
       wallet,
+      head: () => follower.latestHead(),
       onBroadcast: (call, hash) => {
         log.debug({ fn: call.functionName, tx: hash }, "transaction sent");
         if (call.functionName === "submitTaskResultCommitment")

@@ -16,6 +16,12 @@ export interface NodeChainDependencies {
   /** After each mined transaction: for accounting and metrics. */
   onMined?(tx: { hash: Hash; functionName: string; taskId?: bigint; gasUsed: bigint; feeWei: bigint }): void;
   onBroadcast?(call: ContractCall, hash: Hash): void;
+  /**
+   * The newest block a new-block subscription announced (see `ChainFollower.latestHead`):
+   * `view` reads at it instead of asking for the latest block, while it is younger than
+   * `headMaxAgeMs` and not older than this node's last mined transaction.
+   */
+  head?(): { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
 }
 
 /**
@@ -36,12 +42,16 @@ const GAS_FLOOR: Record<string, bigint> = {
 export class NodeChain {
   readonly sender: TransactionSender;
   readonly address: Address;
+  /** The block of this node's last mined transaction: a view must see it. */
+  private minedAt = 0n;
+  private readonly headMaxAgeMs: number;
 
   constructor(
     readonly contracts: Contracts,
-    options: { bumpAfterMs: number },
+    options: { bumpAfterMs: number; headMaxAgeMs?: number },
     private readonly deps: NodeChainDependencies,
   ) {
+    this.headMaxAgeMs = options.headMaxAgeMs ?? 1000;
     this.sender = new TransactionSender(
       { bumpAfterMs: options.bumpAfterMs },
       { client: deps.client, wallet: deps.wallet, onBroadcast: deps.onBroadcast },
@@ -58,9 +68,19 @@ export class NodeChain {
     return this.deps.client;
   }
 
+  /**
+   * The newest block and its time: the subscription's last head when it is recent and shows
+   * this node's last transaction (one request fewer per look at a task), else the RPC node's.
+   */
+  private async latestBlock(): Promise<{ number: bigint; timestamp: bigint }> {
+    const head = this.deps.head?.();
+    if (head && head.number >= this.minedAt && Date.now() - head.receivedAt < this.headMaxAgeMs) return head;
+    return this.deps.client.getBlock({ blockTag: "latest" });
+  }
+
   /** The task and this node's round, read at one block with that block's time. */
   async view(taskId: bigint, round: number): Promise<ChainView> {
-    const block = await this.deps.client.getBlock({ blockTag: "latest" });
+    const block = await this.latestBlock();
     let info: Awaited<ReturnType<typeof this.readTask>>;
     try {
       info = await this.readTask(taskId, block.number);
@@ -143,7 +163,8 @@ export class NodeChain {
 
   private async track(call: ContractCall, taskId?: bigint): Promise<SentTransaction> {
     const sent = await this.sender.send(call);
-    const { gasUsed, effectiveGasPrice } = sent.receipt;
+    const { gasUsed, effectiveGasPrice, blockNumber } = sent.receipt;
+    if (blockNumber > this.minedAt) this.minedAt = blockNumber;
     this.deps.onMined?.({
       hash: sent.hash,
       functionName: call.functionName,
