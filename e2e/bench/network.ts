@@ -176,8 +176,6 @@ const network = await startNetwork({
   logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
   chainPollMs,
   appWebSocket: true,
-  // Recent states only, as a pruning full node keeps: anvil's cost per task otherwise grows through the run.
-  anvilArgs: ["--prune-history", "256"],
 });
 let summary: Record<string, unknown>;
 try {
