@@ -96,6 +96,9 @@ async function approveOnce(apps: HydrogenClient[]): Promise<void> {
   );
 }
 
+/** Twice the devnet's 60-second task timeout. */
+const TASK_LIMIT_MS = 120_000;
+
 async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: number): Promise<LoadResult> {
   let next = 0;
   const result: LoadResult = {
@@ -116,7 +119,12 @@ async function load(network: Awaited<ReturnType<typeof startNetwork>>, total: nu
         for (let attempt = 0; ; attempt++) {
           const t0 = performance.now();
           try {
-            const run = await runTask(app, { args: smallArgs(seed), cancelAfterDeadline: false });
+            // A task that has not ended well past its deadline is lost: the run stops by itself.
+            const run = await runTask(app, {
+              args: smallArgs(seed),
+              cancelAfterDeadline: false,
+              signal: AbortSignal.timeout(TASK_LIMIT_MS),
+            });
             result.latencies.push(performance.now() - t0);
             result.phases.push(run.timings);
             result.taskIds.push(run.taskId);
