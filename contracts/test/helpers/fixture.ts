@@ -14,6 +14,7 @@ import {
   keccak256,
   parseEventLogs,
   parseSignature,
+  type Transport,
   toHex,
   zeroHash,
 } from "viem";
@@ -21,6 +22,22 @@ import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { type Anvil, startAnvil } from "../../ts/anvil.ts";
 import { type DeployOptions, deployHydrogen } from "../../ts/deploy.ts";
+
+/**
+ * An HTTP transport to `url` that calls `onRequest` with each JSON-RPC method before sending it:
+ * for tests that count what a component asks of the chain.
+ */
+export function countingTransport(url: string, onRequest: (method: string) => void): Transport {
+  const upstream = http(url);
+  return (options) => {
+    const transport = upstream(options);
+    const request = (async (args: { method: string }) => {
+      onRequest(args.method);
+      return transport.request(args as never);
+    }) as typeof transport.request;
+    return { ...transport, request };
+  };
+}
 
 /** Every event and error of the three contracts, for decoding whatever a transaction emits. */
 export const allAbi = [...taskManagerAbi, ...nodeRegistryAbi, ...cnxAbi];

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
 import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { countingTransport } from "@hydrogen/contracts/testing";
 import { cnxAbi, type Deployment, nodeRegistryAbi } from "@hydrogen/protocol";
 import {
   type Address,
@@ -144,17 +145,9 @@ describe("TransactionSender", () => {
   it("finds the receipt of a transaction mined after the first look, with an hour-long polling interval", async () => {
     const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
     let receiptCalls = 0;
-    const upstream = http(anvil.rpcUrl);
-    const counting: typeof upstream = (options) => {
-      const transport = upstream(options);
-      return {
-        ...transport,
-        request: (async (args: { method: string }) => {
-          if (args.method === "eth_getTransactionReceipt") receiptCalls++;
-          return transport.request(args as never);
-        }) as typeof transport.request,
-      };
-    };
+    const counting = countingTransport(anvil.rpcUrl, (method) => {
+      if (method === "eth_getTransactionReceipt") receiptCalls++;
+    });
     // An hour between polls: only the sender's own short first waits can find the receipt in time.
     const slowClient = createPublicClient({ chain: foundry, transport: counting, pollingInterval: 3_600_000 });
     const sender = new TransactionSender(

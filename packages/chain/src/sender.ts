@@ -199,12 +199,11 @@ export class TransactionSender {
    */
   private async sendFields(fields: TransactionFields): Promise<Hash> {
     const { client, wallet } = this.deps;
-    if (wallet.chain === undefined && this.chainId === undefined) this.chainId = await client.getChainId();
-    const chainId = wallet.chain?.id ?? (this.chainId as number);
     const { account } = wallet;
     if (!account.signTransaction)
       return wallet.sendTransaction({ ...fields, account, chain: wallet.chain, type: "eip1559" } as never);
-    const serializedTransaction = await account.signTransaction({ ...fields, chainId, type: "eip1559" });
+    this.chainId ??= wallet.chain?.id ?? (await client.getChainId());
+    const serializedTransaction = await account.signTransaction({ ...fields, chainId: this.chainId, type: "eip1559" });
     return client.sendRawTransaction({ serializedTransaction });
   }
 

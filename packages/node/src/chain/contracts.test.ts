@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Chain, setupChain } from "@hydrogen/contracts/testing";
+import { type Chain, countingTransport, setupChain } from "@hydrogen/contracts/testing";
 import { makeCommitment } from "@hydrogen/protocol";
 import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
@@ -18,15 +18,9 @@ describe("NodeChain.view", () => {
     chain = await setupChain({ accounts: 8 });
     await chain.joinNodes(3);
     task = await chain.createTask();
-    const upstream = http(chain.anvil.rpcUrl);
-    const counting: typeof upstream = (options) => {
-      const transport = upstream(options);
-      const request = (async (args: { method: string }) => {
-        if (args.method === "eth_getBlockByNumber") blockReads++;
-        return transport.request(args as never);
-      }) as typeof transport.request;
-      return { ...transport, request };
-    };
+    const counting = countingTransport(chain.anvil.rpcUrl, (method) => {
+      if (method === "eth_getBlockByNumber") blockReads++;
+    });
     const client = createPublicClient({ chain: foundry, transport: counting, pollingInterval: 50 }) as PublicClient;
     const me = task.nodes[0] as Address;
     const wallet = createWalletClient({ chain: foundry, transport: http(chain.anvil.rpcUrl), account: me });

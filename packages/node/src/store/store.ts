@@ -224,8 +224,7 @@ export class NodeStore {
     state: TaskState,
     extra: { args?: string; images?: readonly Uint8Array[]; marks?: Record<string, number> } = {},
   ): void {
-    const write = extra.images ? this.durableTransaction.bind(this) : this.transaction.bind(this);
-    write(() => {
+    const write = () => {
       const id = taskId.toString();
       const now = Date.now();
       if (extra.images) {
@@ -243,7 +242,9 @@ export class NodeStore {
       if (extra.marks) this.mark(taskId, extra.marks);
       // Settled tasks need no images: the relay has them, or nobody will ask.
       if (state.phase === "settled") this.sql("DELETE FROM images WHERE task_id = ?").run(id);
-    });
+    };
+    if (extra.images) this.durableTransaction(write);
+    else this.transaction(write);
   }
 
   /** Adds timing marks (milliseconds since the epoch) to a task, in one transaction. */
