@@ -157,18 +157,21 @@ describe("faults on a network of real processes", () => {
         miner.resume();
 
         // 2. The next task takes the same id. Right after its commitments are complete, the last
-        //    two blocks (commitments, maybe disclosures) are reorganised away too.
+        //    two blocks (the last commitments) are reorganised away too. The test mines one block
+        //    at a time and looks after each: nodes act on a log only 3 blocks later, so it sees
+        //    the commitments complete at most one empty block after, before anyone discloses.
         let removed = 0;
         const reorgDuringVote = (async () => {
+          await miner.pause();
           const events = await waitFor(
             "the commitments",
             async () => {
               const all = await getTaskEvents(network.app, { taskId: dropped.taskId });
-              return all.some((e) => e.name === "TaskResultCommitmentsReady") ? all : undefined;
+              if (all.some((e) => e.name === "TaskResultCommitmentsReady")) return all;
+              await anvil.mine({ blocks: 1 });
             },
             60_000,
           );
-          await miner.pause();
           await reorg(2);
           removed = events.length - (await getTaskEvents(network.app, { taskId: dropped.taskId })).length;
           miner.resume();
