@@ -285,6 +285,49 @@ describe("ChainFollower", () => {
     }
   });
 
+  it("with log filters, only a block holding a matching log wakes it; that log's block is the head until a read passes it", async () => {
+    const consumer = memoryConsumer();
+    const lastTaskId = async () => {
+      const created = parseEventLogs({
+        abi: taskManagerAbi,
+        eventName: "TaskCreated",
+        logs: await client.getLogs({ address: deployment.contracts.TaskManager, fromBlock: 0n }),
+      });
+      return created.at(-1)?.args.taskId ?? 0n;
+    };
+    // The filter names the task after next: the next one is other nodes' business.
+    const watched = (await lastTaskId()) + 2n;
+    const follower = new ChainFollower(
+      { ...options(), pollIntervalMs: 3_600_000, wsUrl: anvil.rpcUrl.replace("http", "ws") },
+      { client, ...consumer, logFilters: () => [[null, toHex(watched, { size: 32 })]] },
+    );
+    while (!(await follower.step())) {}
+    const controller = new AbortController();
+    const running = follower.run(controller.signal);
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      const before = consumer.cursor;
+      await createTask();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(consumer.cursor, before, "a block without a matching log does not wake it");
+      await createTask();
+      assert.equal(await lastTaskId(), watched);
+      const target = await client.getBlockNumber({ cacheTime: 0 });
+      for (let i = 0; i < 400 && (consumer.cursor ?? 0n) < target; i++) await new Promise((r) => setTimeout(r, 25));
+      assert.equal(consumer.cursor, target, "the matching log woke it long before its poll interval");
+      const head = follower.latestHead();
+      assert.equal(head?.number, target);
+      assert.equal(head?.timestamp, (await client.getBlock({ blockNumber: target })).timestamp);
+    } finally {
+      controller.abort();
+      await running;
+    }
+    // A read past the last notification (a poll) makes that head too old to stand for the chain.
+    await createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) }).mine({ blocks: 2 });
+    while (!(await follower.step())) {}
+    assert.equal(follower.latestHead(), undefined);
+  });
+
   it("bloomMayContain finds every address and topic of a block's logs", async () => {
     const logs = await client.getLogs({ address: deployment.contracts.TaskManager, fromBlock: 0n });
     const log = logs.at(-1);

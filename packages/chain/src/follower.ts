@@ -1,6 +1,6 @@
 import { type Address, type Hex, hexToBytes, type Log, type PublicClient } from "viem";
 import { bloomMayContain } from "./bloom.ts";
-import { type Head, watchHeads } from "./heads.ts";
+import { type Head, type HeadWatcher, type TopicFilter, watchHeads, watchLogs } from "./heads.ts";
 
 /** A block range of one contract's logs, in (block, log index) order. */
 export interface LogBatch {
@@ -55,6 +55,14 @@ export interface FollowerDependencies {
    * caller parses the rest.
    */
   readLogs?(range: { fromBlock: bigint; toBlock: bigint }): Promise<Log[]>;
+  /**
+   * The log filters (topic positions on the followed contract) that together match every log
+   * `readLogs` wants. With `wsUrl` and no confirmations, the follower subscribes to these logs
+   * instead of to new blocks, asking again after each step: it wakes only for blocks that hold
+   * one (a node on a busy network: a handful of blocks instead of all). Their notifications
+   * carry no bloom, and the `pollIntervalMs` poll still moves the cursor over the rest.
+   */
+  logFilters?(): TopicFilter[][];
   /** Called when the new-block subscription fails (it is reopened by itself). */
   onSubscriptionError?(error: Error): void;
 }
@@ -101,10 +109,13 @@ export class ChainFollower {
 
   /**
    * The newest block the subscription announced, with its time and when the announcement came
-   * (undefined without a subscription): a reader can use it instead of asking for the latest
-   * block, as long as it is recent.
+   * (undefined without a subscription, or when it is older than the cursor): a reader can use
+   * it instead of asking for the latest block, as long as it is recent.
    */
   latestHead(): { number: bigint; timestamp: bigint; receivedAt: number } | undefined {
+    // Not one behind the blocks already applied (a poll can read past the last notification):
+    // a reader would see the chain before the logs it is acting on, e.g. a task not created yet.
+    if (this.lastHead && this.cursor !== undefined && this.lastHead.number < this.cursor) return undefined;
     return this.lastHead;
   }
 
@@ -163,7 +174,7 @@ export class ChainFollower {
    */
   async run(signal: AbortSignal): Promise<void> {
     const wakeup = new Wakeup();
-    const stopWatching = this.watchBlocks(({ number, timestamp, logsBloom }) => {
+    const watcher = this.watchBlocks(({ number, timestamp, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
       if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
       // The newest notification, not the highest number: after a reorganisation the chain may be shorter.
@@ -174,9 +185,9 @@ export class ChainFollower {
       if (this.wantsStep()) wakeup.wake();
     });
     try {
-      await this.loop(signal, wakeup);
+      await this.loop(signal, wakeup, () => watcher.refresh());
     } finally {
-      stopWatching();
+      watcher.stop();
     }
   }
 
@@ -217,19 +228,23 @@ export class ChainFollower {
     return bloomMayContain(bloom, this.options.address) && topics.some((topic) => bloomMayContain(bloom, topic));
   }
 
-  private watchBlocks(onBlock: (head: Head) => void): () => void {
-    if (this.options.wsUrl) {
-      const heads = watchHeads(this.options.wsUrl, onBlock, { onError: this.deps.onSubscriptionError });
-      return () => heads.stop();
+  private watchBlocks(onBlock: (head: Head) => void): Pick<HeadWatcher, "refresh" | "stop"> {
+    const { wsUrl, address, confirmations } = this.options;
+    const onError = this.deps.onSubscriptionError;
+    if (wsUrl && this.deps.logFilters && !confirmations) {
+      const filters = this.deps.logFilters;
+      return watchLogs(wsUrl, address, () => filters(), onBlock, { onError });
     }
-    return this.deps.client.watchBlockNumber({
+    if (wsUrl) return watchHeads(wsUrl, onBlock, { onError });
+    const stop = this.deps.client.watchBlockNumber({
       onBlockNumber: (number) => onBlock({ number }),
       onError: () => undefined, // the loop's own reads report failures
       pollingInterval: this.options.pollIntervalMs ?? 1000,
     });
+    return { refresh: () => undefined, stop };
   }
 
-  private async loop(signal: AbortSignal, wakeup: Wakeup): Promise<void> {
+  private async loop(signal: AbortSignal, wakeup: Wakeup, afterStep: () => void): Promise<void> {
     let backoff = 0;
     while (!signal.aborted) {
       let caughtUp = false;
@@ -240,6 +255,7 @@ export class ChainFollower {
       try {
         caughtUp = await this.step();
         backoff = 0;
+        afterStep(); // the step may have changed what the caller wants to hear of
       } catch (error) {
         const range = this.range;
         const from = (this.cursor ?? this.options.fromBlock - 1n) + 1n;

@@ -2,11 +2,11 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { startAnvil } from "@hydrogen/contracts/anvil";
-import { createPublicClient, createTestClient, http } from "viem";
+import { createPublicClient, createTestClient, createWalletClient, type Hex, http, pad, toHex } from "viem";
 import { foundry } from "viem/chains";
 import { type WebSocket, WebSocketServer } from "ws";
 import { Wakeup } from "./follower.ts";
-import { type Head, watchHeads } from "./heads.ts";
+import { type Head, watchHeads, watchLogs } from "./heads.ts";
 
 /** Waits until `check` holds (a bound on a failure, not a timing assertion). */
 async function until(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -18,19 +18,30 @@ async function until(what: string, check: () => boolean, timeoutMs = 10_000): Pr
 }
 
 /** A WebSocket JSON-RPC peer that answers `eth_subscribe` and pushes the heads a test gives it. */
-async function fakeNode(port = 0, answer: (id: number) => object = (id) => ({ jsonrpc: "2.0", id, result: "0xsub" })) {
+async function fakeNode(port = 0, answer?: (id: number) => object) {
   const server = new WebSocketServer({ host: "127.0.0.1", port });
   await new Promise((resolve) => server.once("listening", resolve));
   const clients = new Set<WebSocket>();
   let subscriptions = 0;
+  /** The live subscriptions' parameters, by the id this peer gave them. */
+  const live = new Map<string, unknown[]>();
   server.on("connection", (socket) => {
     clients.add(socket);
-    socket.on("close", () => clients.delete(socket));
+    socket.on("close", () => {
+      clients.delete(socket);
+      live.clear();
+    });
     socket.on("message", (data) => {
       const request = JSON.parse(data.toString()) as { id: number; method: string; params: unknown[] };
-      if (request.method === "eth_subscribe" && request.params[0] === "newHeads") {
+      if (request.method === "eth_subscribe") {
         subscriptions++;
-        socket.send(JSON.stringify(answer(request.id)));
+        const id = subscriptions === 1 ? "0xsub" : `0xsub${subscriptions}`;
+        if (!answer) live.set(id, request.params);
+        socket.send(JSON.stringify(answer ? answer(request.id) : { jsonrpc: "2.0", id: request.id, result: id }));
+      }
+      if (request.method === "eth_unsubscribe") {
+        const existed = live.delete(request.params[0] as string);
+        socket.send(JSON.stringify({ jsonrpc: "2.0", id: request.id, result: existed }));
       }
     });
   });
@@ -38,6 +49,12 @@ async function fakeNode(port = 0, answer: (id: number) => object = (id) => ({ js
     port: (server.address() as AddressInfo).port,
     get subscriptions() {
       return subscriptions;
+    },
+    live,
+    /** Sends a notification of subscription `id`. */
+    notify(id: string, result: object) {
+      const message = { jsonrpc: "2.0", method: "eth_subscription", params: { subscription: id, result } };
+      for (const client of clients) client.send(JSON.stringify(message));
     },
     push(number: number) {
       const message = { jsonrpc: "2.0", method: "eth_subscription", params: { subscription: "0xsub", result: {} } };
@@ -131,6 +148,107 @@ describe("watchHeads", () => {
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(seen, []);
     assert.equal(watcher.connected, false);
+  });
+});
+
+describe("watchLogs", () => {
+  const cleanups: (() => unknown)[] = [];
+  after(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  });
+  const address = "0x00000000000000000000000000000000000000aa";
+  const topic = (n: number) => pad(toHex(n));
+
+  it("delivers the block and time of each matching log anvil mines, and none of the others", async () => {
+    const anvil = await startAnvil({ args: ["--silent"] });
+    cleanups.push(() => anvil.stop());
+    const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl) });
+    const [from] = (await wallet.getAddresses()) as [Hex];
+    const client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl) });
+    const send = async (to: Hex | undefined, data: Hex) => {
+      const hash = await wallet.sendTransaction({ account: from, chain: foundry, to, data });
+      return client.waitForTransactionReceipt({ hash });
+    };
+    // A contract whose code emits one log, its only topic the call's first 32 bytes.
+    const runtime = "60003560006000a100";
+    const { contractAddress } = await send(undefined, `0x68${runtime}60005260096017f3` as Hex);
+    assert.ok(contractAddress);
+    const heads: Head[] = [];
+    const watcher = watchLogs(
+      anvil.rpcUrl.replace("http", "ws"),
+      contractAddress,
+      () => [[topic(2)]],
+      (head) => heads.push(head),
+    );
+    cleanups.push(() => watcher.stop());
+    await until("the subscription", () => watcher.connected);
+    await send(contractAddress, topic(1));
+    const matching = await send(contractAddress, topic(2));
+    assert.equal(matching.logs.length, 1);
+    await until("the matching log", () => heads.length > 0);
+    const block = await client.getBlock({ blockNumber: matching.blockNumber });
+    assert.deepEqual(heads, [{ number: matching.blockNumber, timestamp: block.timestamp }]);
+  });
+
+  it("refresh() subscribes to new filters and drops old ones; a reconnection asks for all again", async () => {
+    const first = await fakeNode();
+    const port = first.port;
+    let filters = [
+      [topic(1), null],
+      [null, topic(2)],
+    ];
+    const seen: Head[] = [];
+    const watcher = watchLogs(
+      `ws://127.0.0.1:${port}`,
+      address,
+      () => filters,
+      (head) => seen.push(head),
+      {
+        retryMs: 50,
+      },
+    );
+    cleanups.push(() => watcher.stop());
+    await until("both subscriptions", () => watcher.connected && first.live.size === 2);
+    assert.deepEqual(
+      [...first.live.values()],
+      [
+        ["logs", { address, topics: [topic(1), null] }],
+        ["logs", { address, topics: [null, topic(2)] }],
+      ],
+    );
+    const [one] = [...first.live.keys()];
+    first.notify(one as string, { blockNumber: "0x2a", blockTimestamp: "0x64", topics: [topic(1)] });
+    await until("the log", () => seen.length === 1);
+    assert.deepEqual(seen, [{ number: 42n, timestamp: 100n }]);
+
+    filters = [
+      [null, topic(2)],
+      [null, topic(3)],
+    ];
+    watcher.refresh();
+    await until("the change", () => first.live.size === 2 && first.subscriptions === 3);
+    assert.deepEqual(
+      [...first.live.values()].map((p) => (p[1] as { topics: unknown[] }).topics),
+      [
+        [null, topic(2)],
+        [null, topic(3)],
+      ],
+    );
+    watcher.refresh();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(first.subscriptions, 3, "an unchanged set asks for nothing");
+
+    await first.close();
+    const second = await fakeNode(port);
+    cleanups.push(() => second.close());
+    await until("the resubscription", () => watcher.connected && second.live.size === 2);
+    assert.deepEqual(
+      [...second.live.values()].map((p) => (p[1] as { topics: unknown[] }).topics),
+      [
+        [null, topic(2)],
+        [null, topic(3)],
+      ],
+    );
   });
 });
 

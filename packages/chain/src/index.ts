@@ -15,7 +15,14 @@ export {
   sleep,
   Wakeup,
 } from "./follower.ts";
-export { type Head, type HeadWatcher, type WatchHeadsOptions, watchHeads } from "./heads.ts";
+export {
+  type Head,
+  type HeadWatcher,
+  type TopicFilter,
+  type WatchHeadsOptions,
+  watchHeads,
+  watchLogs,
+} from "./heads.ts";
 export {
   type ContractCall,
   ContractRevertError,

@@ -9,7 +9,7 @@ import { startApi } from "./api/server.ts";
 import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
 import { applyBatch } from "./chain/events.ts";
-import { nodeLogReader } from "./chain/logs.ts";
+import { nodeLogFilters, nodeLogReader } from "./chain/logs.ts";
 import { ConfigError } from "./config/load.ts";
 import type { NodeConfig } from "./config/schema.ts";
 import { createEngine } from "./engines/index.ts";
@@ -158,7 +158,9 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       // this node's address nor one of its running tasks are skipped unread.
       readLogs: nodeLogReader(client, taskManager, account.address, () => runner.running),
       relevantTopics: () => [pad(account.address), ...runner.running.map((taskId) => toHex(taskId, { size: 32 }))],
-      onSubscriptionError: (error) => log.warn({ err: error }, "new-block subscription lost; polling until it is back"),
+      // Over WebSocket, only blocks with such logs wake the node (not every block).
+      logFilters: nodeLogFilters(account.address, () => runner.running),
+      onSubscriptionError: (error) => log.warn({ err: error }, "chain subscription lost; polling until it is back"),
     },
   );
   const staking = new Staking(

@@ -1,3 +1,4 @@
+import type { TopicFilter } from "@hydrogen/chain";
 import { taskManagerAbi } from "@hydrogen/protocol";
 import { type Address, formatLog, type Hex, type Log, type PublicClient, pad, toEventSelector, toHex } from "viem";
 
@@ -6,7 +7,20 @@ export const TASK_CREATED: Hex = toEventSelector(
   taskManagerAbi.find((item) => item.type === "event" && item.name === "TaskCreated") as never,
 );
 
-type Topic = Hex | Hex[] | null;
+type Topic = TopicFilter;
+
+/**
+ * The log subscriptions that match what `nodeLogReader` reads: the TaskCreated logs that select
+ * this node, and each running task's logs (one filter per task, so that a task starting or
+ * ending changes one subscription and leaves the others be).
+ */
+export function nodeLogFilters(node: Address, running: () => readonly bigint[]): () => TopicFilter[][] {
+  const selected = pad(node.toLowerCase() as Hex);
+  return () => [
+    [TASK_CREATED, null, null, selected],
+    ...running().map((taskId) => [null, toHex(taskId, { size: 32 })]),
+  ];
+}
 
 /**
  * Reads only the TaskManager logs that concern this node, filtered by the RPC node: first the
