@@ -18,7 +18,7 @@ export interface FollowerOptions {
   confirmations?: number;
   /** Largest `eth_getLogs` range. Default 2,000 blocks. */
   maxRange?: bigint;
-  /** How often to look for new blocks when caught up. Default 1,000 ms. */
+  /** How often to look for new blocks when caught up (ten times less often while a subscription is live). Default 1,000 ms. */
   pollIntervalMs?: number;
   /**
    * A WebSocket RPC URL: a `newHeads` subscription there wakes the follower as soon as a block
@@ -60,7 +60,8 @@ export interface FollowerDependencies {
    * `readLogs` wants. With `wsUrl` and no confirmations, the follower subscribes to these logs
    * instead of to new blocks, asking again after each step: it wakes only for blocks that hold
    * one (a node on a busy network: a handful of blocks instead of all). Their notifications
-   * carry no bloom, and the `pollIntervalMs` poll still moves the cursor over the rest.
+   * carry no bloom; the cursor moves over the other blocks at the next step (the poll, or
+   * `requestStep()`).
    */
   logFilters?(): TopicFilter[][];
   /** Called when the new-block subscription fails (it is reopened by itself). */
@@ -74,6 +75,9 @@ export interface FollowerStatus {
   lag: bigint | undefined;
   range: bigint;
 }
+
+/** How much longer the poll waits while a subscription is live. */
+const SUBSCRIBED_POLL_FACTOR = 10;
 
 /**
  * Follows one contract's logs from a persisted cursor: waits for `confirmations`, reads with
@@ -99,6 +103,7 @@ export class ChainFollower {
   private lastHead: { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
   /** Log blooms of announced blocks not yet applied. */
   private readonly blooms = new Map<bigint, Uint8Array>();
+  private readonly wakeup = new Wakeup();
 
   constructor(
     private readonly options: FollowerOptions,
@@ -173,7 +178,7 @@ export class ChainFollower {
    * wakes it at once; `pollIntervalMs` is the fallback.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const wakeup = new Wakeup();
+    const wakeup = this.wakeup;
     const watcher = this.watchBlocks(({ number, timestamp, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
       if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
@@ -185,7 +190,7 @@ export class ChainFollower {
       if (this.wantsStep()) wakeup.wake();
     });
     try {
-      await this.loop(signal, wakeup, () => watcher.refresh());
+      await this.loop(signal, wakeup, watcher);
     } finally {
       watcher.stop();
     }
@@ -228,23 +233,33 @@ export class ChainFollower {
     return bloomMayContain(bloom, this.options.address) && topics.some((topic) => bloomMayContain(bloom, topic));
   }
 
-  private watchBlocks(onBlock: (head: Head) => void): Pick<HeadWatcher, "refresh" | "stop"> {
+  private watchBlocks(onBlock: (head: Head) => void): HeadWatcher {
     const { wsUrl, address, confirmations } = this.options;
-    const onError = this.deps.onSubscriptionError;
+    // Blocks mined before a subscription went live are read by the step it asks for.
+    const watchOptions = { onError: this.deps.onSubscriptionError, onSubscribed: () => this.wakeup.wake() };
     if (wsUrl && this.deps.logFilters && !confirmations) {
       const filters = this.deps.logFilters;
-      return watchLogs(wsUrl, address, () => filters(), onBlock, { onError });
+      return watchLogs(wsUrl, address, () => filters(), onBlock, watchOptions);
     }
-    if (wsUrl) return watchHeads(wsUrl, onBlock, { onError });
+    if (wsUrl) return watchHeads(wsUrl, onBlock, watchOptions);
     const stop = this.deps.client.watchBlockNumber({
       onBlockNumber: (number) => onBlock({ number }),
       onError: () => undefined, // the loop's own reads report failures
       pollingInterval: this.options.pollIntervalMs ?? 1000,
     });
-    return { refresh: () => undefined, stop };
+    return { connected: false, refresh: () => undefined, stop };
   }
 
-  private async loop(signal: AbortSignal, wakeup: Wakeup, afterStep: () => void): Promise<void> {
+  /**
+   * Asks `run()` for a step now: for a reader that needs the cursor past a block no
+   * subscription will announce (a node's log subscriptions name only its own blocks).
+   */
+  requestStep(): void {
+    this.wakeup.wake();
+  }
+
+  private async loop(signal: AbortSignal, wakeup: Wakeup, watcher: HeadWatcher): Promise<void> {
+    const pollMs = this.options.pollIntervalMs ?? 1000;
     let backoff = 0;
     while (!signal.aborted) {
       let caughtUp = false;
@@ -255,7 +270,7 @@ export class ChainFollower {
       try {
         caughtUp = await this.step();
         backoff = 0;
-        afterStep(); // the step may have changed what the caller wants to hear of
+        watcher.refresh(); // the step may have changed what the caller wants to hear of
       } catch (error) {
         const range = this.range;
         const from = (this.cursor ?? this.options.fromBlock - 1n) + 1n;
@@ -268,7 +283,10 @@ export class ChainFollower {
       // only a step that moved on is repeated at once: an RPC node lagging the subscription
       // must not be asked in a busy loop).
       const moved = this.cursor !== before;
-      if (caughtUp && !(moved && this.wantsStep())) await wakeup.wait(this.options.pollIntervalMs ?? 1000, signal);
+      // While the subscription is live the poll is only a safety net (a silent peer is caught by
+      // its heartbeat): on a quiet chain thirty nodes polling each second cost more than the tasks.
+      if (caughtUp && !(moved && this.wantsStep()))
+        await wakeup.wait(watcher.connected ? pollMs * SUBSCRIBED_POLL_FACTOR : pollMs, signal);
     }
   }
 }

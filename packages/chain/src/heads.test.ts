@@ -198,6 +198,7 @@ describe("watchLogs", () => {
       [null, topic(2)],
     ];
     const seen: Head[] = [];
+    let confirmed = 0;
     const watcher = watchLogs(
       `ws://127.0.0.1:${port}`,
       address,
@@ -205,6 +206,7 @@ describe("watchLogs", () => {
       (head) => seen.push(head),
       {
         retryMs: 50,
+        onSubscribed: () => confirmed++,
       },
     );
     cleanups.push(() => watcher.stop());
@@ -216,6 +218,7 @@ describe("watchLogs", () => {
         ["logs", { address, topics: [null, topic(2)] }],
       ],
     );
+    assert.equal(confirmed, 2, "each confirmed subscription is reported");
     const [one] = [...first.live.keys()];
     first.notify(one as string, { blockNumber: "0x2a", blockTimestamp: "0x64", topics: [topic(1)] });
     await until("the log", () => seen.length === 1);
@@ -237,6 +240,7 @@ describe("watchLogs", () => {
     watcher.refresh();
     await new Promise((resolve) => setTimeout(resolve, 50));
     assert.equal(first.subscriptions, 3, "an unchanged set asks for nothing");
+    assert.equal(confirmed, 3);
 
     await first.close();
     const second = await fakeNode(port);

@@ -8,6 +8,11 @@ export interface WatchHeadsOptions {
   heartbeatMs?: number;
   /** Each connection failure, for the caller's logs. */
   onError?(error: Error): void;
+  /**
+   * Each subscription the peer confirmed. What happened before it went unannounced: a caller
+   * that reads the chain itself reads once more then.
+   */
+  onSubscribed?(): void;
 }
 
 /** What a new-block (or new-log) notification says that the follower uses. */
@@ -177,6 +182,7 @@ function watchSubscriptions(
         }
         live.set(key, message.result);
         refresh(); // drops it if it is no longer wanted
+        options.onSubscribed?.();
         return;
       }
       if (message.method === "eth_subscription") onResult(message.params?.result);

@@ -123,6 +123,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     models,
     metrics,
     log: log.child({ module: "tasks" }),
+    catchUp: () => follower.requestStep(),
   });
   const follower = new ChainFollower(
     {

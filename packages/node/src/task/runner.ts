@@ -41,6 +41,8 @@ export interface RunnerDependencies {
   models: ModelManager;
   metrics: NodeMetrics;
   log: Logger;
+  /** Asks the chain follower to read on now (its cursor must pass a block before a task settles). */
+  catchUp?(): void;
 }
 
 interface Worker {
@@ -151,6 +153,8 @@ export class TaskRunner {
           overAt ??= view.block;
           worker.settlesAt = overAt;
           if ((this.deps.store.cursor() ?? -1n) < overAt) {
+            // The follower may have no announced block to read up to (it hears of this node's blocks only).
+            this.deps.catchUp?.();
             await idle(this.options.pollIntervalMs);
             continue;
           }
