@@ -57,7 +57,8 @@ export interface FollowerDependencies {
   readLogs?(range: { fromBlock: bigint; toBlock: bigint }): Promise<Log[]>;
   /**
    * The log filters (topic positions on the followed contract) that together match every log
-   * `readLogs` wants. With `wsUrl` and no confirmations, the follower subscribes to these logs
+   * the caller must act on at once (the step they cause reads the rest of their blocks' logs
+   * with `readLogs`). With `wsUrl` and no confirmations, the follower subscribes to these logs
    * instead of to new blocks, asking again after each step: it wakes only for blocks that hold
    * one (a node on a busy network: a handful of blocks instead of all). Their notifications
    * carry no bloom; the cursor moves over the other blocks at the next step (the poll, or

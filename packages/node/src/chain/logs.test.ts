@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Chain, setupChain } from "@hydrogen/contracts/testing";
 import { taskManagerAbi } from "@hydrogen/protocol";
-import { type Address, type PublicClient, parseEventLogs } from "viem";
-import { nodeLogReader } from "./logs.ts";
+import { type Address, type PublicClient, parseEventLogs, toHex } from "viem";
+import { nodeLogFilters, nodeLogReader } from "./logs.ts";
 
 describe("nodeLogReader", () => {
   let chain: Chain;
@@ -41,5 +41,37 @@ describe("nodeLogReader", () => {
     const outsider = chain.nodes.find((n) => !first.nodes.includes(n) && !second.nodes.includes(n)) as Address;
     assert.deepEqual(await read(outsider, [], from + 1n, to), []);
     assert.deepEqual(tasksOf(await read(outsider, [second.taskId], from + 1n, to)), [second.taskId]);
+  });
+});
+
+describe("nodeLogFilters", () => {
+  let chain: Chain;
+  before(async () => {
+    chain = await setupChain({ accounts: 8 });
+    await chain.joinNodes(3);
+  });
+  after(() => chain.stop());
+
+  it("match the node's selections and its tasks' actionable events, not each commitment", async () => {
+    const from = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    const task = await chain.createTask();
+    const me = task.nodes[0] as Address;
+    for (const [round, node] of task.nodes.entries())
+      await chain.commit(task.taskId, round, node as Address, "0x0102030405060708");
+    const to = await chain.publicClient.getBlockNumber({ cacheTime: 0 });
+    // eth_getLogs takes the same filters as eth_subscribe("logs").
+    const matched = async (running: bigint[]) => {
+      const names: string[] = [];
+      for (const topics of nodeLogFilters(me, () => running)()) {
+        const logs = await chain.publicClient.request({
+          method: "eth_getLogs",
+          params: [{ address: chain.tm.address, fromBlock: toHex(from + 1n), toBlock: toHex(to), topics }],
+        } as never);
+        names.push(...parseEventLogs({ abi: taskManagerAbi, logs: logs as never }).map((e) => e.eventName));
+      }
+      return names;
+    };
+    assert.deepEqual(await matched([]), ["TaskCreated"], "its own selection only");
+    assert.deepEqual(await matched([task.taskId]), ["TaskCreated", "TaskResultCommitmentsReady"]);
   });
 });

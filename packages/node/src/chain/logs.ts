@@ -2,23 +2,37 @@ import type { TopicFilter } from "@hydrogen/chain";
 import { taskManagerAbi } from "@hydrogen/protocol";
 import { type Address, formatLog, type Hex, type Log, type PublicClient, pad, toEventSelector, toHex } from "viem";
 
+const selector = (name: string): Hex =>
+  toEventSelector(taskManagerAbi.find((item) => item.type === "event" && item.name === name) as never);
+
 /** topic0 of TaskCreated(taskId, creator, selectedNode, …). */
-export const TASK_CREATED: Hex = toEventSelector(
-  taskManagerAbi.find((item) => item.type === "event" && item.name === "TaskCreated") as never,
-);
+export const TASK_CREATED: Hex = selector("TaskCreated");
+
+/**
+ * The task events after which a node has something to do (`applyBatch` acts on these and on
+ * TaskCreated): not the other nodes' commitments, disclosures or error reports one by one.
+ */
+export const ACTIONABLE_TASK_EVENTS: readonly Hex[] = [
+  "TaskResultCommitmentsReady",
+  "TaskSuccess",
+  "TaskAborted",
+  "TaskResultUploaded",
+  "NodePaid",
+  "NodeSlashedForTask",
+].map(selector);
 
 type Topic = TopicFilter;
 
 /**
- * The log subscriptions that match what `nodeLogReader` reads: the TaskCreated logs that select
- * this node, and each running task's logs (one filter per task, so that a task starting or
- * ending changes one subscription and leaves the others be).
+ * The log subscriptions that wake a node: the TaskCreated logs that select it, and each running
+ * task's actionable events (one filter per task, so that a task starting or ending changes one
+ * subscription and leaves the others be). `nodeLogReader` reads the rest of those blocks' logs.
  */
 export function nodeLogFilters(node: Address, running: () => readonly bigint[]): () => TopicFilter[][] {
   const selected = pad(node.toLowerCase() as Hex);
   return () => [
     [TASK_CREATED, null, null, selected],
-    ...running().map((taskId) => [null, toHex(taskId, { size: 32 })]),
+    ...running().map((taskId) => [[...ACTIONABLE_TASK_EVENTS], toHex(taskId, { size: 32 })]),
   ];
 }
 
