@@ -163,17 +163,22 @@ describe("faults on a network of real processes", () => {
         let removed = 0;
         const reorgDuringVote = (async () => {
           await miner.pause();
-          const events = await waitFor(
+          const events = () => getTaskEvents(network.app, { taskId: dropped.taskId });
+          await waitFor(
             "the commitments",
             async () => {
-              const all = await getTaskEvents(network.app, { taskId: dropped.taskId });
-              if (all.some((e) => e.name === "TaskResultCommitmentsReady")) return all;
+              if ((await events()).some((e) => e.name === "TaskResultCommitmentsReady")) return true;
               await anvil.mine({ blocks: 1 });
             },
             60_000,
           );
+          // Read just before (the nodes may have disclosed meanwhile: they act on the latest state).
+          // A transaction the reorganisation removed may be mined again at once, in a later block.
+          const placed = async () => new Set((await events()).map((e) => `${e.transactionHash}@${e.blockNumber}`));
+          const before = await placed();
           await reorg(2);
-          removed = events.length - (await getTaskEvents(network.app, { taskId: dropped.taskId })).length;
+          const after = await placed();
+          removed = [...before].filter((event) => !after.has(event)).length;
           miner.resume();
         })();
         const run = await runTask(network.app, { args: smallArgs(22), cancelAfterDeadline: false });

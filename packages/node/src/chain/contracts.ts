@@ -78,9 +78,9 @@ export class NodeChain {
     return this.deps.client.getBlock({ blockTag: "latest" });
   }
 
-  /** The task and this node's round, read at one block with that block's time. */
-  async view(taskId: bigint, round: number): Promise<ChainView> {
-    const block = await this.latestBlock();
+  /** The task and this node's round, read at one block (the latest, or `at`) with that block's time. */
+  async view(taskId: bigint, round: number, at?: bigint): Promise<ChainView> {
+    const block = at === undefined ? await this.latestBlock() : await this.deps.client.getBlock({ blockNumber: at });
     let info: Awaited<ReturnType<typeof this.readTask>>;
     try {
       info = await this.readTask(taskId, block.number);

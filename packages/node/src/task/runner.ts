@@ -152,9 +152,19 @@ export class TaskRunner {
         if (action.kind === "settle") {
           overAt ??= view.block;
           worker.settlesAt = overAt;
-          if ((this.deps.store.cursor() ?? -1n) < overAt) {
+          const cursor = this.deps.store.cursor() ?? -1n;
+          if (cursor < overAt) {
             // The follower may have no announced block to read up to (it hears of this node's blocks only).
             this.deps.catchUp?.();
+            await idle(this.options.pollIntervalMs);
+            continue;
+          }
+          // A reorganisation may have undone the end seen then (the chain is read unconfirmed):
+          // settle only when the task is over at a block whose logs are all applied.
+          if (decide(task.state, await this.deps.chain.view(taskId, task.round, cursor)).kind !== "settle") {
+            log.info({ overAt: String(overAt), cursor: String(cursor) }, "the task's end is gone from the chain");
+            overAt = undefined;
+            worker.settlesAt = undefined;
             await idle(this.options.pollIntervalMs);
             continue;
           }
