@@ -199,7 +199,11 @@ const network = await startNetwork({
   appWebSocket: true,
 });
 const nodeNice = Number(values["node-nice"]);
-for (const n of network.nodes) if (n.service.process?.pid) setPriority(n.service.process.pid, nodeNice);
+/** Lowers the node processes' scheduling priority (see `--node-nice`). */
+const niceNodes = (of: typeof network) => {
+  for (const n of of.nodes) if (n.service.process?.pid) setPriority(n.service.process.pid, nodeNice);
+};
+niceNodes(network);
 let summary: Record<string, unknown>;
 try {
   await approveOnce(network.apps);
@@ -273,7 +277,7 @@ const slow = await startNetwork({
   appWebSocket: true,
   anvilArgs: ["--block-time", "2"],
 });
-for (const n of slow.nodes) if (n.service.process?.pid) setPriority(n.service.process.pid, nodeNice);
+niceNodes(slow);
 try {
   await approveOnce(slow.apps);
   const result = await load(slow, slowTasks);

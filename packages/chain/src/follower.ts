@@ -179,7 +179,6 @@ export class ChainFollower {
    * wakes it at once; `pollIntervalMs` is the fallback.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const wakeup = this.wakeup;
     const watcher = this.watchBlocks(({ number, timestamp, logsBloom }) => {
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
       if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
@@ -188,10 +187,10 @@ export class ChainFollower {
       // Blooms only serve a caller that names its topics (the relay reads every block).
       if (logsBloom && this.deps.relevantTopics && this.blooms.size < 10_000)
         this.blooms.set(number, hexToBytes(logsBloom));
-      if (this.wantsStep()) wakeup.wake();
+      if (this.wantsStep()) this.wakeup.wake();
     });
     try {
-      await this.loop(signal, wakeup, watcher);
+      await this.loop(signal, watcher);
     } finally {
       watcher.stop();
     }
@@ -238,10 +237,8 @@ export class ChainFollower {
     const { wsUrl, address, confirmations } = this.options;
     // Blocks mined before a subscription went live are read by the step it asks for.
     const watchOptions = { onError: this.deps.onSubscriptionError, onSubscribed: () => this.wakeup.wake() };
-    if (wsUrl && this.deps.logFilters && !confirmations) {
-      const filters = this.deps.logFilters;
-      return watchLogs(wsUrl, address, () => filters(), onBlock, watchOptions);
-    }
+    if (wsUrl && this.deps.logFilters && !confirmations)
+      return watchLogs(wsUrl, address, () => this.deps.logFilters?.() ?? [], onBlock, watchOptions);
     if (wsUrl) return watchHeads(wsUrl, onBlock, watchOptions);
     const stop = this.deps.client.watchBlockNumber({
       onBlockNumber: (number) => onBlock({ number }),
@@ -259,7 +256,8 @@ export class ChainFollower {
     this.wakeup.wake();
   }
 
-  private async loop(signal: AbortSignal, wakeup: Wakeup, watcher: HeadWatcher): Promise<void> {
+  private async loop(signal: AbortSignal, watcher: HeadWatcher): Promise<void> {
+    const wakeup = this.wakeup;
     const pollMs = this.options.pollIntervalMs ?? 1000;
     let backoff = 0;
     while (!signal.aborted) {

@@ -21,7 +21,8 @@ export const ACTIONABLE_TASK_EVENTS: readonly Hex[] = [
   "NodeSlashedForTask",
 ].map(selector);
 
-type Topic = TopicFilter;
+/** The TaskCreated logs that select `node` (its address is their third indexed topic). */
+const selectionsOf = (node: Address): TopicFilter[] => [TASK_CREATED, null, null, pad(node.toLowerCase() as Hex)];
 
 /**
  * The log subscriptions that wake a node: the TaskCreated logs that select it, and each running
@@ -29,11 +30,8 @@ type Topic = TopicFilter;
  * subscription and leaves the others be). `nodeLogReader` reads the rest of those blocks' logs.
  */
 export function nodeLogFilters(node: Address, running: () => readonly bigint[]): () => TopicFilter[][] {
-  const selected = pad(node.toLowerCase() as Hex);
-  return () => [
-    [TASK_CREATED, null, null, selected],
-    ...running().map((taskId) => [[...ACTIONABLE_TASK_EVENTS], toHex(taskId, { size: 32 })]),
-  ];
+  const selections = selectionsOf(node);
+  return () => [selections, ...running().map((taskId) => [[...ACTIONABLE_TASK_EVENTS], toHex(taskId, { size: 32 })])];
 }
 
 /**
@@ -52,16 +50,16 @@ export function nodeLogReader(
   node: Address,
   running: () => readonly bigint[],
 ): (range: { fromBlock: bigint; toBlock: bigint }) => Promise<Log[]> {
-  const selected = pad(node.toLowerCase() as Hex);
+  const selections = selectionsOf(node);
   return async ({ fromBlock, toBlock }) => {
-    const read = async (topics: Topic[]) => {
+    const read = async (topics: TopicFilter[]) => {
       const logs = await client.request({
         method: "eth_getLogs",
         params: [{ address: taskManager, fromBlock: toHex(fromBlock), toBlock: toHex(toBlock), topics }],
       });
       return (logs as unknown as Parameters<typeof formatLog>[0][]).map((log) => formatLog(log) as Log);
     };
-    const created = await read([TASK_CREATED, null, null, selected]);
+    const created = await read(selections);
     const tasks = new Set(running().map((taskId) => toHex(taskId, { size: 32 })));
     for (const log of created) if (log.topics[1]) tasks.add(log.topics[1]);
     if (tasks.size === 0) return created;
