@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, devnetAccount, startDevnet } from "@hydrogen/devnet";
-import { createPublicClient, createTestClient, createWalletClient, http } from "viem";
+import { createPublicClient, createTestClient, createWalletClient, http, type Transport } from "viem";
 import { foundry } from "viem/chains";
 import { createHydrogenClient, getNodeStatus, type HydrogenClient } from "../src/index.ts";
 
@@ -15,9 +15,9 @@ export async function startTestDevnet(): Promise<Devnet> {
 export function clientFor(
   devnet: Devnet,
   index: number | undefined,
-  extra: { fetch?: typeof fetch } = {},
+  extra: { fetch?: typeof fetch; transport?: Transport; pollingIntervalMs?: number } = {},
 ): HydrogenClient {
-  const transport = http(devnet.rpcUrl);
+  const transport = extra.transport ?? http(devnet.rpcUrl);
   return createHydrogenClient({
     publicClient: createPublicClient({ chain: foundry, transport }),
     walletClient:
@@ -26,8 +26,8 @@ export function clientFor(
         : createWalletClient({ account: devnetAccount(index), chain: foundry, transport }),
     deployment: devnet.deployment,
     relayUrl: devnet.relayUrl,
-    pollingIntervalMs: 100,
-    ...extra,
+    pollingIntervalMs: extra.pollingIntervalMs ?? 100,
+    fetch: extra.fetch,
   });
 }
 

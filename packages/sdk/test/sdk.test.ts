@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type Devnet, ROLES } from "@hydrogen/devnet";
 import { hammingDistance, taskHash } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
-import { createTestClient, http } from "viem";
+import { createTestClient, http, webSocket } from "viem";
 import { foundry } from "viem/chains";
 import {
   ContractRevertedError,
@@ -27,6 +27,7 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "../src/index.ts";
+import { subscribeTaskLogs } from "../src/subscription.ts";
 import { clientFor, nodeAction, passTime, smallArgs, startTestDevnet, waitIdle } from "./helpers.ts";
 
 describe("SDK against a devnet", () => {
@@ -100,6 +101,24 @@ describe("SDK against a devnet", () => {
     assert.equal(outcome.result.length, 2 + 16);
     const images = await downloadImages(client, { taskId: created.taskId });
     assert.equal(images.length, 1);
+  });
+
+  it("over a WebSocket, the task's own logs wake waitForTask (the poll alone would not within the test)", { timeout: 60_000 }, async () => {
+    const socket = webSocket(devnet.rpcUrl.replace(/^http/, "ws"), { reconnect: false });
+    const client = clientFor(devnet, ROLES.app, { transport: socket, pollingIntervalMs: 3_600_000 });
+    try {
+      const created = await createTask(client, { args: smallArgs(13, 1) });
+      await uploadTaskArgs(client, created);
+      // The first read finds nothing yet (the nodes need several blocks); only a log can wake it.
+      const outcome = await waitForTask(client, { taskId: created.taskId, fromBlock: created.blockNumber });
+      assert.equal(outcome.result.length, 2 + 16);
+    } finally {
+      await (await socket({ chain: foundry }).value?.getRpcClient())?.close();
+    }
+  });
+
+  it("subscribes to a task's logs only where the transport can", async () => {
+    assert.equal(await subscribeTaskLogs(clientFor(devnet, ROLES.app), 1n, () => {}), undefined);
   });
 
   it("decodes NotEnoughAvailableNodes into NotEnoughNodesError (retryable)", async () => {

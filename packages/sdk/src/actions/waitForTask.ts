@@ -1,7 +1,7 @@
-import type { Address, Hex, Log } from "viem";
+import type { Address, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
-import { taskManagerCallAbi } from "../contract-errors.ts";
 import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
+import { subscribeTaskLogs } from "../subscription.ts";
 import { retryRpc, sleep } from "../wait.ts";
 import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
 
@@ -26,12 +26,16 @@ export interface WaitForTaskReturnType {
 
 export type WaitForTaskErrorType = TaskAbortedError | TimeoutError;
 
+/** How much slower the safety-net poll runs while a log subscription is live. */
+const SUBSCRIBED_POLL_FACTOR = 10;
+
 const ABORT_REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "ResultsDisagree"];
 
 /**
  * Resolves when the task succeeds on chain (`TaskSuccess`), or rejects with `TaskAbortedError`
- * carrying the reason. Subscribes to the TaskManager's events and also reads the logs every
- * polling interval, so a dropped subscription or filter loses nothing.
+ * carrying the reason. Reads the task's logs every polling interval; over a WebSocket it
+ * subscribes to them too and reads when one arrives, polling ten times less often while the
+ * subscription lasts (a dropped one loses nothing: the reads start from the cursor).
  *
  * @example
  * const { result } = await waitForTask(client, { taskId, onEvent: (e) => console.log(e.name) });
@@ -40,20 +44,14 @@ export async function waitForTask(
   client: HydrogenClient,
   parameters: WaitForTaskParameters,
 ): Promise<WaitForTaskReturnType> {
-  const { publicClient, contracts } = client;
+  const { publicClient } = client;
   const { taskId } = parameters;
   const deadline = parameters.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + parameters.timeoutMs;
   let wake: (() => void) | undefined;
-  const unwatch = publicClient.watchContractEvent({
-    address: contracts.TaskManager,
-    abi: taskManagerCallAbi,
-    args: { taskId } as never,
-    pollingInterval: client.pollingIntervalMs,
-    onLogs: (logs: Log[]) => {
-      if (logs.length > 0) wake?.();
-    },
-    onError: () => {}, // the log scan below is the fallback
-  });
+  // Over a WebSocket the task's own logs wake the scan; the poll is then only a safety net.
+  const subscription = await subscribeTaskLogs(client, taskId, () => wake?.());
+  const pollMs = () =>
+    subscription?.live ? client.pollingIntervalMs * SUBSCRIBED_POLL_FACTOR : client.pollingIntervalMs;
   let cursor = parameters.fromBlock ?? client.deploymentBlock;
   try {
     for (;;) {
@@ -85,13 +83,10 @@ export async function waitForTask(
       if (Date.now() >= deadline) throw new TimeoutError(`task ${taskId} to end`, parameters.timeoutMs ?? 0);
       await new Promise<void>((resolve, reject) => {
         wake = resolve;
-        sleep(Math.min(client.pollingIntervalMs, Math.max(0, deadline - Date.now())), parameters.signal).then(
-          resolve,
-          reject,
-        );
+        sleep(Math.min(pollMs(), Math.max(0, deadline - Date.now())), parameters.signal).then(resolve, reject);
       });
     }
   } finally {
-    unwatch();
+    subscription?.unsubscribe();
   }
 }
