@@ -37,6 +37,8 @@ const { values } = parseArgs({
     "node-nice": { type: "string", default: "10" },
     /** How often each node polls the chain when no new-block notification came. */
     "chain-poll-ms": { type: "string", default: "1000" },
+    /** How often a node's open task re-reads the chain when no event woke it (the node's default). */
+    "task-poll-ms": { type: "string", default: "2000" },
   },
 });
 const say = (line: string) => {
@@ -191,11 +193,13 @@ const nodes = Number(values.nodes);
 const apps = Number(values.apps);
 say(`starting ${nodes} node processes, the relay and anvil (instant mining)…`);
 const chainPollMs = Number(values["chain-poll-ms"]);
+const taskPollMs = Number(values["task-poll-ms"]);
 const network = await startNetwork({
   nodes,
   apps,
   logLevel: process.env.BENCH_LOG_LEVEL ?? "warn",
   chainPollMs,
+  taskPollMs,
   appWebSocket: true,
 });
 const nodeNice = Number(values["node-nice"]);
@@ -274,6 +278,7 @@ const slow = await startNetwork({
   apps: 3,
   logLevel: "warn",
   chainPollMs,
+  taskPollMs,
   appWebSocket: true,
   anvilArgs: ["--block-time", "2"],
 });

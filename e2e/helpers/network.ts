@@ -28,6 +28,8 @@ export interface NetworkOptions {
   logLevel?: string;
   /** How often nodes poll the chain. Default 100 ms. */
   chainPollMs?: number;
+  /** How often a node's open task re-reads the chain when no event woke it. Default 300 ms (the node's own default is 2 s). */
+  taskPollMs?: number;
   /** The relay and nodes subscribe to new blocks over WebSocket (reads stay on HTTP). Default true. */
   subscriptions?: boolean;
   /** Blocks the relay and nodes wait before applying a log. Default 0. */
@@ -116,7 +118,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
         confirmations: options.confirmations ?? 0,
       },
       relay: { url: (await options.relayFor?.(`node-${i}`, relayUrl)) ?? relayUrl, timeoutMs: 5000 },
-      tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: 300 },
+      tasks: { backoffMs: 100, maxBackoffMs: 1000, pollIntervalMs: options.taskPollMs ?? 300 },
       api: { host: "127.0.0.1", port: 0, token: API_TOKEN },
       log: { level: logLevel as never },
       ...options.nodeConfig?.(i),

@@ -3,8 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 /** The node's Prometheus metrics (served at `/metrics` on the management API). */
 export function createMetrics() {
   const registry = new Registry();
-  // Event-loop lag sampled every 100 ms, not prom-client's 10: a timer waking the loop 100 times a
-  // second costs an idle node more CPU than anything else it does.
+  // Event-loop lag sampled every second, not prom-client's 10 ms: a timer waking the loop 100
+  // times a second costs an idle node more CPU than anything else it does.
   collectDefaultMetrics({ register: registry, prefix: "hydrogen_node_", eventLoopMonitoringPrecision: 1000 });
   const registers = [registry];
   return {

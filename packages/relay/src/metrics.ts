@@ -6,7 +6,9 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
  */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: "hydrogen_relay_" });
+  // Event-loop lag sampled every second, not prom-client's 10 ms (a timer waking an idle relay
+  // 100 times a second).
+  collectDefaultMetrics({ register: registry, prefix: "hydrogen_relay_", eventLoopMonitoringPrecision: 1000 });
   const registers = [registry];
   return {
     registry,
@@ -27,6 +29,11 @@ export function createMetrics() {
       name: "hydrogen_relay_uploads_total",
       help: "Uploads by kind (args, results) and outcome (stored, duplicate, rejected)",
       labelNames: ["kind", "outcome"] as const,
+      registers,
+    }),
+    heldRequests: new Gauge({
+      name: "hydrogen_relay_held_requests",
+      help: "Image downloads held (?wait=) until their task's upload",
       registers,
     }),
     uploadedImages: new Counter({

@@ -12,6 +12,7 @@ import { openDatabase } from "./db/connect.ts";
 import { DatabaseReplayDetector } from "./db/signatures.ts";
 import type { RelayContext } from "./http/context.ts";
 import { buildServer } from "./http/server.ts";
+import { UploadSignals } from "./http/upload-signals.ts";
 import { CachedImageStore } from "./images/cached.ts";
 import { DatabaseImageStore } from "./images/database.ts";
 import { FileImageStore } from "./images/files.ts";
@@ -94,6 +95,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     log,
     client,
     sync,
+    uploads: new UploadSignals(),
     version: RELAY_VERSION,
   };
   const app = await buildServer(context);

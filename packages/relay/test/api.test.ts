@@ -107,6 +107,13 @@ for (const backend of await backends()) {
       }
       await expectError(await api.getTask(stranger, task.taskId), 403, "RELAY_FORBIDDEN", false);
       await expectError(await api.image(chain.creator, task.taskId, 0), 404, "RELAY_RESULTS_NOT_UPLOADED", true);
+      // Held for the second asked, then the same answer.
+      await expectError(
+        await api.image(chain.creator, task.taskId, 0, { wait: 1 }),
+        404,
+        "RELAY_RESULTS_NOT_UPLOADED",
+        true,
+      );
       await expectError(
         await api.uploadResults(task.nodes[0] as Address, task.taskId, images),
         409,
@@ -123,9 +130,16 @@ for (const backend of await backends()) {
       await expectError(await api.uploadResults(task.nodes[1] as Address, task.taskId, images), 403, "RELAY_FORBIDDEN");
       await expectError(await api.uploadResults(chain.creator, task.taskId, images), 403, "RELAY_FORBIDDEN");
 
+      // A download held while the result node uploads is answered by the upload (well within its 30 s).
+      const held = api.image(chain.creator, task.taskId, 1, { wait: 30 });
+      await heldRequests(api, 1);
       const stored = await api.uploadResults(task.nodes[0] as Address, task.taskId, images);
       assert.equal(stored.status, 200, await stored.clone().text());
       assert.deepEqual(await stored.json(), { task_id: task.taskId.toString(), images: 2 });
+      const heldAnswer = await held;
+      assert.equal(heldAnswer.status, 200);
+      await heldRequests(api, 0);
+      assert.deepEqual(new Uint8Array(await heldAnswer.arrayBuffer()), images[1]);
       await api.waitForPhase(task.taskId, "results_uploaded");
       for (const [index, png] of images.entries()) {
         const response = await api.image(chain.creator, task.taskId, index);
@@ -267,4 +281,14 @@ for (const backend of await backends()) {
       );
     });
   });
+}
+
+/** Waits until the relay holds `count` image downloads (its metric), so what follows happens while they wait. */
+async function heldRequests(api: { request(method: string, path: string): Promise<Response> }, count: number) {
+  for (let i = 0; i < 200; i++) {
+    const metrics = await (await api.request("GET", "/metrics")).text();
+    if (new RegExp(`^hydrogen_relay_held_requests ${count}$`, "m").test(metrics)) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(`the relay never held ${count} image downloads`);
 }

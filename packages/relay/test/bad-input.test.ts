@@ -276,6 +276,11 @@ for (const backend of await backends()) {
         assert.ok([400, 404].includes(answer.status), `${id}: ${answer.status} ${JSON.stringify(answer.body)}`);
         assert.ok(["RELAY_INVALID_REQUEST", "RELAY_NOT_FOUND"].includes(answer.body.error.code));
       }
+      // The hold (`?wait=`) takes whole seconds up to 30, and the route takes no other parameter.
+      for (const query of ["wait=31", "wait=abc", "wait=-1", "wait=1.5", "wait=", "foo=1"]) {
+        const path = `/v1/inference_tasks/${task.taskId}/results/0?${query}`;
+        expectCode(await signed(chain.creator, "GET", path), 400, "RELAY_INVALID_REQUEST");
+      }
       for (const index of ["-1", "1000", "x", "0x1"]) {
         const path = `/v1/inference_tasks/${task.taskId}/results/${index}`;
         const answer = await signed(chain.creator, "GET", path);

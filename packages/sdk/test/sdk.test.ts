@@ -103,7 +103,9 @@ describe("SDK against a devnet", () => {
     assert.equal(images.length, 1);
   });
 
-  it("over a WebSocket, the task's own logs wake waitForTask (the poll alone would not within the test)", { timeout: 60_000 }, async () => {
+  it("over a WebSocket, the task's own logs wake waitForTask (the poll alone would not within the test)", {
+    timeout: 60_000,
+  }, async () => {
     const socket = webSocket(devnet.rpcUrl.replace(/^http/, "ws"), { reconnect: false });
     const client = clientFor(devnet, ROLES.app, { transport: socket, pollingIntervalMs: 3_600_000 });
     try {

@@ -96,6 +96,14 @@ describe("relay API definition", () => {
   it("routePath fills and encodes parameters, and refuses a missing one", () => {
     assert.equal(routePath("getResultImage", { id: 7n, index: 0 }), "/v1/inference_tasks/7/results/0");
     assert.equal(routePath("getTask", { id: "a/b" }), "/v1/inference_tasks/a%2Fb");
+    assert.equal(
+      routePath("getResultImage", { id: 7n, index: 1 }, { wait: 5 }),
+      "/v1/inference_tasks/7/results/1?wait=5",
+    );
+    assert.equal(
+      routePath("getResultImage", { id: 7n, index: 1 }, { wait: undefined }),
+      "/v1/inference_tasks/7/results/1",
+    );
     assert.throws(() => routePath("getTask"), /needs parameter id/);
   });
 

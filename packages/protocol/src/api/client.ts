@@ -58,9 +58,14 @@ export function createRelayClient(options: RelayClientOptions) {
   // relay's 60-second window.
   const lastTimestamp = new Map<string, number>();
 
-  async function send(name: RouteName, params: Record<string, string | number | bigint>, body?: SendBody) {
+  async function send(
+    name: RouteName,
+    params: Record<string, string | number | bigint>,
+    body?: SendBody,
+    query?: Record<string, number | undefined>,
+  ) {
     const route = ROUTES[name];
-    const path = routePath(name, params);
+    const path = routePath(name, params, query);
     const headers: Record<string, string> = {};
     if (body) headers["content-type"] = body.contentType;
     if (route.access !== "public") {
@@ -90,7 +95,8 @@ export function createRelayClient(options: RelayClientOptions) {
         method: route.method,
         headers,
         body: body?.bytes as BodyInit | undefined,
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        // A request the relay may hold (`?wait=`) gets that long on top.
+        signal: AbortSignal.timeout((options.timeoutMs ?? 30_000) + (query?.wait ?? 0) * 1000),
       });
     } catch (error) {
       throw new RelayUnreachableError(`relay ${options.url} unreachable: ${(error as Error).message}`, {
@@ -126,9 +132,12 @@ export function createRelayClient(options: RelayClientOptions) {
       const response = await send("uploadResults", { id: taskId }, multipartImages(images));
       return json(response, "uploadResults");
     },
-    /** One result image as PNG bytes (the creator). */
-    async getResultImage(taskId: bigint, index: number): Promise<Uint8Array> {
-      const response = await send("getResultImage", { id: taskId, index });
+    /**
+     * One result image as PNG bytes (the creator). With `waitSeconds`, the relay holds the
+     * request while the images are not uploaded yet and answers as soon as they are.
+     */
+    async getResultImage(taskId: bigint, index: number, options: { waitSeconds?: number } = {}): Promise<Uint8Array> {
+      const response = await send("getResultImage", { id: taskId, index }, undefined, { wait: options.waitSeconds });
       return new Uint8Array(await response.arrayBuffer());
     },
     async getTaskStatus(taskId: bigint): Promise<RelayTaskStatus> {

@@ -44,13 +44,22 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
     const operation: Record<string, unknown> = {
       operationId: route.operationId,
       summary: route.summary,
-      parameters: Object.entries(route.params ?? {}).map(([name, p]) => ({
-        name,
-        in: "path",
-        required: true,
-        description: p.description,
-        schema: p.schema,
-      })),
+      parameters: [
+        ...Object.entries(route.params ?? {}).map(([name, p]) => ({
+          name,
+          in: "path",
+          required: true,
+          description: p.description,
+          schema: p.schema,
+        })),
+        ...Object.entries(route.query ?? {}).map(([name, p]) => ({
+          name,
+          in: "query",
+          required: false,
+          description: p.description,
+          schema: p.schema,
+        })),
+      ],
       responses,
     };
     if (route.access !== "public") operation.security = [{ hydrogenSignature: [] }];

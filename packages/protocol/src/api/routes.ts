@@ -15,6 +15,8 @@ export interface RouteDefinition {
   summary: string;
   access: RouteAccess;
   params?: Record<string, { schema: Record<string, unknown>; description: string }>;
+  /** Optional query parameters; any other is refused. */
+  query?: Record<string, { schema: Record<string, unknown>; description: string }>;
   request?: Body;
   response: { status: 200; body: Body };
   /** The errors this route answers with besides the common ones. */
@@ -37,6 +39,9 @@ export const AUTH_ROUTE_ERRORS = [
   "RELAY_AUTH_REPLAYED",
   "RELAY_FORBIDDEN",
 ] as const satisfies readonly RelayErrorCode[];
+
+/** The longest a request may ask the relay to wait for an upload (`?wait=`). */
+export const MAX_WAIT_SECONDS = 30;
 
 const taskId = { type: "string", pattern: "^[1-9][0-9]{0,77}$", description: "decimal task id (uint256)" } as const;
 const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" } as const;
@@ -181,6 +186,12 @@ export const ROUTES = {
       ...idParam,
       index: { schema: { type: "string", pattern: "^[0-9]{1,3}$" }, description: "image index, from 0" },
     },
+    query: {
+      wait: {
+        schema: { type: "string", pattern: `^([0-9]|[1-2][0-9]|${MAX_WAIT_SECONDS})$` },
+        description: `seconds (at most ${MAX_WAIT_SECONDS}) to hold the request while the images are not uploaded yet: it is answered as soon as they are`,
+      },
+    },
     response: { status: 200, body: { media: "image/png" } },
     errors: [
       "RELAY_TASK_NOT_ON_CHAIN",
@@ -270,10 +281,17 @@ export type RouteName = keyof typeof ROUTES;
  * @example
  * routePath("getTask", { id: "7" }) // "/v1/inference_tasks/7"
  */
-export function routePath(name: RouteName, params: Record<string, string | number | bigint> = {}): string {
-  return ROUTES[name].path.replace(/\{(\w+)\}/g, (_, key: string) => {
+export function routePath(
+  name: RouteName,
+  params: Record<string, string | number | bigint> = {},
+  query: Record<string, string | number | undefined> = {},
+): string {
+  const path = ROUTES[name].path.replace(/\{(\w+)\}/g, (_, key: string) => {
     const value = params[key];
     if (value === undefined) throw new Error(`route ${name} needs parameter ${key}`);
     return encodeURIComponent(String(value));
   });
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) search.set(key, String(value));
+  return search.size ? `${path}?${search}` : path;
 }

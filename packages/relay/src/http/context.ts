@@ -8,6 +8,7 @@ import type { Dialect } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
 import type { ImageStore } from "../images/store.ts";
 import type { RelayMetrics } from "../metrics.ts";
+import type { UploadSignals } from "./upload-signals.ts";
 
 /** What the HTTP layer needs, wired by the composition root (`startRelay`). */
 export interface RelayContext {
@@ -20,5 +21,6 @@ export interface RelayContext {
   log: Logger;
   client: PublicClient;
   sync: ChainSync;
+  uploads: UploadSignals;
   version: string;
 }

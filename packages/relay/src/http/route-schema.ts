@@ -14,3 +14,12 @@ export function paramsSchema(params: Record<string, { schema: Record<string, unk
 export function fastifyPath(path: string): string {
   return path.replace(/\{(\w+)\}/g, ":$1");
 }
+
+/** A route's optional query parameters as a JSON Schema object (nothing else allowed). */
+export function querySchema(query: Record<string, { schema: Record<string, unknown> }>) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    properties: Object.fromEntries(Object.entries(query).map(([name, p]) => [name, p.schema])),
+  };
+}

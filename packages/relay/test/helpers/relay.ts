@@ -128,8 +128,8 @@ export function relayClient(relay: Relay, chain: Chain) {
       const { body, contentType } = multipart(images);
       return request("POST", routePath("uploadResults", { id: taskId }), { signer, body, contentType, ...options });
     },
-    image(signer: Address, taskId: bigint, index: number) {
-      return request("GET", routePath("getResultImage", { id: taskId, index }), { signer });
+    image(signer: Address, taskId: bigint, index: number, query: { wait?: number } = {}) {
+      return request("GET", routePath("getResultImage", { id: taskId, index }, query), { signer });
     },
     /** Waits until the relay reports `phase` for the task. */
     async waitForPhase(taskId: bigint, phase: string, timeoutMs = 15_000) {

@@ -35,6 +35,9 @@ export interface VerifiedImage {
   distance: number;
 }
 
+/** How long one download asks the relay to wait for the result node's upload. */
+const HOLD_SECONDS = 10;
+
 export type DownloadImagesReturnType = VerifiedImage[];
 
 export type DownloadImagesErrorType =
@@ -47,7 +50,7 @@ export type DownloadImagesErrorType =
 
 /**
  * Downloads the task's images from the relay (waiting while the result node has not uploaded
- * them) and recomputes every image's pHash, comparing it with the on-chain result: the
+ * them: the relay holds the request until the upload) and recomputes every image's pHash, comparing it with the on-chain result: the
  * application trusts neither the relay nor a single node.
  *
  * @example
@@ -71,8 +74,11 @@ export async function downloadImages(
   const hashes = splitResult(result);
   const images: VerifiedImage[] = [];
   const timeoutMs = parameters.timeoutMs ?? 120_000;
+  const until = Date.now() + timeoutMs;
+  // The relay holds each request until the upload (up to HOLD_SECONDS): no polling meanwhile.
+  const holdSeconds = () => Math.max(0, Math.min(HOLD_SECONDS, Math.floor((until - Date.now()) / 1000)));
   for (const [index, expected] of hashes.entries()) {
-    const png = await retryRelay(() => client.relay.getResultImage(taskId, index), {
+    const png = await retryRelay(() => client.relay.getResultImage(taskId, index, { waitSeconds: holdSeconds() }), {
       what: `image ${index} of task ${taskId}`,
       timeoutMs,
       maxIntervalMs: client.pollingIntervalMs,

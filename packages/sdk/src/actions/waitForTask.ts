@@ -2,7 +2,7 @@ import type { Address, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
 import { subscribeTaskLogs } from "../subscription.ts";
-import { retryRpc, sleep } from "../wait.ts";
+import { retryRpc, wakeableSleep } from "../wait.ts";
 import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
 
 export interface WaitForTaskParameters {
@@ -49,12 +49,18 @@ export async function waitForTask(
   const deadline = parameters.timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + parameters.timeoutMs;
   let wake: (() => void) | undefined;
   // Over a WebSocket the task's own logs wake the scan; the poll is then only a safety net.
-  const subscription = await subscribeTaskLogs(client, taskId, () => wake?.());
+  // A log that arrives during a read wakes the next wait before it starts.
+  let woken = false;
+  const subscription = await subscribeTaskLogs(client, taskId, () => {
+    woken = true;
+    wake?.();
+  });
   const pollMs = () =>
     subscription?.live ? client.pollingIntervalMs * SUBSCRIBED_POLL_FACTOR : client.pollingIntervalMs;
   let cursor = parameters.fromBlock ?? client.deploymentBlock;
   try {
     for (;;) {
+      woken = false;
       // An RPC outage is waited out: the scan resumes from the same cursor.
       const read = await retryRpc(
         async () => {
@@ -81,10 +87,10 @@ export async function waitForTask(
         cursor = head + 1n;
       }
       if (Date.now() >= deadline) throw new TimeoutError(`task ${taskId} to end`, parameters.timeoutMs ?? 0);
-      await new Promise<void>((resolve, reject) => {
-        wake = resolve;
-        sleep(Math.min(pollMs(), Math.max(0, deadline - Date.now())), parameters.signal).then(resolve, reject);
-      });
+      if (woken) continue;
+      const nap = wakeableSleep(Math.min(pollMs(), Math.max(0, deadline - Date.now())), parameters.signal);
+      wake = nap.wake;
+      await nap.done;
     }
   } finally {
     subscription?.unsubscribe();

@@ -4,8 +4,11 @@ import { relayPhase } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { readMultipart } from "../multipart.ts";
-import { fastifyPath, paramsSchema } from "../route-schema.ts";
+import { fastifyPath, paramsSchema, querySchema } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
+
+/** How often a held image request re-reads the task (an upload to another instance, the task's end). */
+const HOLD_RECHECK_MS = 500;
 
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
 export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
@@ -94,6 +97,7 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
         metrics.uploads.inc({ kind: "results", outcome: "rejected" });
         throw error;
       }
+      context.uploads.notify(task.task_id);
       metrics.uploads.inc({ kind: "results", outcome: "stored" });
       metrics.uploadedImages.inc(count);
       request.log.info({ task: task.task_id, images: count }, "result images stored");
@@ -101,13 +105,35 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
     },
   );
 
-  app.get<{ Params: { id: string; index: string } }>(
+  app.get<{ Params: { id: string; index: string }; Querystring: { wait?: string } }>(
     fastifyPath(ROUTES.getResultImage.path),
-    { schema: { params: paramsSchema(ROUTES.getResultImage.params) }, config: { access: "creator" } },
+    {
+      schema: {
+        params: paramsSchema(ROUTES.getResultImage.params),
+        querystring: querySchema(ROUTES.getResultImage.query),
+      },
+      config: { access: "creator" },
+    },
     async (request, reply) => {
-      const task = await loadTask(context, request.params.id);
+      let task = await loadTask(context, request.params.id);
       requireCreator(request, task);
       const index = Number(request.params.index);
+      // Held (`?wait=`) until the upload, the task's end, the time asked for, or the client leaving.
+      const until = Date.now() + Number(request.query.wait ?? 0) * 1000;
+      const gone = new AbortController();
+      reply.raw.once("close", () => gone.abort());
+      if (task.images_uploaded_at === null && Date.now() < until) {
+        metrics.heldRequests.inc();
+        try {
+          while (task.images_uploaded_at === null && task.chain_phase !== "aborted" && Date.now() < until) {
+            await context.uploads.wait(task.task_id, Math.min(HOLD_RECHECK_MS, until - Date.now()), gone.signal);
+            if (gone.signal.aborted) return reply;
+            task = await loadTask(context, request.params.id);
+          }
+        } finally {
+          metrics.heldRequests.dec();
+        }
+      }
       if (task.images_uploaded_at === null) {
         if (task.chain_phase === "aborted")
           throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);

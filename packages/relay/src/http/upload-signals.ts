@@ -1,0 +1,31 @@
+import { EventEmitter } from "node:events";
+
+/**
+ * Wakes requests held for an upload (`?wait=`): at once when the upload lands on this relay
+ * instance; a holder also re-reads the database every so often, which is how it hears of an
+ * upload to another instance sharing the database, or of the task's end.
+ */
+export class UploadSignals {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  /** The images of `taskId` are stored. */
+  notify(taskId: string): void {
+    this.emitter.emit(taskId);
+  }
+
+  /** Resolves when `taskId` is notified, after `ms`, or when `signal` aborts, whichever is first. */
+  wait(taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.emitter.off(taskId, done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.emitter.once(taskId, done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+}
