@@ -1,5 +1,5 @@
-import { numberToHex } from "viem";
 import type { HydrogenClient } from "./client.ts";
+import { taskLogFilter } from "./task-logs.ts";
 
 /** What a WebSocket (or IPC) transport offers: viem's `subscribe`. */
 interface SubscribingTransport {
@@ -32,7 +32,7 @@ export async function subscribeTaskLogs(
   let live = true;
   try {
     const subscription = await transport.subscribe({
-      params: ["logs", { address: client.contracts.TaskManager, topics: [null, numberToHex(taskId, { size: 32 })] }],
+      params: ["logs", taskLogFilter(client, taskId)],
       onData: () => onLog(),
       onError: () => {
         live = false;

@@ -50,8 +50,9 @@ export type DownloadImagesErrorType =
 
 /**
  * Downloads the task's images from the relay (waiting while the result node has not uploaded
- * them: the relay holds the request until the upload) and recomputes every image's pHash, comparing it with the on-chain result: the
- * application trusts neither the relay nor a single node.
+ * them: the relay holds the request until the upload) and recomputes every image's pHash,
+ * comparing it with the on-chain result: the application trusts neither the relay nor a
+ * single node.
  *
  * @example
  * const images = await downloadImages(client, { taskId, result });

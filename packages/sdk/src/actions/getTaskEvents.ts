@@ -2,6 +2,7 @@ import type { Address, Hex } from "viem";
 import { formatLog, numberToHex, parseEventLogs } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
+import { taskLogFilter } from "../task-logs.ts";
 
 /** One TaskManager event of a task, as the SDK reports progress. */
 export type TaskEvent = { blockNumber: bigint; transactionHash: Hex } & TaskEventBody;
@@ -51,8 +52,7 @@ export async function readTaskEvents(
     method: "eth_getLogs",
     params: [
       {
-        address: client.contracts.TaskManager,
-        topics: [null, numberToHex(taskId, { size: 32 })],
+        ...taskLogFilter(client, taskId),
         fromBlock: numberToHex(fromBlock),
         toBlock: numberToHex(toBlock),
       },

@@ -1,6 +1,7 @@
+import type { ServerResponse } from "node:http";
 import { PngError, phashPngHex, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
-import { relayPhase } from "../../db/tasks.ts";
+import { relayPhase, type TaskRow } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { readMultipart } from "../multipart.ts";
@@ -115,25 +116,11 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       config: { access: "creator" },
     },
     async (request, reply) => {
-      let task = await loadTask(context, request.params.id);
-      requireCreator(request, task);
+      const loaded = await loadTask(context, request.params.id);
+      requireCreator(request, loaded);
       const index = Number(request.params.index);
-      // Held (`?wait=`) until the upload, the task's end, the time asked for, or the client leaving.
-      const until = Date.now() + Number(request.query.wait ?? 0) * 1000;
-      const gone = new AbortController();
-      reply.raw.once("close", () => gone.abort());
-      if (task.images_uploaded_at === null && Date.now() < until) {
-        metrics.heldRequests.inc();
-        try {
-          while (task.images_uploaded_at === null && task.chain_phase !== "aborted" && Date.now() < until) {
-            await context.uploads.wait(task.task_id, Math.min(HOLD_RECHECK_MS, until - Date.now()), gone.signal);
-            if (gone.signal.aborted) return reply;
-            task = await loadTask(context, request.params.id);
-          }
-        } finally {
-          metrics.heldRequests.dec();
-        }
-      }
+      const task = await holdForUpload(context, loaded, Number(request.query.wait ?? 0), reply.raw);
+      if (!task) return reply; // the client left while held
       if (task.images_uploaded_at === null) {
         if (task.chain_phase === "aborted")
           throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
@@ -148,4 +135,35 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
     },
   );
+}
+
+/**
+ * Holds a download (`?wait=`) until the task's images are uploaded, the task ends, `seconds`
+ * pass or the client leaves; answers the task as last read, or undefined when the client left.
+ */
+async function holdForUpload(
+  context: RelayContext,
+  task: TaskRow,
+  seconds: number,
+  response: ServerResponse,
+): Promise<TaskRow | undefined> {
+  const until = Date.now() + seconds * 1000;
+  const waiting = (t: TaskRow) => t.images_uploaded_at === null && t.chain_phase !== "aborted" && Date.now() < until;
+  if (!waiting(task)) return task;
+  const gone = new AbortController();
+  const leave = () => gone.abort();
+  response.once("close", leave);
+  context.metrics.heldRequests.inc();
+  try {
+    let current = task;
+    while (waiting(current)) {
+      await context.uploads.wait(current.task_id, Math.min(HOLD_RECHECK_MS, until - Date.now()), gone.signal);
+      if (gone.signal.aborted) return undefined;
+      current = await loadTask(context, current.task_id);
+    }
+    return current;
+  } finally {
+    response.off("close", leave);
+    context.metrics.heldRequests.dec();
+  }
 }
