@@ -76,3 +76,29 @@ export function requireWallet(client: HydrogenClient, action: string): HydrogenW
 export function accountOf(client: HydrogenClient): Address | undefined {
   return client.walletClient?.account.address;
 }
+
+/** A transport that keeps a connection open (viem's `webSocket`, `ipc`). */
+interface SocketTransport {
+  getRpcClient(): Promise<{ close(): void }>;
+}
+
+/**
+ * Closes the WebSocket or IPC connections behind the client's transports (nothing to do over
+ * HTTP). Every SDK action ends its own waits and subscriptions before it returns, but a socket
+ * transport's connection, and viem's keep-alive ping on it, belong to the transport: a script
+ * that used one calls this when it is done, or its process stays alive. viem shares one socket
+ * per URL and options, so another client on the same URL loses its socket too.
+ *
+ * @example
+ * await runTask(client, { args });
+ * await closeHydrogenClient(client);
+ */
+export async function closeHydrogenClient(client: HydrogenClient): Promise<void> {
+  const transports = [client.publicClient.transport, client.walletClient?.transport] as unknown as (
+    | Partial<SocketTransport>
+    | undefined
+  )[];
+  for (const transport of new Set(transports)) {
+    if (typeof transport?.getRpcClient === "function") (await transport.getRpcClient()).close();
+  }
+}

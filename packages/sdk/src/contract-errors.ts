@@ -14,7 +14,7 @@ import {
   InsufficientCnxError,
   NotEnoughNodesError,
 } from "./errors.ts";
-import { retryRpc } from "./wait.ts";
+import { waitForReceipt } from "./receipt.ts";
 
 /** The TaskManager's ABI plus every error a call can bubble up (registry, token), for decoding. */
 export const taskManagerCallAbi = [
@@ -82,14 +82,7 @@ export async function sendTaskManager(
     throw toContractError(error, functionName);
   }
   // The transaction is out: an RPC outage only delays its receipt.
-  const receipt = await retryRpc(
-    () =>
-      client.publicClient.waitForTransactionReceipt({
-        hash: transactionHash,
-        pollingInterval: client.pollingIntervalMs,
-      }),
-    { intervalMs: client.pollingIntervalMs },
-  );
+  const receipt = await waitForReceipt(client, transactionHash);
   if (receipt.status !== "success") throw await minedRevert(client, wallet, call, receipt);
   return { transactionHash, receipt };
 }

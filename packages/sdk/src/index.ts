@@ -65,6 +65,7 @@ export {
 export {
   accountOf,
   type CreateHydrogenClientParameters,
+  closeHydrogenClient,
   createHydrogenClient,
   type HydrogenClient,
   type HydrogenWallet,

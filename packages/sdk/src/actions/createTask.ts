@@ -17,6 +17,7 @@ import {
   type NoAccountError,
   type NotEnoughNodesError,
 } from "../errors.ts";
+import { waitForReceipt } from "../receipt.ts";
 
 export interface CreateTaskParameters {
   /** The task arguments (SPEC §9): an object, or the exact JSON string to upload. */
@@ -93,7 +94,7 @@ export async function createTask(
       chain: wallet.chain ?? null,
       account: wallet.account,
     });
-    await publicClient.waitForTransactionReceipt({ hash: approval, pollingInterval: client.pollingIntervalMs });
+    await waitForReceipt(client, approval);
   }
   const call =
     payment === "permit"
