@@ -52,6 +52,8 @@ export async function runRelay(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   await relay.close();
+  // A worker's channel to the primary holds its process open: let go of it so the process can end.
+  if (cluster.isWorker) cluster.worker?.disconnect();
   return 0;
 }
 
