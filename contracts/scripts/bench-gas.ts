@@ -1,6 +1,8 @@
 /**
  * Gas benchmark (not a test): `npm run bench:gas` prints a table, `-- --json` one JSON object.
  * Either way the table is written to contracts/gas-snapshot.txt, which is committed.
+ * `-- --smoke` runs every path once at small scale, to prove the script still works (npm test
+ * does); its figures are not warm and it leaves the snapshot alone.
  *
  * Warm state: 10 EOA nodes joined, and tasks of the measured size run until every node has
  * been a task's first discloser, so the figures are those of a running network, not of
@@ -14,9 +16,14 @@ import { deployFactory, measureCreateTask, prepareScale, type ScaleReport } from
 import { runCancelledTask, runErrorTask, runNodeActions, runPermitTask, runTask, Samples } from "../bench/scenarios.ts";
 import { FEE, Status, setupChain } from "../test/helpers/fixture.ts";
 
-const RUNS = 12;
-const SCALE_RUNS = 30;
-const SCALES = [10, 1_000, 10_000] as const;
+const smoke = process.argv.includes("--smoke");
+const RUNS = smoke ? 1 : 12;
+/** Runs of the slash, abort, error, cancel and multi-image paths. */
+const PATH_RUNS = smoke ? 1 : 5;
+const SCALE_RUNS = smoke ? 1 : 30;
+const SCALES = smoke ? ([10, 20] as const) : ([10, 1_000, 10_000] as const);
+/** Warm-up tasks at most, per image count. */
+const WARM_UP_TASKS = smoke ? 1 : 100;
 const TARGET_TOTAL = 585_000;
 const ANVIL_ARGS = ["--gas-limit", "2000000000"];
 
@@ -39,7 +46,7 @@ async function measureTasks(samples: Samples) {
     const warmUp = async (images: number) => {
       progress(`warming up with ${images}-image tasks`);
       const stored = new Set<Address>();
-      for (let i = 0; i < 100 && stored.size < nodes.length; i++) {
+      for (let i = 0; i < WARM_UP_TASKS && stored.size < nodes.length; i++) {
         const { nodes: drawn } = await runTask(c, samples, { images, record: false });
         stored.add(drawn[0] as Address);
       }
@@ -57,15 +64,19 @@ async function measureTasks(samples: Samples) {
     for (const images of [4, 9]) {
       await run(
         `success ${images} images`,
-        5,
+        PATH_RUNS,
         async () => (await runTask(c, samples, { images, prefix: `${images} images: ` })).gas,
       );
     }
     progress("slash, abort, error and cancel paths");
-    await run("slash", 5, async () => (await runTask(c, samples, { outcome: "slash", prefix: "slash: " })).gas);
-    await run("abort", 5, async () => (await runTask(c, samples, { outcome: "disagree", prefix: "abort: " })).gas);
-    await run("error", 5, () => runErrorTask(c, samples));
-    await run("cancel", 5, () => runCancelledTask(c, samples));
+    await run("slash", PATH_RUNS, async () => (await runTask(c, samples, { outcome: "slash", prefix: "slash: " })).gas);
+    await run(
+      "abort",
+      PATH_RUNS,
+      async () => (await runTask(c, samples, { outcome: "disagree", prefix: "abort: " })).gas,
+    );
+    await run("error", PATH_RUNS, () => runErrorTask(c, samples));
+    await run("cancel", PATH_RUNS, () => runCancelledTask(c, samples));
     for (let i = 0; i < 3; i++) await runPermitTask(c, samples);
     // Slashed nodes have left: use one still Available (anvil account 4 + its position).
     let position = 0;
@@ -129,7 +140,7 @@ async function main() {
   const totals = await measureTasks(samples);
   const scale = await measureScale(samples);
   const text = table(samples, totals, scale);
-  writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "gas-snapshot.txt"), `${text}\n`);
+  if (!smoke) writeFileSync(join(dirname(fileURLToPath(import.meta.url)), "..", "gas-snapshot.txt"), `${text}\n`);
   if (!json) {
     process.stdout.write(`${text}\n`);
     return;

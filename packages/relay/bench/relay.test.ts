@@ -1,0 +1,11 @@
+import assert from "node:assert/strict";
+import { it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { runBenchSmoke } from "../../../tools/bench-smoke.ts";
+
+it("bench:relay runs in its smoke mode and prints its JSON keys", { timeout: 180_000 }, async (t) => {
+  const cwd = fileURLToPath(new URL("..", import.meta.url));
+  const result = await runBenchSmoke("bench/relay.ts", { cwd, signal: t.signal });
+  assert.deepEqual(Object.keys(result).sort(), ["downloadRps", "uploadImagesPerSecond"]);
+  assert.ok((result.downloadRps as number) > 0 && (result.uploadImagesPerSecond as number) > 0);
+});
