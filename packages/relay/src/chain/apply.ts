@@ -1,6 +1,7 @@
 import type { LogBatch } from "@hydrogen/chain";
 import { taskManagerAbi } from "@hydrogen/protocol";
-import { decodeEventLog, type Log } from "viem";
+import { type AbiEvent, decodeEventLog, type Log, toEventSelector } from "viem";
+import { prepared } from "../db/prepared.ts";
 import type { Db } from "../db/tasks.ts";
 
 const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const;
@@ -8,16 +9,25 @@ const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const
 type Decoded = ReturnType<typeof decodeEventLog<typeof taskManagerAbi>>;
 
 /** The TaskManager events the relay acts on; the others (payments, commitments) are traced on chain only. */
-const HANDLED = new Set([
+const HANDLED = [
   "TaskCreated",
   "TaskResultCommitmentsReady",
   "TaskResultDisclosed",
   "TaskSuccess",
   "TaskAborted",
   "TaskResultUploaded",
-]);
+] as const;
+
+/** Their topic 0: a log with another one is skipped before it is decoded. */
+const HANDLED_TOPICS = new Set(
+  taskManagerAbi
+    .filter((item) => item.type === "event" && (HANDLED as readonly string[]).includes(item.name))
+    .map((item) => toEventSelector(item as AbiEvent)),
+);
 
 function decode(log: Log): Decoded | undefined {
+  const topic = log.topics[0];
+  if (!topic || !HANDLED_TOPICS.has(topic)) return undefined;
   try {
     return decodeEventLog({ abi: taskManagerAbi, data: log.data, topics: log.topics });
   } catch {
@@ -27,6 +37,75 @@ function decode(log: Log): Decoded | undefined {
 
 const lower = (value: string) => value.toLowerCase();
 
+// One prepared statement per event (per round for TaskCreated, whose column differs): these
+// run for every log the relay follows.
+const createdFor = (["node0", "node1", "node2"] as const).map((column) =>
+  prepared((db, p: { taskId: string; creator: string; taskHash: string; node: string; block: number; now: number }) =>
+    db
+      .insertInto("tasks")
+      .values({
+        task_id: p.taskId,
+        creator: p.creator,
+        task_hash: p.taskHash,
+        [column]: p.node,
+        chain_phase: "created",
+        created_block: p.block,
+        seen_at: p.now,
+      })
+      .onConflict((oc) => oc.column("task_id").doUpdateSet({ [column]: p.node })),
+  ),
+);
+
+const commitmentsReady = prepared((db, p: { taskId: string }) =>
+  db
+    .updateTable("tasks")
+    .set({ chain_phase: "commitments_ready" })
+    .where("task_id", "=", p.taskId)
+    .where("chain_phase", "=", "created"),
+);
+
+const disclosed = prepared((db, p: { taskId: string; round: number; node: string; result: string }) =>
+  db
+    .insertInto("disclosures")
+    .columns(["task_id", "round", "node", "result"])
+    .expression((eb) =>
+      eb
+        .selectFrom("tasks")
+        .select(["task_id", eb.val(p.round).as("round"), eb.val(p.node).as("node"), eb.val(p.result).as("result")])
+        .where("task_id", "=", p.taskId)
+        .where("purged_at", "is", null),
+    )
+    .onConflict((oc) => oc.columns(["task_id", "round"]).doNothing()),
+);
+
+const succeeded = prepared((db, p: { taskId: string; result: string; resultNode: string }) =>
+  db
+    .updateTable("tasks")
+    .set({ chain_phase: "success", result: p.result, result_node: p.resultNode })
+    .where("task_id", "=", p.taskId)
+    .where("chain_phase", "in", ["created", "commitments_ready"]),
+);
+
+const aborted = prepared((db, p: { taskId: string; reason: string; now: number }) =>
+  db
+    .updateTable("tasks")
+    .set((eb) => ({
+      chain_phase: "aborted",
+      abort_reason: p.reason,
+      ended_at: eb.fn.coalesce("ended_at", eb.val(p.now)),
+    }))
+    .where("task_id", "=", p.taskId)
+    .where("chain_phase", "in", ["created", "commitments_ready", "success"]),
+);
+
+const reported = prepared((db, p: { taskId: string; now: number }) =>
+  db
+    .updateTable("tasks")
+    .set((eb) => ({ chain_phase: "reported", ended_at: eb.fn.coalesce("ended_at", eb.val(p.now)) }))
+    .where("task_id", "=", p.taskId)
+    .where("chain_phase", "in", ["created", "commitments_ready", "success"]),
+);
+
 /**
  * Applies one TaskManager log. Every statement is idempotent and only moves a task forward
  * (created → commitments_ready → success → reported, or aborted), so replaying any range
@@ -34,84 +113,49 @@ const lower = (value: string) => value.toLowerCase();
  */
 async function applyLog(db: Db, log: Log, now: number): Promise<string | undefined> {
   const event = decode(log);
-  if (!event || !HANDLED.has(event.eventName)) return undefined;
+  if (!event) return undefined;
   switch (event.eventName) {
     case "TaskCreated": {
       const { taskId, creator, selectedNode, taskHash, round } = event.args;
-      const column = (["node0", "node1", "node2"] as const)[round];
-      if (!column) return undefined;
-      await db
-        .insertInto("tasks")
-        .values({
-          task_id: taskId.toString(),
-          creator: lower(creator),
-          task_hash: lower(taskHash),
-          [column]: lower(selectedNode),
-          chain_phase: "created",
-          created_block: Number(log.blockNumber),
-          seen_at: now,
-        })
-        .onConflict((oc) => oc.column("task_id").doUpdateSet({ [column]: lower(selectedNode) }))
-        .execute();
+      const insert = createdFor[round];
+      if (!insert) return undefined;
+      await insert(db, {
+        taskId: taskId.toString(),
+        creator: lower(creator),
+        taskHash: lower(taskHash),
+        node: lower(selectedNode),
+        block: Number(log.blockNumber),
+        now,
+      });
       break;
     }
     case "TaskResultCommitmentsReady":
-      await db
-        .updateTable("tasks")
-        .set({ chain_phase: "commitments_ready" })
-        .where("task_id", "=", event.args.taskId.toString())
-        .where("chain_phase", "=", "created")
-        .execute();
+      await commitmentsReady(db, { taskId: event.args.taskId.toString() });
       break;
     case "TaskResultDisclosed": {
       const { taskId, node, round, result } = event.args;
-      await db
-        .insertInto("disclosures")
-        .columns(["task_id", "round", "node", "result"])
-        .expression((eb) =>
-          eb
-            .selectFrom("tasks")
-            .select([
-              "task_id",
-              eb.val(round).as("round"),
-              eb.val(lower(node)).as("node"),
-              eb.val(lower(result)).as("result"),
-            ])
-            .where("task_id", "=", taskId.toString())
-            .where("purged_at", "is", null),
-        )
-        .onConflict((oc) => oc.columns(["task_id", "round"]).doNothing())
-        .execute();
+      await disclosed(db, { taskId: taskId.toString(), round, node: lower(node), result: lower(result) });
       break;
     }
     case "TaskSuccess":
-      await db
-        .updateTable("tasks")
-        .set({ chain_phase: "success", result: lower(event.args.result), result_node: lower(event.args.resultNode) })
-        .where("task_id", "=", event.args.taskId.toString())
-        .where("chain_phase", "in", ["created", "commitments_ready"])
-        .execute();
+      await succeeded(db, {
+        taskId: event.args.taskId.toString(),
+        result: lower(event.args.result),
+        resultNode: lower(event.args.resultNode),
+      });
       break;
     case "TaskAborted":
-      await db
-        .updateTable("tasks")
-        .set((eb) => ({
-          chain_phase: "aborted",
-          abort_reason: ABORT_REASONS[event.args.reason] ?? String(event.args.reason),
-          ended_at: eb.fn.coalesce("ended_at", eb.val(now)),
-        }))
-        .where("task_id", "=", event.args.taskId.toString())
-        .where("chain_phase", "in", ["created", "commitments_ready", "success"])
-        .execute();
+      await aborted(db, {
+        taskId: event.args.taskId.toString(),
+        reason: ABORT_REASONS[event.args.reason] ?? String(event.args.reason),
+        now,
+      });
       break;
     case "TaskResultUploaded":
-      await db
-        .updateTable("tasks")
-        .set((eb) => ({ chain_phase: "reported", ended_at: eb.fn.coalesce("ended_at", eb.val(now)) }))
-        .where("task_id", "=", event.args.taskId.toString())
-        .where("chain_phase", "in", ["created", "commitments_ready", "success"])
-        .execute();
+      await reported(db, { taskId: event.args.taskId.toString(), now });
       break;
+    default:
+      return undefined;
   }
   return event.eventName;
 }

@@ -1,3 +1,4 @@
+import { prepared } from "./prepared.ts";
 import type { Db } from "./tasks.ts";
 
 /**
@@ -30,30 +31,36 @@ export async function acquireLease(
 
 /** True while `holder` has an unexpired lease. */
 export async function holdsLease(db: Db, name: string, holder: string, now: number): Promise<boolean> {
-  const row = await db.selectFrom("leases").selectAll().where("name", "=", name).executeTakeFirst();
+  const row = (await selectLease(db, { name })).rows[0];
   return row?.holder === holder && row.expires_at > now;
 }
+
+const selectLease = prepared((db, p: { name: string }) =>
+  db.selectFrom("leases").selectAll().where("name", "=", p.name),
+);
 
 /** Gives the lease up (a clean shutdown), so another instance takes over at once. */
 export async function releaseLease(db: Db, name: string, holder: string): Promise<void> {
   await db.deleteFrom("leases").where("name", "=", name).where("holder", "=", holder).execute();
 }
 
+const selectCursor = prepared((db, p: { name: string }) =>
+  db.selectFrom("cursors").select("block").where("name", "=", p.name),
+);
+
 export async function loadCursor(db: Db, name: string): Promise<bigint | undefined> {
-  const row = await db.selectFrom("cursors").select("block").where("name", "=", name).executeTakeFirst();
+  const row = (await selectCursor(db, { name })).rows[0];
   return row === undefined ? undefined : BigInt(row.block);
 }
 
+const upsertCursor = prepared((db, p: { name: string; block: number }) =>
+  db
+    .insertInto("cursors")
+    .values({ name: p.name, block: p.block })
+    .onConflict((oc) => oc.column("name").doUpdateSet({ block: p.block }).where("cursors.block", "<", p.block)),
+);
+
 /** Moves the cursor forward (never back: a stale leader's late write cannot rewind it). */
 export async function storeCursor(db: Db, name: string, block: bigint): Promise<void> {
-  await db
-    .insertInto("cursors")
-    .values({ name, block: Number(block) })
-    .onConflict((oc) =>
-      oc
-        .column("name")
-        .doUpdateSet({ block: Number(block) })
-        .where("cursors.block", "<", Number(block)),
-    )
-    .execute();
+  await upsertCursor(db, { name, block: Number(block) });
 }

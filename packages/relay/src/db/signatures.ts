@@ -1,6 +1,14 @@
 import type { ReplayDetector } from "@hydrogen/protocol";
 import type { Hex } from "viem";
+import { prepared } from "./prepared.ts";
 import type { Db } from "./tasks.ts";
+
+const insertSignature = prepared((db, p: { signature: Buffer; expiresAt: number }) =>
+  db
+    .insertInto("used_signatures")
+    .values({ signature: p.signature, expires_at: p.expiresAt })
+    .onConflict((oc) => oc.column("signature").doNothing()),
+);
 
 /**
  * Replay protection in the database: a signature is claimed by inserting it, so the claim is
@@ -11,12 +19,11 @@ export class DatabaseReplayDetector implements ReplayDetector {
   constructor(private readonly db: Db) {}
 
   async claim(signature: Hex, expiresAt: number): Promise<boolean> {
-    const result = await this.db
-      .insertInto("used_signatures")
-      .values({ signature: Buffer.from(signature.slice(2, 130), "hex"), expires_at: expiresAt })
-      .onConflict((oc) => oc.column("signature").doNothing())
-      .executeTakeFirst();
-    return (result.numInsertedOrUpdatedRows ?? 0n) > 0n;
+    const result = await insertSignature(this.db, {
+      signature: Buffer.from(signature.slice(2, 130), "hex"),
+      expiresAt,
+    });
+    return (result.numAffectedRows ?? 0n) > 0n;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { TASK_PHASES } from "@hydrogen/protocol";
 import type { Kysely, Selectable, Transaction } from "kysely";
+import { prepared } from "./prepared.ts";
 import type { Database, TasksTable } from "./schema.ts";
 
 export type TaskRow = Selectable<TasksTable>;
@@ -20,8 +21,12 @@ export function relayPhase(task: TaskRow): RelayPhase {
   return task.args === null ? "created" : "args_uploaded";
 }
 
+const selectTask = prepared((db, p: { taskId: string }) =>
+  db.selectFrom("tasks").selectAll().where("task_id", "=", p.taskId),
+);
+
 export async function findTask(db: Db, taskId: string): Promise<TaskRow | undefined> {
-  return db.selectFrom("tasks").selectAll().where("task_id", "=", taskId).executeTakeFirst();
+  return (await selectTask(db, { taskId })).rows[0];
 }
 
 /** The selected nodes of a task, in round order (those whose TaskCreated has been applied). */
@@ -34,12 +39,15 @@ export function taskNodes(task: TaskRow): string[] {
  * (the caller then compares: the same arguments are a no-op).
  */
 export async function storeArgs(db: Db, taskId: string, args: string, numImages: number): Promise<boolean> {
-  const result = await db
-    .updateTable("tasks")
-    .set({ args, num_images: numImages })
-    .where("task_id", "=", taskId)
-    .where("args", "is", null)
-    .where("purged_at", "is", null)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await updateArgs(db, { taskId, args, numImages });
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+const updateArgs = prepared((db, p: { taskId: string; args: string; numImages: number }) =>
+  db
+    .updateTable("tasks")
+    .set({ args: p.args, num_images: p.numImages })
+    .where("task_id", "=", p.taskId)
+    .where("args", "is", null)
+    .where("purged_at", "is", null),
+);

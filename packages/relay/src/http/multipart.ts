@@ -1,9 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Transform, type TransformCallback } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { bodyHasher, RelayError } from "@hydrogen/protocol";
+import { RelayError } from "@hydrogen/protocol";
 import busboy from "busboy";
 import type { Hex } from "viem";
+import { bodyHasherNative } from "./body-hash.ts";
 
 export interface MultipartLimits {
   /** Largest part. */
@@ -16,7 +17,7 @@ export interface MultipartLimits {
 
 /** Hashes and counts the raw body as it streams by; past `limit` it fails with 413. */
 class BodyTap extends Transform {
-  readonly hasher = bodyHasher();
+  readonly hasher = bodyHasherNative();
   bytes = 0;
   constructor(private readonly limit: number) {
     super();

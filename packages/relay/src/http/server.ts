@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { bodySha256, openApiDocument, type RouteAccess } from "@hydrogen/protocol";
+import { openApiDocument, type RouteAccess } from "@hydrogen/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { authenticate, checkBody } from "./auth.ts";
+import { bodySha256Native } from "./body-hash.ts";
 import type { RelayContext } from "./context.ts";
 import { registerErrorHandlers } from "./errors.ts";
 import { opsRoutes } from "./routes/ops.ts";
@@ -71,7 +72,7 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     try {
-      if (request.auth) checkBody(request, bodySha256(body as Buffer));
+      if (request.auth) checkBody(request, bodySha256Native(body as Buffer));
     } catch (error) {
       return done(error as Error, undefined);
     }
