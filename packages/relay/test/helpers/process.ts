@@ -25,7 +25,11 @@ export async function spawnRelay(
   options: { databaseUrl: string; imageDir?: string; logLevel?: string; workers?: number },
 ): Promise<RelayProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, [BIN], {
+  // RELAY_PROFILE_DIR=/dir: the relay (and its workers) write V8 CPU profiles there when stopped.
+  const profile = process.env.RELAY_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.RELAY_PROFILE_DIR}`]
+    : [];
+  const child = spawn(process.execPath, [...profile, BIN], {
     env: {
       ...process.env,
       RELAY_PORT: String(port),
