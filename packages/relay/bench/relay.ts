@@ -12,13 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Chain, setupChain } from "@hydrogen/contracts/testing";
-import {
-  EMPTY_BODY_SHA256,
-  HEADER_SIGNATURE,
-  HEADER_TIMESTAMP,
-  requestDigest,
-  routePath,
-} from "@hydrogen/protocol";
+import { EMPTY_BODY_SHA256, HEADER_SIGNATURE, HEADER_TIMESTAMP, requestDigest, routePath } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/testing";
 import autocannon from "autocannon";
 import secp256k1 from "secp256k1";
@@ -108,7 +102,7 @@ function relayCpuSeconds(relay: Relay): number {
     return (Number(fields[11]) + Number(fields[12])) / 100;
   };
   const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean);
-  return [pid, ...children].reduce((sum, p) => sum + stat(p), 0);
+  return [String(pid), ...children].reduce((sum, p) => sum + stat(p), 0);
 }
 
 function hasWrk(): boolean {
@@ -232,7 +226,9 @@ try {
   relayProcess = started.process;
   const relay = { url: started.url, pid: started.process.pid } as unknown as Relay;
   const downloadRps = await benchDownload(chain, relay, smoke ? 1 : 10);
-  const uploadImagesPerSecond = smoke ? await benchUpload(chain, relay, 3, 1, 1) : await benchUpload(chain, relay, 64, 4, 8);
+  const uploadImagesPerSecond = smoke
+    ? await benchUpload(chain, relay, 3, 1, 1)
+    : await benchUpload(chain, relay, 64, 4, 8);
   if (json) process.stdout.write(`${JSON.stringify({ downloadRps, uploadImagesPerSecond })}\n`);
   else {
     process.stdout.write(

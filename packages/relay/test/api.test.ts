@@ -80,9 +80,23 @@ for (const backend of await backends()) {
       const images = [patternPng(2), patternPng(3)];
       const task = await seenTask(images, 2);
       await expectError(await api.getTask(task.nodes[0] as Address, task.taskId), 409, "RELAY_ARGS_NOT_UPLOADED", true);
+      // Held for the second asked, then the same answer.
+      await expectError(
+        await api.getTask(task.nodes[0] as Address, task.taskId, { wait: 1 }),
+        409,
+        "RELAY_ARGS_NOT_UPLOADED",
+        true,
+      );
 
+      // A node's request held while the creator uploads is answered by the upload (well within its 30 s).
+      const heldArgs = api.getTask(task.nodes[1] as Address, task.taskId, { wait: 30 });
+      await heldRequests(api, 1);
       const uploaded = await api.uploadArgs(chain.creator, task.taskId, task.args);
       assert.equal(uploaded.status, 200);
+      const heldArgsAnswer = await heldArgs;
+      assert.equal(heldArgsAnswer.status, 200);
+      assert.equal(((await heldArgsAnswer.json()) as { task_args: string }).task_args, task.args);
+      await heldRequests(api, 0);
       assert.deepEqual(await uploaded.json(), { task_id: task.taskId.toString(), task_hash: taskHash(task.args) });
       const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
       const replayed = await api.signedHeaders(chain.creator, "POST", "/v1/inference_tasks", { body });
@@ -290,5 +304,5 @@ async function heldRequests(api: { request(method: string, path: string): Promis
     if (new RegExp(`^hydrogen_relay_held_requests ${count}$`, "m").test(metrics)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  assert.fail(`the relay never held ${count} image downloads`);
+  assert.fail(`the relay never held ${count} requests`);
 }

@@ -278,8 +278,10 @@ for (const backend of await backends()) {
       }
       // The hold (`?wait=`) takes whole seconds up to 30, and the route takes no other parameter.
       for (const query of ["wait=31", "wait=abc", "wait=-1", "wait=1.5", "wait=", "foo=1"]) {
-        const path = `/v1/inference_tasks/${task.taskId}/results/0?${query}`;
-        expectCode(await signed(chain.creator, "GET", path), 400, "RELAY_INVALID_REQUEST");
+        for (const route of [`${task.taskId}/results/0`, `${task.taskId}`]) {
+          const path = `/v1/inference_tasks/${route}?${query}`;
+          expectCode(await signed(chain.creator, "GET", path), 400, "RELAY_INVALID_REQUEST");
+        }
       }
       for (const index of ["-1", "1000", "x", "0x1"]) {
         const path = `/v1/inference_tasks/${task.taskId}/results/${index}`;

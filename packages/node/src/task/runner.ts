@@ -274,7 +274,8 @@ export class TaskRunner {
   private async fetchArgs(task: TaskRecord, log: Logger): Promise<void> {
     let argsJson: string;
     try {
-      argsJson = (await this.deps.relay.getTask(task.taskId)).task_args;
+      // The relay holds the request until the creator uploads them (nodes see the task first).
+      argsJson = (await this.deps.relay.getTask(task.taskId, { waitSeconds: ARGS_HOLD_SECONDS })).task_args;
     } catch (error) {
       throw relayFault(error);
     }
@@ -361,6 +362,12 @@ export class TaskRunner {
     failpoint(`after:${next.phase}`);
   }
 }
+
+/**
+ * How long the relay may hold an arguments request: short, so a node that stops meanwhile is
+ * not held up; a longer wait just asks again.
+ */
+const ARGS_HOLD_SECONDS = 3;
 
 /** A relay failure as the task loop sees it: never the task's fault. */
 function relayFault(error: unknown): Error {

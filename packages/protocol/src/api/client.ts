@@ -118,8 +118,12 @@ export function createRelayClient(options: RelayClientOptions) {
   return {
     url: options.url,
     /** The task's arguments and what the relay knows of it (creator or selected node). */
-    async getTask(taskId: bigint): Promise<RelayTask> {
-      return json<RelayTask>(await send("getTask", { id: taskId }), "getTask");
+    /** `waitSeconds`: the relay holds the request up to that long while the arguments are not uploaded yet. */
+    async getTask(taskId: bigint, options: { waitSeconds?: number } = {}): Promise<RelayTask> {
+      return json<RelayTask>(
+        await send("getTask", { id: taskId }, undefined, { wait: options.waitSeconds }),
+        "getTask",
+      );
     },
     /** Uploads the task arguments (the creator); the same arguments again is a no-op. */
     async uploadTaskArgs(taskId: bigint, taskArgs: string): Promise<{ task_id: string; task_hash: Hex }> {

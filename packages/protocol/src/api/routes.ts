@@ -116,6 +116,12 @@ export const ROUTES = {
     summary: "A task's arguments and what the relay knows of it (the creator or a selected node)",
     access: "creator_or_node",
     params: idParam,
+    query: {
+      wait: {
+        schema: { type: "string", pattern: `^([0-9]|[1-2][0-9]|${MAX_WAIT_SECONDS})$` },
+        description: `seconds (at most ${MAX_WAIT_SECONDS}) to hold the request while the arguments are not uploaded yet: it is answered as soon as they are`,
+      },
+    },
     response: {
       status: 200,
       body: {

@@ -1,5 +1,7 @@
 import { EventEmitter } from "node:events";
 
+export type UploadKind = "args" | "images";
+
 /**
  * Wakes requests held for an upload (`?wait=`): at once when the upload lands on this relay
  * instance; a holder also re-reads the database every so often, which is how it hears of an
@@ -8,23 +10,24 @@ import { EventEmitter } from "node:events";
 export class UploadSignals {
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
-  /** The images of `taskId` are stored. */
-  notify(taskId: string): void {
-    this.emitter.emit(taskId);
+  /** The arguments or the images of `taskId` are stored. */
+  notify(kind: UploadKind, taskId: string): void {
+    this.emitter.emit(`${kind}:${taskId}`);
   }
 
-  /** Resolves when `taskId` is notified, after `ms`, or when `signal` aborts, whichever is first. */
-  wait(taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+  /** Resolves when `kind` of `taskId` is notified, after `ms`, or when `signal` aborts, whichever is first. */
+  wait(kind: UploadKind, taskId: string, ms: number, signal: AbortSignal): Promise<void> {
+    const event = `${kind}:${taskId}`;
     return new Promise((resolve) => {
       if (signal.aborted) return resolve();
       const done = () => {
         clearTimeout(timer);
-        this.emitter.off(taskId, done);
+        this.emitter.off(event, done);
         signal.removeEventListener("abort", done);
         resolve();
       };
       const timer = setTimeout(done, ms);
-      this.emitter.once(taskId, done);
+      this.emitter.once(event, done);
       signal.addEventListener("abort", done, { once: true });
     });
   }

@@ -118,8 +118,8 @@ export function relayClient(relay: Relay, chain: Chain) {
         ...options,
       });
     },
-    getTask(signer: Address, taskId: bigint) {
-      return request("GET", routePath("getTask", { id: taskId }), { signer });
+    getTask(signer: Address, taskId: bigint, query: { wait?: number } = {}) {
+      return request("GET", routePath("getTask", { id: taskId }, query), { signer });
     },
     status(taskId: bigint) {
       return request("GET", routePath("getTaskStatus", { id: taskId }));

@@ -1,15 +1,12 @@
-import type { ServerResponse } from "node:http";
 import { PngError, phashPngHex, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
-import { relayPhase, type TaskRow } from "../../db/tasks.ts";
+import { relayPhase } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
+import { holdForUpload } from "../hold.ts";
 import { readMultipart } from "../multipart.ts";
 import { fastifyPath, paramsSchema, querySchema } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
-
-/** How often a held image request re-reads the task (an upload to another instance, the task's end). */
-const HOLD_RECHECK_MS = 500;
 
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
 export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
@@ -98,7 +95,7 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
         metrics.uploads.inc({ kind: "results", outcome: "rejected" });
         throw error;
       }
-      context.uploads.notify(task.task_id);
+      context.uploads.notify("images", task.task_id);
       metrics.uploads.inc({ kind: "results", outcome: "stored" });
       metrics.uploadedImages.inc(count);
       request.log.info({ task: task.task_id, images: count }, "result images stored");
@@ -119,7 +116,7 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       const loaded = await loadTask(context, request.params.id);
       requireCreator(request, loaded);
       const index = Number(request.params.index);
-      const task = await holdForUpload(context, loaded, Number(request.query.wait ?? 0), reply.raw);
+      const task = await holdForUpload(context, "images", loaded, Number(request.query.wait ?? 0), reply.raw);
       if (!task) return reply; // the client left while held
       if (task.images_uploaded_at === null) {
         if (task.chain_phase === "aborted")
@@ -135,35 +132,4 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
     },
   );
-}
-
-/**
- * Holds a download (`?wait=`) until the task's images are uploaded, the task ends, `seconds`
- * pass or the client leaves; answers the task as last read, or undefined when the client left.
- */
-async function holdForUpload(
-  context: RelayContext,
-  task: TaskRow,
-  seconds: number,
-  response: ServerResponse,
-): Promise<TaskRow | undefined> {
-  const until = Date.now() + seconds * 1000;
-  const waiting = (t: TaskRow) => t.images_uploaded_at === null && t.chain_phase !== "aborted" && Date.now() < until;
-  if (!waiting(task)) return task;
-  const gone = new AbortController();
-  const leave = () => gone.abort();
-  response.once("close", leave);
-  context.metrics.heldRequests.inc();
-  try {
-    let current = task;
-    while (waiting(current)) {
-      await context.uploads.wait(current.task_id, Math.min(HOLD_RECHECK_MS, until - Date.now()), gone.signal);
-      if (gone.signal.aborted) return undefined;
-      current = await loadTask(context, current.task_id);
-    }
-    return current;
-  } finally {
-    response.off("close", leave);
-    context.metrics.heldRequests.dec();
-  }
 }

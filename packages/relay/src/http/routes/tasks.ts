@@ -3,7 +3,8 @@ import type { FastifyInstance } from "fastify";
 import { findTask, relayPhase, storeArgs, taskNodes } from "../../db/tasks.ts";
 import { requireCreator, requireCreatorOrNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
-import { fastifyPath, paramsSchema } from "../route-schema.ts";
+import { holdForUpload } from "../hold.ts";
+import { fastifyPath, paramsSchema, querySchema } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
 
 type IdParams = { id: string };
@@ -42,16 +43,23 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
       }
       const stored = await storeArgs(context.db, taskId, args, parsed.args.task_config?.num_images ?? 1);
       metrics.uploads.inc({ kind: "args", outcome: stored ? "stored" : "duplicate" });
+      if (stored) context.uploads.notify("args", taskId);
       return { task_id: taskId, task_hash: task.task_hash };
     },
   );
 
-  app.get<{ Params: IdParams }>(
+  app.get<{ Params: IdParams; Querystring: { wait?: string } }>(
     fastifyPath(ROUTES.getTask.path),
-    { schema: { params: paramsSchema(ROUTES.getTask.params) }, config: { access: "creator_or_node" } },
-    async (request) => {
-      const task = await loadTask(context, request.params.id);
-      requireCreatorOrNode(request, task);
+    {
+      schema: { params: paramsSchema(ROUTES.getTask.params), querystring: querySchema(ROUTES.getTask.query) },
+      config: { access: "creator_or_node" },
+    },
+    async (request, reply) => {
+      const loaded = await loadTask(context, request.params.id);
+      requireCreatorOrNode(request, loaded);
+      // A node asks as soon as it sees the task: hold it until the creator uploads the arguments.
+      const task = await holdForUpload(context, "args", loaded, Number(request.query.wait ?? 0), reply.raw);
+      if (!task) return reply; // the client left while held
       if (task.args === null) {
         throw new RelayError(
           "RELAY_ARGS_NOT_UPLOADED",
