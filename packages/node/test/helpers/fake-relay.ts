@@ -8,7 +8,8 @@ import { createServer, type Server } from "node:http";
 export async function startFakeRelay() {
   const answers = new Map<string, { status: number; body: string }>();
   const server: Server = createServer((request, response) => {
-    const match = /^\/v1\/inference_tasks\/(\d+)$/.exec(request.url ?? "");
+    // The arguments route, with or without its hold (`?wait=`).
+    const match = /^\/v1\/inference_tasks\/(\d+)(?:\?wait=\d+)?$/.exec(request.url ?? "");
     const answer = match ? answers.get(match[1] as string) : undefined;
     request.resume();
     if (!answer) {
