@@ -117,8 +117,10 @@ export function createRelayClient(options: RelayClientOptions) {
 
   return {
     url: options.url,
-    /** The task's arguments and what the relay knows of it (creator or selected node). */
-    /** `waitSeconds`: the relay holds the request up to that long while the arguments are not uploaded yet. */
+    /**
+     * The task's arguments and what the relay knows of it (creator or selected node). With
+     * `waitSeconds` the relay holds the request up to that long while the arguments are not uploaded.
+     */
     async getTask(taskId: bigint, options: { waitSeconds?: number } = {}): Promise<RelayTask> {
       return json<RelayTask>(
         await send("getTask", { id: taskId }, undefined, { wait: options.waitSeconds }),

@@ -48,6 +48,16 @@ const address = { type: "string", pattern: "^0x[0-9a-fA-F]{40}$" } as const;
 const bytes32 = { type: "string", pattern: "^0x[0-9a-f]{64}$" } as const;
 const idParam = { id: { schema: taskId, description: "the task id" } };
 
+/** `?wait=N`: whole seconds, at most MAX_WAIT_SECONDS, to hold a request until `what` is uploaded. */
+function waitQuery(what: string) {
+  return {
+    wait: {
+      schema: { type: "string", pattern: `^([0-9]|[1-2][0-9]|${MAX_WAIT_SECONDS})$` },
+      description: `seconds (at most ${MAX_WAIT_SECONDS}) to hold the request while the ${what} are not uploaded yet: it is answered as soon as they are`,
+    },
+  };
+}
+
 /** What the relay knows of a task from the chain and its uploads. */
 export const TASK_PHASES = [
   "created",
@@ -116,12 +126,7 @@ export const ROUTES = {
     summary: "A task's arguments and what the relay knows of it (the creator or a selected node)",
     access: "creator_or_node",
     params: idParam,
-    query: {
-      wait: {
-        schema: { type: "string", pattern: `^([0-9]|[1-2][0-9]|${MAX_WAIT_SECONDS})$` },
-        description: `seconds (at most ${MAX_WAIT_SECONDS}) to hold the request while the arguments are not uploaded yet: it is answered as soon as they are`,
-      },
-    },
+    query: waitQuery("arguments"),
     response: {
       status: 200,
       body: {
@@ -192,12 +197,7 @@ export const ROUTES = {
       ...idParam,
       index: { schema: { type: "string", pattern: "^[0-9]{1,3}$" }, description: "image index, from 0" },
     },
-    query: {
-      wait: {
-        schema: { type: "string", pattern: `^([0-9]|[1-2][0-9]|${MAX_WAIT_SECONDS})$` },
-        description: `seconds (at most ${MAX_WAIT_SECONDS}) to hold the request while the images are not uploaded yet: it is answered as soon as they are`,
-      },
-    },
+    query: waitQuery("images"),
     response: { status: 200, body: { media: "image/png" } },
     errors: [
       "RELAY_TASK_NOT_ON_CHAIN",
