@@ -9,7 +9,7 @@ import pino from "pino";
 import { checkComfyUI } from "../src/engines/comfyui/check.ts";
 import { ComfyUIEngine } from "../src/engines/comfyui/engine.ts";
 import { buildWorkflow } from "../src/engines/comfyui/workflow.ts";
-import { EngineRejectedError, EngineUnavailableError } from "../src/engines/engine.ts";
+import { EngineUnavailableError } from "../src/engines/engine.ts";
 import type { PreparedModels } from "../src/models/manager.ts";
 import { type FakeComfyUI, startFakeComfyUI } from "./helpers/comfyui/server.ts";
 
@@ -245,34 +245,7 @@ describe("ComfyUI engine", () => {
       );
     });
 
-    it("rejects an SDXL LoRA on an SD 1.5 base (the task's fault) without submitting anything", async () => {
-      const args = parse({ base_model: "org/base", lora: { model: "org/xl-lora", weight: 100 } });
-      const models = cached(mkdtempSync(join(dir, "mix-")), args);
-      models.lora = {
-        ...models.lora,
-        ref: "org/xl-lora",
-        path: weights(dir, "loras", "xl.safetensors", ["lora_te2_text_model.x"]),
-        name: "xl.safetensors",
-        format: "file",
-      };
-      const before = comfy.submitted.length;
-      await assert.rejects(engine().run(request(args, models)), (error: unknown) => {
-        assert.ok(error instanceof EngineRejectedError);
-        assert.match(error.message, /SDXL.*SD 1/);
-        return true;
-      });
-      assert.equal(comfy.submitted.length, before);
-    });
-
-    it("rejects a refiner on a base model that is not SDXL", async () => {
-      const args = parse({ base_model: "org/base", refiner: { model: "org/refiner" } });
-      await assert.rejects(
-        engine().run(request(args, cached(mkdtempSync(join(dir, "ref-")), args, "sd1"))),
-        EngineRejectedError,
-      );
-    });
-
-    it("calls out-of-memory transient and a tensor shape mismatch the task's fault", async () => {
+    it("calls out-of-memory and a tensor shape mismatch transient: ComfyUI's errors are this node's", async () => {
       const args = parse({
         base_model: "org/base",
         task_config: { seed: 1, num_images: 1, image_width: 128, image_height: 128 },
@@ -284,10 +257,13 @@ describe("ComfyUI engine", () => {
         (error: unknown) => error instanceof EngineUnavailableError && /out of memory/.test(error.message),
       );
       comfy.failNext({ kind: "shape" });
-      await assert.rejects(engine().run(request(args, models)), EngineRejectedError);
+      await assert.rejects(
+        engine().run(request(args, models)),
+        (error: unknown) => error instanceof EngineUnavailableError && /size mismatch|shapes/.test(error.message),
+      );
     });
 
-    it("calls a preprocessing argument ComfyUI refuses the task's fault, a model ComfyUI cannot see the node's", async () => {
+    it("calls every workflow ComfyUI refuses transient: a value it rejects, a model it cannot see", async () => {
       const args = parse({
         base_model: "org/base",
         controlnet: {
@@ -299,7 +275,7 @@ describe("ComfyUI engine", () => {
       });
       await assert.rejects(
         engine().run(request(args, cached(mkdtempSync(join(dir, "arg-")), args))),
-        (error: unknown) => error instanceof EngineRejectedError && /low_threshold/.test(error.message),
+        (error: unknown) => error instanceof EngineUnavailableError && /low_threshold/.test(error.message),
       );
       const plain = parse({ base_model: "org/base" });
       const models = cached(mkdtempSync(join(dir, "unseen-")), plain);

@@ -110,12 +110,12 @@ describe("model manager against a real HTTP model host", () => {
     assert.ok(!existsSync(join(dir, "safety_checker")));
   });
 
-  for (const status of [401, 403, 404, 410]) {
+  for (const status of [404, 410]) {
     it(`calls a model the host answers ${status} for invalid: the task is at fault`, async () => {
       const url = host.file(`gone-${status}.safetensors`, safetensors(16));
       host.behave(url, { kind: "status", status });
-      host.repoStatus(`org/private-${status}`, status);
-      for (const ref of [url, `org/private-${status}`]) {
+      host.repoStatus(`org/gone-${status}`, status);
+      for (const ref of [url, `org/gone-${status}`]) {
         await assert.rejects(manager().prepare(args({ base_model: ref }), soon()), (error: unknown) => {
           assert.ok(error instanceof ModelInvalidError, String(error));
           assert.equal(error.code, "MODEL_INVALID");
@@ -125,14 +125,60 @@ describe("model manager against a real HTTP model host", () => {
     });
   }
 
+  for (const status of [401, 403]) {
+    it(`calls ${status} transient: it is about this node's credentials, not the model`, async () => {
+      const url = host.file(`private-${status}.safetensors`, safetensors(16));
+      host.behave(url, { kind: "status", status });
+      host.repoStatus(`org/private-${status}`, status);
+      for (const ref of [url, `org/private-${status}`]) {
+        await assert.rejects(
+          manager({ taskBudgetMs: 200 }).prepare(args({ base_model: ref }), soon()),
+          (error: unknown) => {
+            assert.ok(error instanceof ModelUnavailableError, String(error));
+            assert.match(error.message, new RegExp(`HTTP ${status}`));
+            return true;
+          },
+        );
+      }
+    });
+  }
+
+  it("downloads a gated model with a token; without one the failure is transient", async () => {
+    host.repo("org/gated", { "model.safetensors": safetensors(512, 21) });
+    host.gate("org/gated", "hf_secret");
+    await assert.rejects(
+      manager({ taskBudgetMs: 200 }).prepare(args({ base_model: "org/gated" }), soon()),
+      (error: unknown) => error instanceof ModelUnavailableError && /HTTP 401/.test(error.message),
+    );
+    const prepared = await manager({ hfToken: "hf_secret" }).prepare(args({ base_model: "org/gated" }), soon());
+    assert.ok(existsSync(prepared.base.path as string));
+  });
+
+  it("calls a 404 reached through a redirect to another host (a login page) transient", async () => {
+    const login = await startModelHost();
+    try {
+      const url = host.file("moved.safetensors", safetensors(16));
+      host.behave(url, { kind: "redirect", location: `${login.url}/login?next=/files/moved.safetensors` });
+      await assert.rejects(
+        manager({ taskBudgetMs: 200 }).prepare(args({ base_model: url }), soon()),
+        (error: unknown) => error instanceof ModelUnavailableError && /HTTP 404 \(from http/.test(error.message),
+      );
+    } finally {
+      await login.close();
+    }
+  });
+
   it("calls a repository that does not exist, or holds no safetensors, invalid", async () => {
     await assert.rejects(manager().prepare(args({ base_model: "nobody/nothing" }), soon()), ModelInvalidError);
     host.repo("org/pickle", { "model.ckpt": Buffer.from("pickle") });
     await assert.rejects(manager().prepare(args({ base_model: "org/pickle" }), soon()), /no \.safetensors model/);
   });
 
-  it("calls content that is not a safetensors model invalid and keeps nothing of it", async () => {
-    const url = host.file("page.safetensors", Buffer.from("<html><body>Sign in to download</body></html>"));
+  it("calls a complete binary download that is not safetensors invalid and keeps nothing of it", async () => {
+    const url = host.file(
+      "pickle.safetensors",
+      Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x28, 0x58, 0x05, 0xff, 0x00, 0x01]),
+    );
     const models = manager();
     await assert.rejects(models.prepare(args({ base_model: url }), soon()), (error: unknown) => {
       assert.ok(error instanceof ModelInvalidError);
@@ -141,6 +187,42 @@ describe("model manager against a real HTTP model host", () => {
     });
     assert.deepEqual(models.cache.list(), []);
     assert.deepEqual(readdirSync(join(models.cache.dir, ".downloads")), []);
+  });
+
+  it("calls an HTML page, or a body of unannounced length, transient: a proxy's or portal's answer", async () => {
+    const page = Buffer.from("<html><body>Sign in to download</body></html>");
+    const cases = [
+      host.file("portal.safetensors", page, "text/html; charset=utf-8"),
+      host.file("portal-untyped.safetensors", page),
+      host.file("binary-unannounced.safetensors", Buffer.from([0x80, 0x02, 0x7d, 0, 0xff, 0x00, 0x01, 2, 3, 4, 5])),
+    ];
+    host.behave(cases[2] as string, { kind: "unannounced" });
+    for (const url of cases) {
+      const models = manager({ taskBudgetMs: 200 });
+      await assert.rejects(models.prepare(args({ base_model: url }), soon()), (error: unknown) => {
+        assert.ok(error instanceof ModelUnavailableError, `${url}: ${error}`);
+        assert.match(error.message, /not a safetensors model/);
+        return true;
+      });
+      assert.deepEqual(models.cache.list(), []);
+    }
+  });
+
+  it("refuses models that do not fit together, from their headers, and unpins what it cached", async () => {
+    const { checkpoints, kohyaLora, writeHeader } = await import("./helpers/model-headers.ts");
+    const file = (name: string, header: Record<string, number[]>) => {
+      const path = writeHeader(join(mkdtempSync(join(tmpdir(), "hdr-")), name), header);
+      return host.file(name, readFileSync(path));
+    };
+    const base = file("sd15.safetensors", checkpoints.sd15 as Record<string, number[]>);
+    const lora = file("xl-lora.safetensors", kohyaLora("sdxl", { textEncoder: false }));
+    const models = manager();
+    await assert.rejects(
+      models.prepare(args({ base_model: base, lora: { model: lora, weight: 100 } }), soon()),
+      (error: unknown) => error instanceof ModelInvalidError && error.code === "MODELS_INCOMPATIBLE",
+    );
+    assert.equal(models.cache.list().length, 2);
+    assert.ok(models.cache.list().every((entry) => !models.cache.isPinned(entry.path)));
   });
 
   for (const status of [429, 500, 503]) {

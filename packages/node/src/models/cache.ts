@@ -68,6 +68,11 @@ export class ModelCache {
     }
   }
 
+  /** Whether a running task holds the model. */
+  isPinned(path: string): boolean {
+    return this.pins.has(path);
+  }
+
   unpin(path: string): void {
     const count = (this.pins.get(path) ?? 0) - 1;
     if (count > 0) this.pins.set(path, count);

@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { type Dispatcher, ProxyAgent } from "undici";
 import { TaskFaultError } from "../task/errors.ts";
 import { type CacheEntry, ModelCache } from "./cache.ts";
+import { checkCompatible } from "./compat.ts";
 import { fetchFile } from "./download.ts";
 import { fileUrl, hubHeaders, planRepo, type RepoPlan } from "./huggingface.ts";
 import {
@@ -15,7 +16,7 @@ import {
   type PreparedModels,
 } from "./manager.ts";
 import { cacheName, DIFFUSERS_FOLDER, KIND_FOLDERS, type ModelKind, parseRef } from "./refs.ts";
-import { safetensorsProblem } from "./safetensors.ts";
+import { looksLikeText, notSafetensors, safetensorsProblem } from "./safetensors.ts";
 
 export interface CachingModelManagerOptions {
   cacheDir: string;
@@ -57,7 +58,7 @@ const ROLES: { role: keyof PreparedModels; kind: ModelKind; ref: (args: TaskArgs
  * The model cache of SPEC §6.2: models keyed by reference in ComfyUI's folder layout, downloaded
  * when missing (range resume, retries with capped backoff within the task's budget, one
  * download per model however many tasks wait for it), verified (size, safetensors header) and
- * moved into place only when whole, evicted least-recently-used under a disk budget but never
+ * moved into place only when whole, checked to belong together (`checkCompatible`), evicted least-recently-used under a disk budget but never
  * while a task uses them.
  */
 export class CachingModelManager implements ModelManager {
@@ -101,6 +102,12 @@ export class CachingModelManager implements ModelManager {
       };
       models[w.role] = file;
     });
+    try {
+      await checkCompatible(models);
+    } catch (error) {
+      this.release(models);
+      throw error;
+    }
     return models;
   }
 
@@ -192,7 +199,7 @@ export class CachingModelManager implements ModelManager {
       mkdirSync(dirname(part), { recursive: true });
       let lastLog = 0;
       const started = Date.now();
-      const bytes = await fetchFile({
+      const fetched = await fetchFile({
         ref,
         url,
         partPath: part,
@@ -209,13 +216,15 @@ export class CachingModelManager implements ModelManager {
           );
         },
       });
+      const { bytes } = fetched;
       this.deps.metrics?.downloadBytes.inc(bytes);
       log.info({ url, bytes, ms: Date.now() - started }, "model file downloaded");
       if (part.endsWith(".safetensors.part")) {
         const problem = await safetensorsProblem(part);
         if (problem) {
+          const text = await looksLikeText(part, fetched.contentType);
           rmSync(part, { force: true });
-          throw new ModelInvalidError(ref, `${url} is not a safetensors model: ${problem}`);
+          throw notSafetensors(ref, url, problem, { ...fetched, text });
         }
       }
       return bytes;

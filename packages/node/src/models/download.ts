@@ -3,8 +3,11 @@ import type { ModelRef } from "@hydrogen/protocol";
 import { type Dispatcher, fetch } from "undici";
 import { ModelInvalidError, ModelUnavailableError } from "./manager.ts";
 
-/** Statuses that confirm a reference is wrong (SPEC §6): the task is at fault. */
-const INVALID_STATUSES = new Set([401, 403, 404, 410]);
+/**
+ * Statuses that confirm a reference is wrong (SPEC §6): "not found" and "gone". Never 401/403:
+ * they are about this node's credentials (a gated or private model), which another node may have.
+ */
+const INVALID_STATUSES = new Set([404, 410]);
 
 export interface FetchFileOptions {
   ref: ModelRef;
@@ -19,18 +22,33 @@ export interface FetchFileOptions {
   onProgress?: (received: number, total: number | undefined) => void;
 }
 
-/** An HTTP answer turned into the SPEC §6 class: confirmed invalid, or transient. */
-export function statusError(ref: ModelRef, url: string, status: number): Error {
-  const message = `${url} answered HTTP ${status}`;
-  return INVALID_STATUSES.has(status) ? new ModelInvalidError(ref, message) : new ModelUnavailableError(ref, message);
+/**
+ * An HTTP answer turned into the SPEC §6 class: confirmed invalid, or transient. A "not found"
+ * reached through a redirect to another host (a login page, an expired CDN link) proves nothing
+ * about the model, so it is transient too.
+ */
+export function statusError(ref: ModelRef, url: string, status: number, finalUrl = url): Error {
+  const moved = new URL(finalUrl).origin !== new URL(url).origin;
+  const message = `${url} answered HTTP ${status}${moved ? ` (from ${new URL(finalUrl).origin})` : ""}`;
+  return INVALID_STATUSES.has(status) && !moved
+    ? new ModelInvalidError(ref, message)
+    : new ModelUnavailableError(ref, message);
+}
+
+/** What a finished download was: its size, whether the host announced that size, and its content type. */
+export interface FetchedFile {
+  bytes: number;
+  /** The host announced the length and every byte of it arrived. */
+  complete: boolean;
+  contentType: string;
 }
 
 /**
  * One attempt at downloading `url` into `partPath`, resuming what is there. Resolves with the
- * file's total size when complete; a dropped connection, a stall or a full disk rejects with
+ * file's total size (and whether the host announced it) when complete; a dropped connection, a stall or a full disk rejects with
  * `ModelUnavailableError` and leaves the partial file for the next attempt.
  */
-export async function fetchFile(options: FetchFileOptions): Promise<number> {
+export async function fetchFile(options: FetchFileOptions): Promise<FetchedFile> {
   const { ref, url } = options;
   const have = existsSync(options.partPath) ? statSync(options.partPath).size : 0;
   const stall = new AbortController();
@@ -60,7 +78,7 @@ export async function fetchFile(options: FetchFileOptions): Promise<number> {
     }
     if (response.status !== 200 && response.status !== 206) {
       await response.body?.cancel();
-      throw statusError(ref, url, response.status);
+      throw statusError(ref, url, response.status, response.url || url);
     }
     const resumed = response.status === 206;
     const start = resumed ? rangeStart(response.headers.get("content-range")) : 0;
@@ -96,7 +114,7 @@ export async function fetchFile(options: FetchFileOptions): Promise<number> {
     if (total !== undefined && received !== total) {
       throw new ModelUnavailableError(ref, `${url}: got ${received} of ${total} bytes`);
     }
-    return received;
+    return { bytes: received, complete: total !== undefined, contentType: response.headers.get("content-type") ?? "" };
   } finally {
     clearTimeout(stallTimer);
   }

@@ -35,7 +35,11 @@ export interface ModelManager {
   close?(): Promise<void>;
 }
 
-/** SPEC §6 "ModelInvalid": a model id/URL confirmed invalid (401/403/404/410 from the host, no such repository or file, not a safetensors model). */
+/**
+ * SPEC §6 "ModelInvalid": a model every node finds invalid alike — the host says it does not
+ * exist (404/410, no such repository), a complete binary download that is not safetensors, or
+ * models that cannot work together (their safetensors headers say so).
+ */
 export class ModelInvalidError extends TaskFaultError {
   override readonly name = "ModelInvalidError";
   constructor(
@@ -47,7 +51,7 @@ export class ModelInvalidError extends TaskFaultError {
   }
 }
 
-/** A download failed for a reason that may pass (network, 429, 5xx, disk full). */
+/** A download failed for a reason that may pass or that is this node's own (network, 401/403, 429, 5xx, a proxy's page, disk full). */
 export class ModelUnavailableError extends TransientError {
   override readonly name = "ModelUnavailableError";
   constructor(

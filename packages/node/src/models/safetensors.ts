@@ -1,4 +1,6 @@
 import { open } from "node:fs/promises";
+import type { ModelRef } from "@hydrogen/protocol";
+import { ModelInvalidError, ModelUnavailableError } from "./manager.ts";
 
 /** Largest header we accept; real ones are kilobytes to a few megabytes. */
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
@@ -30,6 +32,45 @@ export async function safetensorsProblem(path: string): Promise<string | undefin
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
       return "its header is not a JSON object";
     return undefined;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * SPEC §6: a download that is not a safetensors file is the task's fault only when it is
+ * complete (the host announced its length and all of it came) and binary. A text or HTML body
+ * is a proxy's, a portal's or a login page, which another node would not see: transient.
+ */
+export function notSafetensors(
+  ref: ModelRef,
+  url: string,
+  problem: string,
+  fetched: { complete: boolean; text: boolean },
+): Error {
+  const message = `${url} is not a safetensors model: ${problem}`;
+  if (fetched.text)
+    return new ModelUnavailableError(ref, `${message} (a text page, not a model: a proxy or login page?)`);
+  if (!fetched.complete) return new ModelUnavailableError(ref, `${message} (the host did not announce its length)`);
+  return new ModelInvalidError(ref, message);
+}
+
+/** A text/* or HTML content type, or a first kilobyte that is printable UTF-8 text. */
+export async function looksLikeText(path: string, contentType: string): Promise<boolean> {
+  if (/^text\/|html|xml|json/i.test(contentType)) return true;
+  const file = await open(path, "r");
+  try {
+    const head = Buffer.alloc(1024);
+    const { bytesRead } = await file.read(head, 0, head.length, 0);
+    if (bytesRead === 0) return true;
+    const bytes = head.subarray(0, bytesRead);
+    if (bytes.some((b) => b < 32 && b !== 9 && b !== 10 && b !== 13)) return false;
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes, { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
   } finally {
     await file.close();
   }

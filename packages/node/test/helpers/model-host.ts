@@ -6,7 +6,11 @@ export type Behaviour =
   | { kind: "ok" }
   | { kind: "status"; status: number; times?: number }
   | { kind: "drop"; afterBytes: number; times?: number }
-  | { kind: "stall"; afterBytes: number; times?: number };
+  | { kind: "stall"; afterBytes: number; times?: number }
+  /** A redirect (e.g. to a login page on another host). */
+  | { kind: "redirect"; location: string }
+  /** The body as it is, with this content type and no announced length (chunked). */
+  | { kind: "unannounced"; contentType?: string };
 
 /** A safetensors file: an 8-byte little-endian header length, a JSON header, then `bytes` of data. */
 export function safetensors(bytes = 4096, seed = 1): Buffer {
@@ -31,6 +35,9 @@ export async function startModelHost() {
   const files = new Map<string, Buffer>();
   const behaviours = new Map<string, Behaviour>();
   const repos = new Map<string, { files: string[] } | { status: number }>();
+  /** Gated repositories: their files answer 401 without this bearer token (the API still lists them, as the hub does). */
+  const gates = new Map<string, string>();
+  const types = new Map<string, string>();
   const requests: { path: string; range?: string }[] = [];
   const sockets = new Set<Socket>();
 
@@ -56,13 +63,24 @@ export async function startModelHost() {
       once();
       return void response.writeHead(behaviour.status).end("error");
     }
+    if (behaviour.kind === "redirect") return void response.writeHead(302, { location: behaviour.location }).end();
+    const gate = [...gates].find(([repo]) => path.startsWith(`/${repo}/resolve/`));
+    if (gate && request.headers.authorization !== `Bearer ${gate[1]}`) {
+      return void response
+        .writeHead(401, { "content-type": "application/json" })
+        .end('{"error":"Access to model is restricted. You must have access to it and be authenticated."}');
+    }
     if (!body) return void response.writeHead(404).end("not found");
+    if (behaviour.kind === "unannounced") {
+      response.writeHead(200, { "content-type": behaviour.contentType ?? "application/octet-stream" });
+      return void response.end(body);
+    }
     const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
     if (start >= body.length && body.length > 0) return void response.writeHead(416).end();
     const slice = body.subarray(start);
     response.writeHead(range ? 206 : 200, {
-      "content-type": "application/octet-stream",
+      "content-type": types.get(path) ?? "application/octet-stream",
       "content-length": String(slice.length),
       ...(range ? { "content-range": `bytes ${start}-${body.length - 1}/${body.length}` } : {}),
     });
@@ -110,9 +128,14 @@ export async function startModelHost() {
       repos.set(repo, { status });
     },
     /** A plain URL; returns it. */
-    file(path: string, bytes: Buffer): string {
+    file(path: string, bytes: Buffer, contentType?: string): string {
       files.set(`/files/${path}`, bytes);
+      if (contentType) types.set(`/files/${path}`, contentType);
       return `${url}/files/${path}`;
+    },
+    /** The repository's files need this token (a gated model). */
+    gate(repo: string, token: string) {
+      gates.set(repo, token);
     },
     behave(path: string, behaviour: Behaviour) {
       behaviours.set(path.startsWith("/") ? path : new URL(path).pathname, behaviour);

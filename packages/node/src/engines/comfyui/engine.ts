@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { familyOf, type ModelFamily } from "../../models/family.ts";
-import type { PreparedModels } from "../../models/manager.ts";
-import { type Engine, EngineRejectedError, type EngineRequest, EngineUnavailableError } from "../engine.ts";
+import { type Engine, type EngineRequest, EngineUnavailableError } from "../engine.ts";
 import { ComfyClient, ComfyPromptError } from "./client.ts";
 import { fromExecutionError, fromPromptError } from "./errors.ts";
 import { buildWorkflow } from "./workflow.ts";
@@ -15,7 +13,7 @@ export interface ComfyUIOptions {
 }
 
 /**
- * Runs tasks on a ComfyUI server (SPEC §10): checks the models belong together, uploads the
+ * Runs tasks on a ComfyUI server (SPEC §10), whose models the cache has checked: uploads the
  * ControlNet image, queues the task's workflow, follows it to the end, downloads the PNGs in
  * order; on abort it interrupts ComfyUI and removes the workflow from its queue.
  */
@@ -33,7 +31,6 @@ export class ComfyUIEngine implements Engine {
 
   async run(request: EngineRequest): Promise<Uint8Array[]> {
     const { args, models, signal, taskId } = request;
-    await checkCompatible(models, Boolean(args.refiner));
     const controlImage = args.controlnet
       ? await this.client.uploadImage(`hydrogen-task-${taskId}.png`, decodeDataUrl(args.controlnet.image_dataurl))
       : undefined;
@@ -71,35 +68,9 @@ export class ComfyUIEngine implements Engine {
   }
 }
 
-/**
- * LoRAs, ControlNets, VAEs and refiners must fit the base model's family; a mismatch is the
- * task's fault (SPEC §6), e.g. an SDXL LoRA on an SD 1.5 base. The refiner is SDXL only.
- */
-export async function checkCompatible(models: PreparedModels, hasRefiner: boolean): Promise<void> {
-  const base = await familyOf(models.base);
-  const mismatch = async (role: string, file: PreparedModels["lora"]) => {
-    if (!file) return;
-    const family = await familyOf(file);
-    if (base !== "unknown" && family !== "unknown" && family !== base) {
-      throw new EngineRejectedError(
-        `the ${role} ${file.ref} is ${label(family)}, the base model ${models.base.ref} is ${label(base)}`,
-      );
-    }
-  };
-  await mismatch("LoRA", models.lora);
-  await mismatch("ControlNet", models.controlnet);
-  if (hasRefiner && base !== "sdxl" && base !== "unknown") {
-    throw new EngineRejectedError(`a refiner needs an SDXL base model; ${models.base.ref} is ${label(base)}`);
-  }
-  await mismatch("refiner", models.refiner);
-}
-
-function label(family: ModelFamily): string {
-  return { sd1: "SD 1.x", sd2: "SD 2.x", sdxl: "SDXL", unknown: "of an unknown family" }[family];
-}
-
 function decodeDataUrl(dataUrl: string): Uint8Array {
   const match = /^data:image\/png;base64,(.*)$/s.exec(dataUrl);
-  if (!match) throw new EngineRejectedError("controlnet.image_dataurl is not a PNG data URL");
+  // The schema has checked it; failing here is this node's trouble.
+  if (!match) throw new EngineUnavailableError("controlnet.image_dataurl is not a PNG data URL");
   return Buffer.from(match[1] as string, "base64");
 }
