@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Devnet, ROLES } from "@hydrogen/devnet";
-import { hammingDistance, taskHash } from "@hydrogen/protocol";
+import { hammingDistance, phashPngHex, taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
 import { createTestClient, http, webSocket } from "viem";
 import { foundry } from "viem/chains";
@@ -198,11 +198,64 @@ describe("SDK against a devnet", () => {
     await assert.rejects(downloadImages(client, { taskId: created.taskId, result }), (error: unknown) => {
       assert.ok(error instanceof ImageMismatchError);
       assert.equal(error.index, 0);
-      assert.ok(error.distance > error.threshold);
+      assert.ok(error.distance >= error.threshold);
       return true;
     });
     tamper = false;
     assert.equal((await downloadImages(client, { taskId: created.taskId })).length, 1);
+  });
+
+  it("checks images with the threshold fixed in the task, and distance == threshold is a mismatch", async () => {
+    const owner = clientFor(devnet, ROLES.deployer);
+    const setThreshold = async (threshold: bigint) => {
+      const hash = await owner.walletClient?.writeContract({
+        address: devnet.deployment.contracts.TaskManager,
+        abi: taskManagerAbi,
+        functionName: "setDistanceThreshold",
+        args: [threshold],
+        chain: foundry,
+        account: owner.walletClient.account as never,
+      });
+      await owner.publicClient.waitForTransactionReceipt({ hash: hash as `0x${string}` });
+    };
+    // The task is created under threshold 32; the owner lowers it to 5 right after.
+    await setThreshold(32n);
+    const client = clientFor(devnet, ROLES.app);
+    let served: Uint8Array | undefined;
+    const serving: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!served || !/\/results\/\d+$/.test(new URL(String(input)).pathname) || !response.ok) return response;
+      return new Response(served as BodyInit, { status: 200, headers: { "content-type": "image/png" } });
+    };
+    const app = clientFor(devnet, ROLES.app, { fetch: serving });
+    let created: Awaited<ReturnType<typeof createTask>>;
+    try {
+      created = await createTask(client, { args: smallArgs(23, 1) });
+    } finally {
+      await setThreshold(5n);
+    }
+    await uploadTaskArgs(client, created);
+    const { result } = await waitForTask(client, { taskId: created.taskId, fromBlock: created.blockNumber });
+    // Images at exactly 32 bits, and at 5 to 31 bits, from the on-chain hash.
+    const at = (low: number, high: number) => {
+      for (let variant = 1; variant < 5000; variant++) {
+        const png = samplePng(64, 64, variant);
+        const distance = hammingDistance(phashPngHex(png), result);
+        if (distance >= low && distance <= high) return { png, distance };
+      }
+      throw new Error(`no sample image at distance ${low}…${high}`);
+    };
+    served = at(32, 32).png;
+    await assert.rejects(downloadImages(app, { taskId: created.taskId }), (error: unknown) => {
+      assert.ok(error instanceof ImageMismatchError, String(error));
+      assert.equal(error.distance, 32);
+      assert.equal(error.threshold, 32);
+      return true;
+    });
+    const near = at(5, 31);
+    served = near.png;
+    const [image] = await downloadImages(app, { taskId: created.taskId });
+    assert.equal(image?.distance, near.distance, "accepted under the task's threshold (32), not the current one (5)");
   });
 
   it("rejects waitForTask with TaskAbortedError(Cancelled) when the task is cancelled after its deadline", async () => {

@@ -1,7 +1,6 @@
 import { hammingDistance, phashPngHex, type RelayError, splitResult } from "@hydrogen/protocol";
 import type { Hex } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
-import { taskManagerCallAbi } from "../contract-errors.ts";
 import {
   ImageMismatchError,
   type NoAccountError,
@@ -9,6 +8,7 @@ import {
   TaskNotFoundError,
   type TimeoutError,
 } from "../errors.ts";
+import { taskThreshold } from "../threshold.ts";
 import { retryRelay } from "../wait.ts";
 import { getTaskEvents } from "./getTaskEvents.ts";
 import { waitForTask } from "./waitForTask.ts";
@@ -31,7 +31,7 @@ export interface VerifiedImage {
   png: Uint8Array;
   /** The image's pHash as recomputed here. */
   phash: Hex;
-  /** Bits between it and the on-chain hash (within the contract's threshold). */
+  /** Bits between it and the on-chain hash: fewer than the task's threshold. */
   distance: number;
 }
 
@@ -64,14 +64,7 @@ export async function downloadImages(
 ): Promise<DownloadImagesReturnType> {
   requireWallet(client, "downloadImages");
   const { taskId } = parameters;
-  const [result, threshold] = await Promise.all([
-    parameters.result ?? successResult(client, parameters),
-    client.publicClient.readContract({
-      address: client.contracts.TaskManager,
-      abi: taskManagerCallAbi,
-      functionName: "distanceThreshold",
-    }) as Promise<bigint>,
-  ]);
+  const { result, threshold } = await successResult(client, parameters);
   const hashes = splitResult(result);
   const images: VerifiedImage[] = [];
   const timeoutMs = parameters.timeoutMs ?? 120_000;
@@ -87,7 +80,8 @@ export async function downloadImages(
     });
     const phash = phashPngHex(png);
     const distance = hammingDistance(phash, expected);
-    if (distance > Number(threshold)) throw new ImageMismatchError(taskId, index, distance, Number(threshold));
+    // The contract's rule (SPEC §4): chunks match when they differ in fewer than `threshold` bits.
+    if (distance >= threshold) throw new ImageMismatchError(taskId, index, distance, threshold);
     const image = { index, png, phash, distance };
     images.push(image);
     parameters.onImage?.(image);
@@ -95,13 +89,23 @@ export async function downloadImages(
   return images;
 }
 
-/** The result of a task that succeeded, or will: waits for its end if it is still running. */
-async function successResult(client: HydrogenClient, parameters: DownloadImagesParameters): Promise<Hex> {
+/**
+ * The result of a task that succeeded, or will (it waits for the end of a running task), and
+ * the distance threshold fixed in the task when it was created.
+ */
+async function successResult(
+  client: HydrogenClient,
+  parameters: DownloadImagesParameters,
+): Promise<{ result: Hex; threshold: number }> {
   const { taskId, fromBlock } = parameters;
-  const events = await getTaskEvents(client, { taskId, fromBlock });
-  if (!events.some((e) => e.name === "TaskCreated")) throw new TaskNotFoundError(taskId);
+  const toBlock = await client.publicClient.getBlockNumber({ cacheTime: 0 });
+  const events = await getTaskEvents(client, { taskId, fromBlock, toBlock });
+  const created = events.find((e) => e.name === "TaskCreated");
+  if (!created) throw new TaskNotFoundError(taskId);
+  const threshold = await taskThreshold(client, created, toBlock);
+  if (parameters.result) return { result: parameters.result, threshold };
   const success = events.find((e) => e.name === "TaskSuccess");
-  if (success) return success.result;
+  if (success) return { result: success.result, threshold };
   const { result } = await waitForTask(client, { ...parameters, onEvent: undefined });
-  return result;
+  return { result, threshold };
 }

@@ -5,7 +5,7 @@ import { taskManagerCallAbi } from "../contract-errors.ts";
 import { taskLogFilter } from "../task-logs.ts";
 
 /** One TaskManager event of a task, as the SDK reports progress. */
-export type TaskEvent = { blockNumber: bigint; transactionHash: Hex } & TaskEventBody;
+export type TaskEvent = { blockNumber: bigint; logIndex: number; transactionHash: Hex } & TaskEventBody;
 
 /** The event's name and arguments. */
 export type TaskEventBody =
@@ -61,7 +61,11 @@ export async function readTaskEvents(
   const logs = raw.map((log) => formatLog(log));
   const events: TaskEvent[] = [];
   for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
-    const where = { blockNumber: log.blockNumber as bigint, transactionHash: log.transactionHash as Hex };
+    const where = {
+      blockNumber: log.blockNumber as bigint,
+      logIndex: Number(log.logIndex),
+      transactionHash: log.transactionHash as Hex,
+    };
     const a = log.args as Record<string, unknown>;
     const event = toEvent(log.eventName, a);
     if (event) events.push({ ...where, ...event } as TaskEvent);
