@@ -86,7 +86,7 @@ function cached(dir: string, args: TaskArgs, family: "sd1" | "sdxl" = "sd1", dif
 }
 
 const CASES: Record<string, { args: Parameters<typeof parse>[0]; family?: "sd1" | "sdxl"; diffusers?: boolean }> = {
-  "base-checkpoint": { args: { base_model: "runwayml/stable-diffusion-v1-5", negative_prompt: "blurry" } },
+  "base-checkpoint": { args: { base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5", negative_prompt: "blurry" } },
   "base-diffusers": { args: { base_model: "org/diffusers-model" }, diffusers: true },
   lora: { args: { base_model: "org/base", lora: { model: "org/style-lora", weight: 70 } } },
   vae: { args: { base_model: "org/base", vae: "stabilityai/sd-vae-ft-mse" } },

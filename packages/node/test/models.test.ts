@@ -49,7 +49,7 @@ describe("model manager against a real HTTP model host", () => {
     const weights = safetensors(8192, 3);
     host.repo("org/base", {
       "model.safetensors": weights,
-      "model.fp16.safetensors": safetensors(16, 4),
+      "model.fp16.safetensors": safetensors(16_384, 4),
       "README.md": Buffer.from("#"),
     });
     const models = manager();
@@ -166,6 +166,22 @@ describe("model manager against a real HTTP model host", () => {
     } finally {
       await login.close();
     }
+  });
+
+  it("picks a repository's smallest plain text-to-image file (the SD 1.5 repository's layout)", async () => {
+    host.repo("stable-diffusion-v1-5/stable-diffusion-v1-5", {
+      "v1-5-pruned.safetensors": safetensors(7700, 31),
+      "v1-5-pruned-emaonly.safetensors": safetensors(4200, 32),
+      "v1-5-pruned-emaonly-fp16.safetensors": safetensors(2100, 33),
+      "sd-v1-5-inpainting.safetensors": safetensors(1000, 34),
+      "model_index.json": Buffer.from("{}"),
+      "unet/diffusion_pytorch_model.safetensors": safetensors(16, 35),
+    });
+    const prepared = await manager().prepare(
+      args({ base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5" }),
+      soon(),
+    );
+    assert.deepEqual(readFileSync(prepared.base.path as string), safetensors(2100, 33));
   });
 
   it("calls a repository that does not exist, or holds no safetensors, invalid", async () => {

@@ -106,7 +106,7 @@ async function smoke(devnet: Devnet, out: Output): Promise<number> {
   try {
     const run = await runTask(client, {
       args: {
-        base_model: "runwayml/stable-diffusion-v1-5",
+        base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5",
         prompt: "smoke test: a lighthouse at dawn",
         task_config: { seed: 42, num_images: 2, image_width: 256, image_height: 256 },
       },

@@ -52,7 +52,7 @@ export function taskArgsFrom(options: RunOptions): TaskArgsInput {
   if (options.steps !== undefined) config.steps = options.steps;
   const args = {
     ...base,
-    base_model: options.model ?? base.base_model ?? "runwayml/stable-diffusion-v1-5",
+    base_model: options.model ?? base.base_model ?? "stable-diffusion-v1-5/stable-diffusion-v1-5",
     prompt: options.prompt ?? base.prompt,
     ...(options.negativePrompt !== undefined ? { negative_prompt: options.negativePrompt } : {}),
     task_config: config,

@@ -11,7 +11,14 @@ export type RepoPlan = { format: "file"; file: string } | { format: "diffusers";
 const DIFFUSERS_DIRS = ["unet", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler"];
 /** Weight variants that a plain file supersedes. */
 const VARIANT = /\.(fp16|non_ema|ema|bf16)\.safetensors$/;
-const NAME_PENALTIES = ["fp16", "ema", "inpaint", "pruned", "bf16"];
+/** A root file of another purpose than plain text-to-image is picked only when nothing else is there. */
+const OTHER_PURPOSE = /inpaint|instruct|depth|upscal/i;
+
+/** A file of a repository as the hub lists it; `size` when asked with `blobs=true`. */
+export interface RepoFile {
+  name: string;
+  size?: number;
+}
 
 export interface HubOptions {
   endpoint: string;
@@ -30,8 +37,8 @@ export function fileUrl(endpoint: string, repo: string, file: string): string {
 
 /**
  * Decides which files of a Hugging Face repository make the model, the same way on every
- * node: a root-level `.safetensors` file (the plainest name when there are several: no fp16,
- * ema, inpaint, pruned variants; then the shortest; then by name), else — for a base model —
+ * node: a root-level `.safetensors` file (when there are several: not an inpainting or other
+ * special-purpose one, then the smallest, then the shortest name, then by code-point order), else — for a base model —
  * the diffusers folder. A repository that does not exist or holds neither is `ModelInvalid`.
  */
 export async function planRepo(
@@ -40,7 +47,7 @@ export async function planRepo(
   allowDiffusers: boolean,
   options: HubOptions,
 ): Promise<RepoPlan> {
-  const url = `${options.endpoint.replace(/\/$/, "")}/api/models/${repo}`;
+  const url = `${options.endpoint.replace(/\/$/, "")}/api/models/${repo}?blobs=true`;
   let response: Awaited<ReturnType<typeof fetch>>;
   try {
     response = await fetch(url, {
@@ -56,22 +63,33 @@ export async function planRepo(
     await response.body?.cancel();
     throw statusError(ref, url, response.status);
   }
-  let files: string[];
+  let files: RepoFile[];
   try {
-    const body = (await response.json()) as { siblings?: { rfilename?: string }[] };
-    files = (body.siblings ?? []).map((s) => s.rfilename ?? "").filter(Boolean);
+    const body = (await response.json()) as { siblings?: { rfilename?: string; size?: unknown }[] };
+    files = (body.siblings ?? [])
+      .map((s) => ({ name: s.rfilename ?? "", size: typeof s.size === "number" ? s.size : undefined }))
+      .filter((f) => f.name);
   } catch (error) {
     throw new ModelUnavailableError(ref, `${url} answered something that is not the hub's JSON`, { cause: error });
   }
   return choose(ref, files, allowDiffusers);
 }
 
-export function choose(ref: ModelRef, files: string[], allowDiffusers: boolean): RepoPlan {
-  const root = files.filter((f) => !f.includes("/") && f.endsWith(".safetensors"));
+export function choose(ref: ModelRef, listed: RepoFile[], allowDiffusers: boolean): RepoPlan {
+  const files = listed.map((f) => f.name);
+  const root = listed.filter((f) => !f.name.includes("/") && f.name.endsWith(".safetensors"));
   if (root.length > 0) {
-    const score = (f: string) => NAME_PENALTIES.filter((p) => f.toLowerCase().includes(p)).length;
-    const [best] = [...root].sort((a, b) => score(a) - score(b) || a.length - b.length || a.localeCompare(b));
-    return { format: "file", file: best as string };
+    // The smallest download: `v1-5-pruned-emaonly-fp16` (2 GB) over `v1-5-pruned` (7.7 GB).
+    const purpose = (f: RepoFile) => (OTHER_PURPOSE.test(f.name) ? 1 : 0);
+    const size = (f: RepoFile) => f.size ?? Number.MAX_SAFE_INTEGER;
+    const [best] = [...root].sort(
+      (a, b) =>
+        purpose(a) - purpose(b) ||
+        size(a) - size(b) ||
+        a.name.length - b.name.length ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+    return { format: "file", file: (best as RepoFile).name };
   }
   if (allowDiffusers && files.includes("model_index.json")) {
     const wanted = files.filter((f) => {

@@ -25,7 +25,7 @@ export function parseRef(ref: ModelRef): ParsedRef {
 
 /**
  * The cache's stable name for a reference: readable, and unique (a hash of the reference).
- * `runwayml/stable-diffusion-v1-5` → `runwayml--stable-diffusion-v1-5--<hash>`.
+ * `stable-diffusion-v1-5/stable-diffusion-v1-5` → `stable-diffusion-v1-5--stable-diffusion-v1-5--<hash>`.
  */
 export function cacheName(ref: ModelRef): string {
   const parsed = parseRef(ref);

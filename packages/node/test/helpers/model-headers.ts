@@ -77,7 +77,7 @@ function vaeTensors(prefix: string, latent = 4): Header {
   };
 }
 
-/** runwayml/stable-diffusion-v1-5 `v1-5-pruned-emaonly.safetensors`, SD 2.1 (512 and 768-v), SDXL base 1.0 and refiner 1.0. */
+/** SD 1.5 (`stable-diffusion-v1-5/stable-diffusion-v1-5`, `v1-5-pruned-emaonly.safetensors`), SD 2.1 (512 and 768-v), SDXL base 1.0 and refiner 1.0. */
 export const checkpoints: Record<string, Header> = {
   sd15: {
     ...unet("model.diffusion_model.", UNETS.sd1),

@@ -51,7 +51,13 @@ export async function startModelHost() {
       if ("status" in repo) return void response.writeHead(repo.status).end();
       response.writeHead(200, { "content-type": "application/json" });
       return void response.end(
-        JSON.stringify({ id: api[1], siblings: repo.files.map((rfilename) => ({ rfilename })) }),
+        JSON.stringify({
+          id: api[1],
+          siblings: repo.files.map((rfilename) => ({
+            rfilename,
+            size: files.get(`/${api[1]}/resolve/main/${rfilename}`)?.length,
+          })),
+        }),
       );
     }
     const body = files.get(path);

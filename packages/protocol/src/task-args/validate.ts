@@ -59,7 +59,7 @@ function describe(error: ErrorObject): TaskArgsViolation {
  * The input is not modified.
  *
  * @example
- * const parsed = parseTaskArgs({ base_model: "runwayml/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 42 } });
+ * const parsed = parseTaskArgs({ base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 42 } });
  * if (parsed.ok) parsed.args.task_config.num_images; // 6
  */
 export function parseTaskArgs(input: unknown): ParseTaskArgsResult {

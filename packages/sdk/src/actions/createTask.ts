@@ -56,7 +56,7 @@ export type CreateTaskErrorType =
  *
  * @example
  * const { taskId, nodes, taskArgs } = await createTask(client, {
- *   args: { base_model: "runwayml/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1 } },
+ *   args: { base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1 } },
  * });
  */
 export async function createTask(

@@ -59,7 +59,7 @@ export type RunTaskErrorType = HydrogenError;
  *
  * @example
  * const { images } = await runTask(client, {
- *   args: { base_model: "runwayml/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1, num_images: 1 } },
+ *   args: { base_model: "stable-diffusion-v1-5/stable-diffusion-v1-5", prompt: "a cat", task_config: { seed: 1, num_images: 1 } },
  *   onProgress: ({ phase }) => console.log(phase),
  * });
  */

@@ -18,7 +18,7 @@ interface FormState {
 const INITIAL: FormState = {
   prompt: "",
   negativePrompt: "",
-  model: "runwayml/stable-diffusion-v1-5",
+  model: "stable-diffusion-v1-5/stable-diffusion-v1-5",
   width: "512",
   height: "512",
   seed: String(Math.floor(Math.random() * 1_000_000)),
