@@ -26,6 +26,8 @@ export interface DevnetOptions {
   webDir?: string;
   /** CNX each application account (the CLI's and the burner) receives. Default 10,000. */
   appFunds?: bigint;
+  /** The relay's published task-arguments limit (bytes); the schema's largest by default. */
+  relayArgsBytes?: number;
   /** Reports each step ("anvil", "contracts", …) as it completes. */
   onStep?: (step: string) => void;
 }
@@ -102,7 +104,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     step("accounts");
 
     const relayLog = join(dir, "logs", "relay.log");
-    const relay = await startDevnetRelay(anvil, deployment, dir, relayLog, options.ports?.relay ?? 0);
+    const relay = await startDevnetRelay(anvil, deployment, dir, relayLog, options.ports?.relay ?? 0, options);
     closers.push(() => relay.close());
     step("relay");
 
@@ -214,6 +216,7 @@ async function startDevnetRelay(
   dir: string,
   logFile: string,
   port: number,
+  options: Pick<DevnetOptions, "relayArgsBytes">,
 ): Promise<Relay> {
   const config = parseRelayConfig({
     listen: { host: "127.0.0.1", port },
@@ -227,6 +230,7 @@ async function startDevnetRelay(
     },
     database: { url: `sqlite:${join(dir, "relay", "relay.db")}` },
     images: { store: "files", dir: join(dir, "relay", "images") },
+    ...(options.relayArgsBytes ? { limits: { taskArgsBytes: options.relayArgsBytes } } : {}),
   });
   mkdirSync(join(dir, "relay"), { recursive: true });
   return startRelay(config, { log: pino({ level: "info" }, pino.destination({ dest: logFile, sync: false })) });

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Chain } from "@hydrogen/contracts/testing";
-import { buildResult, phashPng, type RelayErrorBody, taskHash } from "@hydrogen/protocol";
+import {
+  buildResult,
+  largestTaskArgs,
+  phashPng,
+  type RelayErrorBody,
+  TASK_ARGS_MAX_BYTES,
+  taskHash,
+} from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
@@ -198,6 +205,21 @@ for (const backend of await backends()) {
       const paths = (schema.details as { path: string }[]).map((v) => v.path).sort();
       assert.ok(paths.length >= 4, `every violation listed: ${JSON.stringify(schema.details)}`);
       await api.waitForPhase(created.taskId, "created");
+    });
+
+    it("publishes its limits and takes the largest valid arguments the schema allows", async () => {
+      const limits = (await (await api.request("GET", "/v1/limits")).json()) as Record<string, number>;
+      assert.deepEqual(limits, {
+        task_args_bytes: TASK_ARGS_MAX_BYTES,
+        image_bytes: 64 * 1024,
+        upload_bytes: 256 * 1024,
+      });
+      const largest = largestTaskArgs();
+      const created = await chain.createTask(chain.creator, taskHash(largest));
+      await api.waitForPhase(created.taskId, "created");
+      const response = await api.uploadArgs(chain.creator, created.taskId, largest);
+      assert.equal(response.status, 200, await response.text());
+      await api.waitForPhase(created.taskId, "args_uploaded");
     });
 
     it("accepts images only when every pHash equals the disclosed chunk and the count is num_images", async () => {

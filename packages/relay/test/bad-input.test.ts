@@ -91,7 +91,9 @@ for (const backend of await backends()) {
     before(async () => {
       chain = await startChain(6);
       database = await backend.create();
-      relay = await startTestRelay(chain, database, { limits: { imageBytes: 32 * 1024, taskBytes: 48 * 1024 } });
+      relay = await startTestRelay(chain, database, {
+        limits: { imageBytes: 32 * 1024, taskBytes: 48 * 1024, taskArgsBytes: 64 * 1024 },
+      });
       api = relayClient(relay, chain);
       task = await createTask(chain, [patternPng(1), patternPng(2)]);
       await api.waitForPhase(task.taskId, "created");
@@ -145,6 +147,11 @@ for (const backend of await backends()) {
         413,
         "RELAY_PAYLOAD_TOO_LARGE",
       );
+      // Within the body limit, but more arguments than this relay publishes it takes.
+      const over = JSON.stringify({ task_id: task.taskId.toString(), task_args: "x".repeat(64 * 1024 + 1) });
+      const refused = await signed(chain.creator, "POST", argsPath, { body: over, contentType: json });
+      expectCode(refused, 413, "RELAY_PAYLOAD_TOO_LARGE");
+      assert.match(refused.body.error.message, /at most 65536 \(GET \/v1\/limits\)/);
       const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
       expectCode(
         await signed(chain.creator, "POST", argsPath, { body, contentType: "text/plain" }),

@@ -3,6 +3,7 @@ import type { TaskArgsViolation } from "@hydrogen/protocol";
 /** Every code an SDK error carries; applications decide by `code` (and `retryable`), never by message. */
 export type HydrogenErrorCode =
   | "SDK_INVALID_TASK_ARGS"
+  | "SDK_TASK_ARGS_TOO_LARGE"
   | "SDK_NO_ACCOUNT"
   | "SDK_INSUFFICIENT_CNX"
   | "SDK_INSUFFICIENT_ALLOWANCE"
@@ -33,6 +34,23 @@ export class InvalidTaskArgsError extends HydrogenError {
     super(
       "SDK_INVALID_TASK_ARGS",
       `invalid task arguments: ${violations.map((v) => `${v.path || "(root)"} ${v.message}`).join("; ")}`,
+    );
+  }
+}
+
+/** The arguments are valid but larger than the relay takes: refused before anything is paid. */
+export class TaskArgsTooLargeError extends HydrogenError {
+  override name = "TaskArgsTooLargeError";
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+    readonly relayUrl: string,
+    /** The field that weighs most, and its size in bytes. */
+    readonly largestField: { path: string; bytes: number },
+  ) {
+    super(
+      "SDK_TASK_ARGS_TOO_LARGE",
+      `the task arguments are ${bytes} bytes; the relay ${relayUrl} takes at most ${limit} (GET /v1/limits); the largest field is ${largestField.path} (${largestField.bytes} bytes)`,
     );
   }
 }

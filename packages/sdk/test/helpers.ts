@@ -6,9 +6,13 @@ import { createPublicClient, createTestClient, createWalletClient, http, type Tr
 import { foundry } from "viem/chains";
 import { createHydrogenClient, getNodeStatus, type HydrogenClient } from "../src/index.ts";
 
+/** The test devnet's relay takes arguments up to this size. */
+export const RELAY_ARGS_BYTES = 64 * 1024;
+
 /** A devnet (anvil, contracts, relay, 3 synthetic nodes) for the SDK's tests. */
 export async function startTestDevnet(): Promise<Devnet> {
-  return startDevnet({ dir: mkdtempSync(join(tmpdir(), "hydrogen-sdk-")), nodes: 3 });
+  // A relay that publishes a smaller arguments limit than the schema's, so the SDK's size check shows.
+  return startDevnet({ dir: mkdtempSync(join(tmpdir(), "hydrogen-sdk-")), nodes: 3, relayArgsBytes: RELAY_ARGS_BYTES });
 }
 
 /** An SDK client acting as devnet account `index` (or read-only when `index` is undefined). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Devnet, ROLES } from "@hydrogen/devnet";
-import { hammingDistance, phashPngHex, taskHash, taskManagerAbi } from "@hydrogen/protocol";
+import { cnxAbi, hammingDistance, phashPngHex, taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
 import { createTestClient, http, webSocket } from "viem";
 import { foundry } from "viem/chains";
@@ -22,13 +22,24 @@ import {
   type RunTaskPhase,
   runTask,
   TaskAbortedError,
+  TaskArgsTooLargeError,
   TaskNotFoundError,
   TimeoutError,
   uploadTaskArgs,
   waitForTask,
 } from "../src/index.ts";
 import { subscribeTaskLogs } from "../src/subscription.ts";
-import { clientFor, nodeAction, passTime, smallArgs, startTestDevnet, waitIdle } from "./helpers.ts";
+import { clientFor, nodeAction, passTime, RELAY_ARGS_BYTES, smallArgs, startTestDevnet, waitIdle } from "./helpers.ts";
+
+/** The account's CNX balance. */
+async function cnxBalance(client: ReturnType<typeof clientFor>): Promise<bigint> {
+  return (await client.publicClient.readContract({
+    address: client.contracts.CNX,
+    abi: cnxAbi,
+    functionName: "balanceOf",
+    args: [client.walletClient?.account?.address as `0x${string}`],
+  })) as bigint;
+}
 
 describe("SDK against a devnet", () => {
   let devnet: Devnet;
@@ -67,6 +78,24 @@ describe("SDK against a devnet", () => {
         error instanceof InvalidTaskArgsError && error.code === "SDK_INVALID_TASK_ARGS" && /colour/.test(error.message),
     );
     await assert.rejects(createTask(client, { args: '{"prompt": ' }), InvalidTaskArgsError);
+    // A field over its bound: the field and the bound are in the message.
+    await assert.rejects(
+      createTask(client, { args: { ...smallArgs(), prompt: "x".repeat(20_001) } }),
+      (error: unknown) =>
+        error instanceof InvalidTaskArgsError && /prompt must NOT have more than 20000 characters/.test(error.message),
+    );
+    // Valid, but more than this relay publishes it takes (GET /v1/limits).
+    const balance = await cnxBalance(client);
+    const heavy = { ...smallArgs(), prompt: "\u0001x".repeat(6_000), negative_prompt: "\u0001".repeat(6_000) };
+    await assert.rejects(createTask(client, { args: heavy }), (error: unknown) => {
+      assert.ok(error instanceof TaskArgsTooLargeError, String(error));
+      assert.equal(error.code, "SDK_TASK_ARGS_TOO_LARGE");
+      assert.equal(error.limit, RELAY_ARGS_BYTES);
+      assert.equal(error.largestField.path, "prompt");
+      assert.match(error.message, /takes at most 65536 .* largest field is prompt/);
+      return true;
+    });
+    assert.equal(await cnxBalance(client), balance, "nothing paid");
     assert.equal((await getNetworkStats(client)).tasks.total, before.tasks.total);
   });
 

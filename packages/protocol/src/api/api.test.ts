@@ -17,6 +17,7 @@ describe("relay API definition", () => {
       "GET /v1/inference_tasks/{id}",
       "GET /v1/inference_tasks/{id}/results/{index}",
       "GET /v1/inference_tasks/{id}/status",
+      "GET /v1/limits",
       "GET /v1/now",
       "POST /v1/inference_tasks",
       "POST /v1/inference_tasks/{id}/results",
@@ -29,7 +30,7 @@ describe("relay API definition", () => {
     assert.equal(ROUTES.getTask.access, "creator_or_node");
     assert.equal(ROUTES.uploadResults.access, "result_node");
     assert.equal(ROUTES.getResultImage.access, "creator");
-    for (const name of ["getTaskStatus", "getNow", "health", "ready", "metrics"] as const)
+    for (const name of ["getTaskStatus", "getNow", "getLimits", "health", "ready", "metrics"] as const)
       assert.equal(ROUTES[name].access, "public");
   });
 

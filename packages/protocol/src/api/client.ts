@@ -32,6 +32,13 @@ export interface RelayTask {
   result?: Hex;
 }
 
+/** `GET /v1/limits` */
+export interface RelayLimits {
+  task_args_bytes: number;
+  image_bytes: number;
+  upload_bytes: number;
+}
+
 /** `GET /v1/inference_tasks/{id}/status` */
 export interface RelayTaskStatus {
   task_id: string;
@@ -148,6 +155,10 @@ export function createRelayClient(options: RelayClientOptions) {
     },
     async getTaskStatus(taskId: bigint): Promise<RelayTaskStatus> {
       return json<RelayTaskStatus>(await send("getTaskStatus", { id: taskId }), "getTaskStatus");
+    },
+    /** The sizes this relay accepts (`GET /v1/limits`). */
+    async limits(): Promise<RelayLimits> {
+      return json<RelayLimits>(await send("getLimits", {}), "getLimits");
     },
     /** The relay's clock, unix seconds. */
     async now(): Promise<number> {

@@ -3,6 +3,7 @@ export {
   multipartImages,
   type RelayClient,
   type RelayClientOptions,
+  type RelayLimits,
   type RelayTask,
   type RelayTaskStatus,
   RelayUnreachableError,

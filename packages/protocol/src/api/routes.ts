@@ -235,6 +235,29 @@ export const ROUTES = {
     },
     errors: [],
   },
+  getLimits: {
+    operationId: "getLimits",
+    method: "GET",
+    path: "/v1/limits",
+    summary: "The sizes this relay accepts, so an application checks its arguments before it pays",
+    access: "public",
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["task_args_bytes", "image_bytes", "upload_bytes"],
+          properties: {
+            task_args_bytes: { type: "integer", description: "largest task-arguments string, UTF-8 bytes" },
+            image_bytes: { type: "integer", description: "largest result image, bytes" },
+            upload_bytes: { type: "integer", description: "largest result upload of one task, bytes" },
+          },
+        },
+      },
+    },
+    errors: [],
+  },
   health: {
     operationId: "health",
     method: "GET",

@@ -1,4 +1,6 @@
-export { PREPROCESS_METHODS, taskArgsSchema } from "./schema.ts";
+export { largestTaskArgs } from "./largest.ts";
+export { CONTROL_IMAGE_DATAURL_CHARS, TASK_ARGS_LIMITS, TASK_ARGS_MAX_BYTES, utf8Bytes } from "./limits.ts";
+export { PREPROCESS_ARGS, PREPROCESS_METHODS, taskArgsSchema } from "./schema.ts";
 export type { ModelRef, PreprocessMethod, TaskArgs, TaskArgsInput } from "./types.ts";
 export {
   type ParseTaskArgsResult,

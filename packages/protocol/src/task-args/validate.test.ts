@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { keccak256 } from "viem";
+import { largestTaskArgs } from "./largest.ts";
+import { TASK_ARGS_LIMITS, TASK_ARGS_MAX_BYTES, utf8Bytes } from "./limits.ts";
 import { PREPROCESS_METHODS } from "./schema.ts";
 import type { TaskArgsInput } from "./types.ts";
 import { parseTaskArgs, parseTaskArgsJson, taskHash } from "./validate.ts";
@@ -66,7 +68,7 @@ describe("task arguments", () => {
             model: "lllyasviel/sd-controlnet-canny",
             weight: 70,
             image_dataurl: PNG,
-            preprocess: { method: "canny", args: { low: 100 } },
+            preprocess: { method: "canny", args: { low_threshold: 100, high_threshold: 180 } },
           },
           textual_inversion: "sd-concepts-library/cat-toy",
           vae: "stabilityai/sd-vae-ft-mse",
@@ -201,6 +203,53 @@ describe("task arguments", () => {
     );
     assert.equal(violations(withArgs({ refiner: { model: "a/b", steps: 0 } }))[0]?.path, "refiner.steps");
     assert.equal(violations(withArgs({ negative_prompt: 3 }))[0]?.path, "negative_prompt");
+  });
+
+  it("bounds every string: prompts, model references, the ControlNet image's size and dimensions", () => {
+    const long = "a".repeat(TASK_ARGS_LIMITS.promptChars + 1);
+    assert.equal(violations(withArgs({ prompt: long }))[0]?.path, "prompt");
+    assert.equal(violations(withArgs({ negative_prompt: long }))[0]?.path, "negative_prompt");
+    const ref = `https://example.com/${"m".repeat(TASK_ARGS_LIMITS.modelRefChars)}.safetensors`;
+    assert.equal(violations(withArgs({ vae: ref }))[0]?.path, "vae");
+    const image = (width: number, height: number, extra = 0) => {
+      const bytes = new Uint8Array(33 + extra);
+      bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
+      new DataView(bytes.buffer).setUint32(16, width);
+      new DataView(bytes.buffer).setUint32(20, height);
+      return `data:image/png;base64,${Buffer.from(bytes).toString("base64")}`;
+    };
+    const control = (image_dataurl: string) => withArgs({ controlnet: { model: "a/b", image_dataurl } });
+    accepts(control(image(2048, 2048)));
+    assert.match(violations(control(image(2049, 16)))[0]?.message ?? "", /2049×16 pixels/);
+    assert.match(violations(control(image(16, 0)))[0]?.message ?? "", /each side must be/);
+    const tooBig = image(64, 64, TASK_ARGS_LIMITS.controlImageBytes);
+    assert.equal(violations(control(tooBig))[0]?.path, "controlnet.image_dataurl");
+    const gif = `data:image/png;base64,${Buffer.from("GIF89a-not-a-png-at-all-here!!!!").toString("base64")}`;
+    assert.match(violations(control(gif))[0]?.message ?? "", /not a PNG/);
+  });
+
+  it("bounds preprocessing arguments per method: its own keys, each within its range", () => {
+    const pre = (method: string, args: Record<string, unknown>) =>
+      withArgs({ controlnet: { model: "a/b", image_dataurl: PNG, preprocess: { method, args } } });
+    accepts(pre("canny", { low_threshold: 1, high_threshold: 255 }));
+    accepts(pre("mlsd", { score_threshold: 0.5 }));
+    accepts(pre("openpose", {}));
+    assert.deepEqual(violations(pre("canny", { low_threshold: 999 })), [
+      { path: "controlnet.preprocess.args.low_threshold", message: "must be <= 255" },
+    ]);
+    assert.equal(violations(pre("openpose", { detect_hand: "enable" }))[0]?.message, 'unknown field "detect_hand"');
+    assert.equal(violations(pre("canny", { a: 1 }))[0]?.path, "controlnet.preprocess.args.a");
+  });
+
+  it("the largest valid arguments are accepted and fit TASK_ARGS_MAX_BYTES; one byte more is refused unparsed", () => {
+    const largest = largestTaskArgs();
+    const parsed = parseTaskArgsJson(largest);
+    assert.ok(parsed.ok, parsed.ok ? "" : JSON.stringify(parsed.violations).slice(0, 500));
+    assert.ok(utf8Bytes(largest) <= TASK_ARGS_MAX_BYTES, `${utf8Bytes(largest)} > ${TASK_ARGS_MAX_BYTES}`);
+    const over = `${" ".repeat(TASK_ARGS_MAX_BYTES - utf8Bytes(largest) + 1)}${largest}`;
+    const refused = parseTaskArgsJson(over);
+    assert.equal(refused.ok, false);
+    assert.match(refused.ok ? "" : (refused.violations[0]?.message ?? ""), /more than the 4718592-byte limit/);
   });
 
   it("parseTaskArgsJson reports malformed JSON as a violation", () => {

@@ -1,5 +1,6 @@
 import Ajv2020, { type ErrorObject } from "ajv/dist/2020.js";
 import { type Hex, keccak256, stringToBytes } from "viem";
+import { TASK_ARGS_LIMITS, TASK_ARGS_MAX_BYTES, utf8Bytes } from "./limits.ts";
 import { taskArgsSchema } from "./schema.ts";
 import type { TaskArgs } from "./types.ts";
 
@@ -64,10 +65,17 @@ function describe(error: ErrorObject): TaskArgsViolation {
  */
 export function parseTaskArgs(input: unknown): ParseTaskArgsResult {
   const args = structuredClone(input);
-  if (check(args)) return { ok: true, args: args as unknown as TaskArgs };
+  if (check(args)) {
+    const image = (args as TaskArgs).controlnet?.image_dataurl;
+    const problem = image === undefined ? undefined : controlImageProblem(image);
+    if (problem) return { ok: false, violations: [{ path: "controlnet.image_dataurl", message: problem }] };
+    return { ok: true, args: args as unknown as TaskArgs };
+  }
   const violations = (check.errors ?? [])
     // anyOf's branch errors repeat what the anyOf message says in one line.
     .filter((e) => !(e.keyword === "pattern" && e.schemaPath.includes("/anyOf/")))
+    // "must match the then schema" repeats the violation inside it.
+    .filter((e) => e.keyword !== "if")
     .map(describe);
   const unique = new Map(violations.map((v) => [`${v.path}\u0000${v.message}`, v]));
   return { ok: false, violations: [...unique.values()] };
@@ -80,6 +88,14 @@ export function parseTaskArgs(input: unknown): ParseTaskArgsResult {
  * parseTaskArgsJson('{"prompt": ')  // { ok: false, violations: [{ path: "", message: "not valid JSON: …" }] }
  */
 export function parseTaskArgsJson(json: string): ParseTaskArgsResult {
+  // Bounded before it is parsed (SPEC §9): a string's UTF-8 size is at most 3 bytes per UTF-16 unit.
+  const bytes = json.length * 3 > TASK_ARGS_MAX_BYTES ? utf8Bytes(json) : json.length;
+  if (bytes > TASK_ARGS_MAX_BYTES) {
+    return {
+      ok: false,
+      violations: [{ path: "", message: `${bytes} bytes is more than the ${TASK_ARGS_MAX_BYTES}-byte limit` }],
+    };
+  }
   let value: unknown;
   try {
     value = JSON.parse(json);
@@ -97,4 +113,36 @@ export function parseTaskArgsJson(json: string): ParseTaskArgsResult {
  */
 export function taskHash(argsJson: string): Hex {
   return keccak256(stringToBytes(argsJson));
+}
+
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * What the schema cannot say about the ControlNet image: its decoded size, that it starts as a
+ * PNG does (signature, then IHDR), and its dimensions — read from the first 24 bytes only.
+ */
+function controlImageProblem(dataUrl: string): string | undefined {
+  const base64 = dataUrl.slice(dataUrl.indexOf(",") + 1);
+  const padding = base64.endsWith("==") ? 2 : base64.endsWith("=") ? 1 : 0;
+  const decoded = (base64.length / 4) * 3 - padding;
+  if (base64.length % 4 !== 0) return "is not valid base64 (its length is not a multiple of 4)";
+  if (decoded > TASK_ARGS_LIMITS.controlImageBytes) {
+    return `the image is ${decoded} bytes, more than the ${TASK_ARGS_LIMITS.controlImageBytes}-byte limit`;
+  }
+  const head = base64ToBytes(base64.slice(0, 32));
+  if (head.length < 24 || !PNG_SIGNATURE.every((b, i) => head[i] === b)) return "is not a PNG image";
+  if (String.fromCharCode(...head.subarray(12, 16)) !== "IHDR") return "is not a PNG image (no IHDR chunk first)";
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const width = view.getUint32(16);
+  const height = view.getUint32(20);
+  const side = TASK_ARGS_LIMITS.controlImageSide;
+  if (width < 1 || height < 1 || width > side || height > side) {
+    return `the image is ${width}×${height} pixels; each side must be 1…${side}`;
+  }
+  return undefined;
+}
+
+function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }

@@ -1,3 +1,4 @@
+import { TASK_ARGS_MAX_BYTES } from "@hydrogen/protocol";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -61,8 +62,18 @@ export const relayConfigSchema = z
       .prefault({}),
     limits: z
       .object({
-        /** Largest JSON body (task arguments). */
-        jsonBytes: z.number().int().positive().default(MiB),
+        /**
+         * Largest task-arguments string (UTF-8 bytes), published at `/v1/limits`. The default is
+         * the largest the schema allows (SPEC §9); a smaller value refuses valid arguments, and
+         * applications read it before they pay.
+         */
+        taskArgsBytes: z.number().int().positive().max(TASK_ARGS_MAX_BYTES).default(TASK_ARGS_MAX_BYTES),
+        /** Largest JSON body of the other routes. */
+        jsonBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(64 * 1024),
         /** Largest single image. */
         imageBytes: z
           .number()

@@ -3,8 +3,11 @@ import {
   parseTaskArgs,
   parseTaskArgsJson,
   permitTypes,
+  RelayError,
+  TASK_ARGS_MAX_BYTES,
   type TaskArgsInput,
   taskHash,
+  utf8Bytes,
 } from "@hydrogen/protocol";
 import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
@@ -16,6 +19,7 @@ import {
   InvalidTaskArgsError,
   type NoAccountError,
   type NotEnoughNodesError,
+  TaskArgsTooLargeError,
 } from "../errors.ts";
 import { waitForReceipt } from "../receipt.ts";
 
@@ -45,6 +49,7 @@ export interface CreateTaskReturnType {
 
 export type CreateTaskErrorType =
   | InvalidTaskArgsError
+  | TaskArgsTooLargeError
   | NoAccountError
   | InsufficientCnxError
   | InsufficientAllowanceError
@@ -52,7 +57,8 @@ export type CreateTaskErrorType =
   | ContractRevertedError;
 
 /**
- * Validates the arguments, pays `3 × feePerNode` CNX and creates the task on chain.
+ * Validates the arguments and checks their size against the relay's published limit, then
+ * pays `3 × feePerNode` CNX and creates the task on chain.
  *
  * @example
  * const { taskId, nodes, taskArgs } = await createTask(client, {
@@ -66,6 +72,7 @@ export async function createTask(
   const argsJson = typeof parameters.args === "string" ? parameters.args : JSON.stringify(parameters.args);
   const parsed = typeof parameters.args === "string" ? parseTaskArgsJson(argsJson) : parseTaskArgs(parameters.args);
   if (!parsed.ok) throw new InvalidTaskArgsError(parsed.violations);
+  await checkArgsSize(client, argsJson);
 
   const wallet = requireWallet(client, "createTask");
   const { publicClient, contracts } = client;
@@ -120,6 +127,45 @@ export async function createTask(
     blockNumber: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
   };
+}
+
+/** What each relay publishes it takes, asked once per client. */
+const relayLimits = new WeakMap<HydrogenClient, Promise<number>>();
+
+/**
+ * Refuses, before anything is paid, arguments larger than the relay takes (SPEC §9): no fee is
+ * escrowed for arguments that could never be uploaded. A relay that does not publish limits
+ * takes what the schema allows.
+ */
+async function checkArgsSize(client: HydrogenClient, argsJson: string): Promise<void> {
+  let limit = relayLimits.get(client);
+  if (!limit) {
+    limit = client.relay.limits().then(
+      (limits) => limits.task_args_bytes,
+      (error: unknown) => {
+        relayLimits.delete(client);
+        if (error instanceof RelayError && error.code === "RELAY_NOT_FOUND") return TASK_ARGS_MAX_BYTES;
+        throw error;
+      },
+    );
+    relayLimits.set(client, limit);
+  }
+  const bytes = utf8Bytes(argsJson);
+  if (bytes > (await limit)) {
+    throw new TaskArgsTooLargeError(bytes, await limit, client.relay.url, largestField(JSON.parse(argsJson)));
+  }
+}
+
+/** The string field that weighs most in the arguments, as a JSON path. */
+function largestField(value: unknown, path = ""): { path: string; bytes: number } {
+  if (typeof value === "string") return { path, bytes: utf8Bytes(value) };
+  if (typeof value !== "object" || value === null) return { path, bytes: 0 };
+  let best = { path, bytes: 0 };
+  for (const [key, child] of Object.entries(value)) {
+    const found = largestField(child, path ? `${path}.${key}` : key);
+    if (found.bytes > best.bytes) best = found;
+  }
+  return best;
 }
 
 /** An EIP-2612 permit letting the TaskManager take `value` CNX, valid for an hour. */

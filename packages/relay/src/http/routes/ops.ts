@@ -37,10 +37,16 @@ export async function readiness(context: RelayContext): Promise<{ ready: boolean
   return { ready, checks };
 }
 
-/** Liveness, readiness, metrics, the clock, and the API description. */
+/** Liveness, readiness, metrics, the clock, the published limits, and the API description. */
 export function opsRoutes(app: FastifyInstance, context: RelayContext): void {
   const document = openApiDocument({ version: context.version });
   app.get(ROUTES.getNow.path, { config: { access: "public" } }, async () => ({ now: Math.floor(Date.now() / 1000) }));
+  const { limits } = context.config;
+  app.get(ROUTES.getLimits.path, { config: { access: "public" } }, async () => ({
+    task_args_bytes: limits.taskArgsBytes,
+    image_bytes: limits.imageBytes,
+    upload_bytes: limits.taskBytes,
+  }));
   app.get(ROUTES.health.path, { config: { access: "public" } }, async () => ({ status: "ok" }));
   app.get(ROUTES.ready.path, { config: { access: "public" } }, async (_request, reply) => {
     const { ready, checks } = await readiness(context);

@@ -1,4 +1,4 @@
-import { parseTaskArgsJson, RelayError, ROUTES, taskHash } from "@hydrogen/protocol";
+import { parseTaskArgsJson, RelayError, ROUTES, taskHash, utf8Bytes } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
 import { findTask, relayPhase, storeArgs, taskNodes } from "../../db/tasks.ts";
 import { requireCreator, requireCreatorOrNode } from "../auth.ts";
@@ -11,13 +11,25 @@ type IdParams = { id: string };
 
 /** Task arguments in, task arguments and status out (SPEC §7). */
 export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
-  const { metrics } = context;
+  const { config, metrics } = context;
 
   app.post<{ Body: { task_id: string; task_args: string } }>(
     fastifyPath(ROUTES.uploadTaskArgs.path),
-    { schema: { body: ROUTES.uploadTaskArgs.request.json }, config: { access: "creator" } },
+    {
+      schema: { body: ROUTES.uploadTaskArgs.request.json },
+      config: { access: "creator" },
+      // The arguments travel as a JSON string inside JSON: escaping at most doubles them.
+      bodyLimit: 2 * config.limits.taskArgsBytes + 4096,
+    },
     async (request) => {
       const { task_id: taskId, task_args: args } = request.body;
+      const size = utf8Bytes(args);
+      if (size > config.limits.taskArgsBytes) {
+        throw new RelayError(
+          "RELAY_PAYLOAD_TOO_LARGE",
+          `task_args is ${size} bytes; this relay takes at most ${config.limits.taskArgsBytes} (GET /v1/limits)`,
+        );
+      }
       const task = await loadTask(context, taskId);
       requireCreator(request, task);
       if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${taskId} was aborted`);
