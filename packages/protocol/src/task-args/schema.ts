@@ -67,6 +67,7 @@ export const PREPROCESS_ARGS: Partial<Record<(typeof PREPROCESS_METHODS)[number]
 /** `preprocess.args` per method: only its own keys, each within its range. */
 const preprocessArgsRules = PREPROCESS_METHODS.map((method) => ({
   if: { properties: { method: { const: method } }, required: ["method"] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then, never awaited.
   then: {
     properties: {
       args: {
