@@ -3,8 +3,10 @@ import { after, before, describe, it } from "node:test";
 import type { Chain } from "@hydrogen/contracts/testing";
 import {
   buildResult,
+  createRelayClient,
   largestTaskArgs,
   phashPng,
+  RelayError,
   type RelayErrorBody,
   TASK_ARGS_MAX_BYTES,
   taskHash,
@@ -13,6 +15,7 @@ import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
 import {
+  accountOf,
   type ChainTask,
   createTask,
   patternPng,
@@ -220,6 +223,29 @@ for (const backend of await backends()) {
       const response = await api.uploadArgs(chain.creator, created.taskId, largest);
       assert.equal(response.status, 200, await response.text());
       await api.waitForPhase(created.taskId, "args_uploaded");
+    });
+
+    it("a client whose clock is 5 minutes off signs with the relay's time (measured from /v1/now)", async () => {
+      const task = await seenTask([patternPng(9)], 9);
+      const client = (syncClock: boolean) =>
+        createRelayClient({
+          url: relay.url,
+          chainId: 31337,
+          taskManager: chain.tm.address,
+          signer: accountOf(chain, chain.creator),
+          now: () => Date.now() + 300_000,
+          syncClock,
+        });
+      await assert.rejects(
+        client(false).uploadTaskArgs(task.taskId, task.args),
+        (error: unknown) => error instanceof RelayError && error.code === "RELAY_AUTH_CLOCK_SKEW",
+      );
+      const synced = client(true);
+      assert.deepEqual(await synced.uploadTaskArgs(task.taskId, task.args), {
+        task_id: task.taskId.toString(),
+        task_hash: taskHash(task.args),
+      });
+      assert.ok(Math.abs(synced.clockOffsetSeconds() + 300) < 2, `offset ${synced.clockOffsetSeconds()}`);
     });
 
     it("accepts images only when every pHash equals the disclosed chunk and the count is num_images", async () => {

@@ -12,6 +12,10 @@ export async function startFakeRelay() {
     const match = /^\/v1\/inference_tasks\/(\d+)(?:\?wait=\d+)?$/.exec(request.url ?? "");
     const answer = match ? answers.get(match[1] as string) : undefined;
     request.resume();
+    if (request.url === "/v1/now") {
+      response.writeHead(200, { "content-type": "application/json" });
+      return void response.end(JSON.stringify({ now: Math.floor(Date.now() / 1000) }));
+    }
     if (!answer) {
       response.writeHead(409, { "content-type": "application/json" });
       response.end(JSON.stringify({ error: { code: "RELAY_ARGS_NOT_UPLOADED", message: "not yet", retryable: true } }));

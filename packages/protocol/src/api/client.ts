@@ -18,6 +18,14 @@ export interface RelayClientOptions {
   signer?: TypedDataSigner;
   /** Per-request time limit. Default 30,000 ms. */
   timeoutMs?: number;
+  /**
+   * Sign with the relay's time: the client measures its clock's offset from `GET /v1/now`
+   * before its first signed request, every 10 minutes after, and again when the relay answers
+   * `RELAY_AUTH_CLOCK_SKEW`. Default true.
+   */
+  syncClock?: boolean;
+  /** This machine's clock in milliseconds; `Date.now` unless a test shifts it. */
+  now?: () => number;
   fetch?: typeof fetch;
 }
 
@@ -64,8 +72,27 @@ export function createRelayClient(options: RelayClientOptions) {
   // (task arguments) keeps its clock, where spacing them all would soon run it past the
   // relay's 60-second window.
   const lastTimestamp = new Map<string, number>();
+  const localNow = options.now ?? Date.now;
+  const clock = new RelayClock(localNow, () => send("getNow", {}).then((r) => json<{ now: number }>(r, "getNow")));
+  const syncClock = options.syncClock ?? true;
 
   async function send(
+    name: RouteName,
+    params: Record<string, string | number | bigint>,
+    body?: SendBody,
+    query?: Record<string, number | undefined>,
+  ) {
+    try {
+      return await attempt(name, params, body, query);
+    } catch (error) {
+      // Our clock moved, or the relay's did: measure again and sign once more.
+      if (!(syncClock && error instanceof RelayError && error.code === "RELAY_AUTH_CLOCK_SKEW")) throw error;
+      await clock.measure();
+      return attempt(name, params, body, query);
+    }
+  }
+
+  async function attempt(
     name: RouteName,
     params: Record<string, string | number | bigint>,
     body?: SendBody,
@@ -79,7 +106,7 @@ export function createRelayClient(options: RelayClientOptions) {
       if (!options.signer) throw new Error(`relay route ${name} needs a signer`);
       const bodyHash = body && body.bytes.length > 0 ? bodySha256(body.bytes) : undefined;
       const key = `${route.method} ${path} ${bodyHash ?? ""}`;
-      const now = Math.floor(Date.now() / 1000);
+      const now = Math.floor(localNow() / 1000 + (syncClock ? await clock.offset() : 0));
       const timestamp = Math.max(now, (lastTimestamp.get(key) ?? 0) + 1);
       lastTimestamp.set(key, timestamp);
       if (lastTimestamp.size > 1000) lastTimestamp.delete(lastTimestamp.keys().next().value as string);
@@ -164,6 +191,10 @@ export function createRelayClient(options: RelayClientOptions) {
     async now(): Promise<number> {
       return (await json<{ now: number }>(await send("getNow", {}), "getNow")).now;
     },
+    /** Seconds to add to this machine's clock to get the relay's, as last measured (0 before). */
+    clockOffsetSeconds(): number {
+      return clock.last;
+    },
   };
 }
 
@@ -214,4 +245,46 @@ export function multipartImages(
     at += part.length;
   }
   return { bytes, contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** How often a client measures its clock against the relay's. */
+const CLOCK_REFRESH_MS = 10 * 60_000;
+
+/**
+ * This machine's clock offset from the relay's, measured from `GET /v1/now` at the middle of
+ * the round trip. Concurrent callers share one measurement; a failed one leaves the last offset
+ * (0 at first), so a relay that is down fails the request itself, with its own error.
+ */
+class RelayClock {
+  last = 0;
+  private measuredAt = -Infinity;
+  private pending: Promise<void> | undefined;
+
+  constructor(
+    private readonly localNow: () => number,
+    private readonly fetchNow: () => Promise<{ now: number }>,
+  ) {}
+
+  async offset(): Promise<number> {
+    if (this.localNow() - this.measuredAt > CLOCK_REFRESH_MS) await this.measure();
+    return this.last;
+  }
+
+  measure(): Promise<void> {
+    this.pending ??= (async () => {
+      const sent = this.localNow();
+      try {
+        const { now } = await this.fetchNow();
+        const received = this.localNow();
+        if (Number.isFinite(now)) this.last = now + 0.5 - (sent + received) / 2000;
+        this.measuredAt = received;
+      } catch (error) {
+        // A relay that answers without a clock is not asked again soon; one that is down is.
+        if (error instanceof RelayError) this.measuredAt = this.localNow();
+      } finally {
+        this.pending = undefined;
+      }
+    })();
+    return this.pending;
+  }
 }
