@@ -51,8 +51,20 @@ export function createMetrics() {
     }),
     stepFailures: new Counter({
       name: "hydrogen_node_step_failures_total",
-      help: "Task steps that failed and were retried, by step",
-      labelNames: ["step"],
+      help: "Task steps that failed and were retried, by step and error code (why this node could not do it)",
+      labelNames: ["step", "code"],
+      registers,
+    }),
+    safetyImages: new Counter({
+      name: "hydrogen_node_safety_checked_images_total",
+      help: "Images the safety checker classified, by verdict (passed, flagged: replaced by a black image)",
+      labelNames: ["verdict"],
+      registers,
+    }),
+    safetySeconds: new Histogram({
+      name: "hydrogen_node_safety_check_seconds",
+      help: "Safety checker time per task",
+      buckets: [0.01, 0.1, 0.5, 1, 5, 15, 60],
       registers,
     }),
     transactions: new Counter({

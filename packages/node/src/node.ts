@@ -13,6 +13,7 @@ import { nodeLogFilters, nodeLogReader } from "./chain/logs.ts";
 import { ConfigError } from "./config/load.ts";
 import type { NodeConfig } from "./config/schema.ts";
 import { createEngine } from "./engines/index.ts";
+import { NsfwSafetyChecker } from "./safety/checker.ts";
 import { failpoint } from "./failpoints.ts";
 import { createLogger, LogRing } from "./logging.ts";
 import { createMetrics } from "./metrics.ts";
@@ -108,6 +109,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   );
   const { engine, models } = createEngine(config, account.address, { log, metrics });
   void models.preload?.();
+  const safety = new NsfwSafetyChecker();
   const relay = createRelayClient({
     url: config.relay.url,
     chainId: config.chain.chainId,
@@ -121,6 +123,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     relay,
     engine,
     models,
+    safety,
     metrics,
     log: log.child({ module: "tasks" }),
     catchUp: () => follower.requestStep(),
@@ -205,6 +208,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       await api.close();
       await engine.close?.();
       await models.close?.();
+      await safety.close();
       store.close();
       await rpc.close();
       log.info("node stopped");

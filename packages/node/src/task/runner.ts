@@ -20,6 +20,7 @@ import type { NodeMetrics } from "../metrics.ts";
 import type { ModelManager } from "../models/manager.ts";
 import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
 import { type Action, type ChainView, decide } from "./decide.ts";
+import { filterUnsafe, type SafetyChecker } from "../safety/checker.ts";
 import { NotReadyError, TaskFaultError, TransientError } from "./errors.ts";
 import { type TaskState, transitions } from "./state.ts";
 
@@ -39,6 +40,8 @@ export interface RunnerDependencies {
   relay: RelayClient;
   engine: Engine;
   models: ModelManager;
+  /** Applied to every image of a task that asks for it (`safety_checker`), before hashing. */
+  safety: SafetyChecker;
   metrics: NodeMetrics;
   log: Logger;
   /** Asks the chain follower to read on now (its cursor must pass a block before a task settles). */
@@ -207,7 +210,7 @@ export class TaskRunner {
     if (error instanceof ContractRevertError)
       log.info({ ...fields, revert: error.errorName }, "chain refused the step");
     else log.warn({ ...fields, code: (error as { code?: unknown }).code }, "step failed; retrying");
-    this.deps.metrics.stepFailures.inc({ step: action.kind });
+    this.deps.metrics.stepFailures.inc({ step: action.kind, code: String((error as { code?: unknown }).code ?? "UNKNOWN") });
     await idle(next);
     return next;
   }
@@ -314,7 +317,16 @@ export class TaskRunner {
       );
     }
     let hashes: Uint8Array[];
+    let flagged: number[] = [];
+    let checked = engineEnd;
     try {
+      if (args.task_config.safety_checker) {
+        ({ images, flagged } = await filterUnsafe(this.deps.safety, images));
+        checked = Date.now();
+        this.deps.metrics.safetySeconds.observe((checked - engineEnd) / 1000);
+        this.deps.metrics.safetyImages.inc({ verdict: "flagged" }, flagged.length);
+        this.deps.metrics.safetyImages.inc({ verdict: "passed" }, images.length - flagged.length);
+      }
       hashes = images.map((png) => phashPng(png));
     } catch (error) {
       if (error instanceof PngError)
@@ -324,10 +336,13 @@ export class TaskRunner {
     const hashed = Date.now();
     const result = buildResult(hashes);
     this.deps.metrics.engineSeconds.observe((engineEnd - engineStart) / 1000);
-    log.info({ images: images.length, engineMs: engineEnd - engineStart, hashMs: hashed - engineEnd }, "task executed");
+    log.info(
+      { images: images.length, flagged, engineMs: engineEnd - engineStart, checkAndHashMs: hashed - engineEnd },
+      "task executed",
+    );
     this.save(task, transitions.executed(task.state, result, generateSalt(), images.length), {
       images,
-      marks: { engineStart, engineEnd, hashed },
+      marks: { engineStart, engineEnd, checked, hashed },
     });
   }
 

@@ -24,7 +24,7 @@ const UNETS = {
   sd2: { context: 1024, channels: 320, attentionBlocks: [1, 2, 4, 5, 7, 8], linearProj: true },
   sdxl: { context: 2048, channels: 320, attentionBlocks: [4, 5, 7, 8], adm: 2816, linearProj: true },
   refiner: { context: 1280, channels: 384, attentionBlocks: [4, 5, 7, 8], adm: 2560, linearProj: true },
-} satisfies Record<string, Unet>;
+} as const satisfies Record<string, Unet>;
 
 export type Family = keyof typeof UNETS;
 
@@ -193,7 +193,7 @@ export function lycoris(family: Family, algo: "locon" | "loha"): Header {
 
 /** ControlNets in the original layout (lllyasviel's `control_v11p_sd15_canny`, SD 2.1 ports, SDXL ones from kohya/SAI) and in the diffusers layout. */
 export function controlnet(family: Family, layout: "original" | "diffusers"): Header {
-  const u = UNETS[family];
+  const u: Unet = UNETS[family];
   if (layout === "original") {
     return {
       ...unet("control_model.", u),

@@ -63,7 +63,7 @@ export async function startModelHost() {
     const body = files.get(path);
     const behaviour = behaviours.get(path) ?? { kind: "ok" };
     const once = () => {
-      if (behaviour.kind !== "ok" && behaviour.times !== undefined && --behaviour.times <= 0) behaviours.delete(path);
+      if ("times" in behaviour && behaviour.times !== undefined && --behaviour.times <= 0) behaviours.delete(path);
     };
     if (behaviour.kind === "status") {
       once();

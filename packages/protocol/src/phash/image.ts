@@ -89,3 +89,22 @@ export function rgb16At(image: DecodedImage, x: number, y: number, out: Uint32Ar
     }
   }
 }
+
+/**
+ * The image as 8-bit RGB triples, row-major, alpha premultiplied as for the hash: what a
+ * classifier (the node's safety checker) reads. 8-bit RGB is returned as it is stored.
+ */
+export function rgb8(image: DecodedImage): Uint8Array {
+  if (image.kind === "rgb") return image.pix;
+  const out = new Uint8Array(image.width * image.height * 3);
+  const pixel = new Uint32Array(3);
+  for (let y = 0, o = 0; y < image.height; y++) {
+    for (let x = 0; x < image.width; x++, o += 3) {
+      rgb16At(image, x, y, pixel);
+      out[o] = (pixel[0] as number) >> 8;
+      out[o + 1] = (pixel[1] as number) >> 8;
+      out[o + 2] = (pixel[2] as number) >> 8;
+    }
+  }
+  return out;
+}
