@@ -1,5 +1,6 @@
 import { RelayError, RelayUnreachableError } from "@hydrogen/protocol";
 import {
+  ContractRevertedError,
   HydrogenError,
   ImageMismatchError,
   InsufficientAllowanceError,
@@ -7,6 +8,8 @@ import {
   InvalidTaskArgsError,
   NotEnoughNodesError,
   TaskAbortedError,
+  TaskArgsTooLargeError,
+  TaskNotFoundError,
   TimeoutError,
 } from "@hydrogen/sdk";
 
@@ -21,7 +24,7 @@ export const EXIT = {
   aborted: 3,
   /** A downloaded image does not match its on-chain hash. */
   verification: 4,
-  /** The chain refused: not enough CNX, allowance or available nodes. */
+  /** The chain refused: not enough CNX, allowance or available nodes; a cancel before the deadline. */
   refused: 5,
   /** The chain, the relay or a node could not be reached, or a wait timed out. */
   unavailable: 6,
@@ -40,13 +43,20 @@ export class CliError extends Error {
 /** The exit code an error means. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
-  if (error instanceof InvalidTaskArgsError) return EXIT.usage;
+  if (
+    error instanceof InvalidTaskArgsError ||
+    error instanceof TaskArgsTooLargeError ||
+    error instanceof TaskNotFoundError
+  ) {
+    return EXIT.usage;
+  }
   if (error instanceof TaskAbortedError) return EXIT.aborted;
   if (error instanceof ImageMismatchError) return EXIT.verification;
   if (
     error instanceof InsufficientCnxError ||
     error instanceof InsufficientAllowanceError ||
-    error instanceof NotEnoughNodesError
+    error instanceof NotEnoughNodesError ||
+    error instanceof ContractRevertedError
   ) {
     return EXIT.refused;
   }

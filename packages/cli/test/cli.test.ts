@@ -7,8 +7,10 @@ import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
 import { type Deployment, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
-import { RUN_TASK_PHASES } from "@hydrogen/sdk";
-import { createPublicClient, http, parseEther } from "viem";
+import { createHydrogenClient, createTask, RUN_TASK_PHASES } from "@hydrogen/sdk";
+import { createPublicClient, createTestClient, createWalletClient, http, parseEther } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { foundry } from "viem/chains";
 
 const BIN = fileURLToPath(new URL("../bin/hydrogen.mjs", import.meta.url));
 const VECTORS = fileURLToPath(new URL("../../../../shared/testdata/phash", import.meta.url));
@@ -172,8 +174,82 @@ describe("hydrogen command", () => {
       const status = await hydrogen(["task", "status", run.taskId], { cwd });
       assert.equal(status.code, 0, status.stderr);
       assert.match(status.stdout, new RegExp(`task ${run.taskId}: (Completed|Success)`));
-      assert.equal((await hydrogen(["task", "status", "99999"], { cwd })).code, 1);
+      assert.equal((await hydrogen(["task", "status", "99999"], { cwd })).code, 2);
       assert.equal((await hydrogen(["task", "status", "abc"], { cwd })).code, 2);
+    });
+
+    it("task download, list and cancel: images again, this account's tasks, the escrow back after the deadline", async () => {
+      const out = join(cwd, "again");
+      const run = json<{ taskId: string }>(
+        await hydrogen(
+          [
+            "task",
+            "run",
+            "--prompt",
+            "a boat",
+            "--size",
+            "128x128",
+            "--num-images",
+            "1",
+            "--out",
+            join(cwd, "first"),
+            "--json",
+          ],
+          { cwd },
+        ),
+      );
+      const downloaded = json<{ images: { file: string; distance: number }[] }>(
+        await hydrogen(["task", "download", run.taskId, "--out", out, "--json"], { cwd }),
+      );
+      assert.equal(downloaded.images.length, 1);
+      assert.deepEqual(
+        readFileSync(downloaded.images[0]?.file as string),
+        readFileSync(join(cwd, "first", `task-${run.taskId}-0.png`)),
+      );
+
+      // A task whose arguments never reach the relay: nobody can run it; after the deadline its creator cancels.
+      const app = createWalletClient({
+        account: privateKeyToAccount(devnetKey(ROLES.app)),
+        chain: foundry,
+        transport: http(devnet.rpcUrl),
+      });
+      const client = createHydrogenClient({
+        publicClient: createPublicClient({ chain: foundry, transport: http(devnet.rpcUrl) }),
+        walletClient: app,
+        deployment: devnet.deployment,
+        relayUrl: devnet.relayUrl,
+      });
+      const created = await createTask(client, {
+        args: { base_model: "a/b", prompt: "never uploaded", task_config: { seed: 3 } },
+      });
+      const early = await hydrogen(["task", "cancel", String(created.taskId)], { cwd });
+      assert.equal(early.code, 5, early.stderr);
+      assert.match(early.stderr, /DeadlineNotReached/);
+      const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(devnet.rpcUrl) });
+      await test.increaseTime({ seconds: 3600 });
+      await test.mine({ blocks: 1 });
+      const cancelled = json<{ phase: string; abortReason: string }>(
+        await hydrogen(["task", "cancel", String(created.taskId), "--json"], { cwd }),
+      );
+      assert.deepEqual([cancelled.phase, cancelled.abortReason], ["Aborted", "Cancelled"]);
+      const again = json<{ cancelled: boolean; phase: string }>(
+        await hydrogen(["task", "cancel", String(created.taskId), "--json"], { cwd }),
+      );
+      assert.deepEqual([again.cancelled, again.phase], [false, "Aborted"], "already ended: nothing sent");
+      assert.equal((await hydrogen(["task", "cancel", "99999"], { cwd })).code, 2, "no such task");
+
+      const listed = json<{ taskId: string; phase: string; refunded: string; paid: string }[]>(
+        await hydrogen(["task", "list", "--limit", "2", "--json"], { cwd }),
+      );
+      assert.deepEqual(
+        listed.map((t) => t.taskId),
+        [String(created.taskId), run.taskId],
+      );
+      assert.equal(listed[0]?.phase, "Aborted");
+      assert.equal(listed[0]?.refunded, String(created.fee), "the whole escrow came back");
+      assert.equal(listed[1]?.phase, "Completed");
+      assert.equal(BigInt(listed[1]?.paid ?? 0), created.fee, "the nodes were paid the fee of the task that ran");
+      assert.equal((await hydrogen(["task", "download", "x", "--out", out], { cwd })).code, 2);
     });
 
     it("reports invalid arguments with the schema's message (exit 2) and refusals with exit 5", async () => {

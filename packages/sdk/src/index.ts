@@ -42,6 +42,12 @@ export {
 } from "./actions/getTask.ts";
 export { type GetTaskEventsParameters, getTaskEvents, type TaskEvent } from "./actions/getTaskEvents.ts";
 export {
+  type ListedTask,
+  type ListTasksParameters,
+  type ListTasksReturnType,
+  listTasks,
+} from "./actions/listTasks.ts";
+export {
   RUN_TASK_PHASES,
   type RunTaskErrorType,
   type RunTaskParameters,

@@ -1,7 +1,16 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { TaskArgsInput } from "@hydrogen/protocol";
-import { getTask, type RunTaskPhase, type RunTaskReturnType, runTask } from "@hydrogen/sdk";
+import {
+  ContractRevertedError,
+  cancelTask,
+  downloadImages,
+  getTask,
+  listTasks,
+  type RunTaskPhase,
+  type RunTaskReturnType,
+  runTask,
+} from "@hydrogen/sdk";
 import { Command } from "commander";
 import { type ConnectionOptions, connectionOptions, resolveConnection, sdkClient } from "../connection.ts";
 import { CliError } from "../exit.ts";
@@ -140,10 +149,9 @@ export function taskCommand(env: NodeJS.ProcessEnv): Command {
       .option("--json", "print as JSON"),
     false,
   ).action(async (id: string, options: ConnectionOptions & { json?: boolean }) => {
-    if (!/^\d+$/.test(id)) throw new CliError(`task id must be a positive integer, got ${id}`);
     const out = new Output(Boolean(options.json));
     const client = sdkClient(await resolveConnection(options, env));
-    const info = await getTask(client, { taskId: BigInt(id) });
+    const info = await getTask(client, { taskId: taskIdOf(id) });
     const lines = [
       `task ${info.taskId}: ${info.phase}${info.abortReason ? ` (${info.abortReason})` : ""}`,
       `  creator  ${info.creator}`,
@@ -153,5 +161,85 @@ export function taskCommand(env: NodeJS.ProcessEnv): Command {
     ];
     out.result(info, lines.join("\n"));
   });
+
+  connectionOptions(
+    task
+      .command("cancel")
+      .description("cancel a task after its deadline: the unspent fee comes back to you, unfinished nodes are freed")
+      .argument("<id>", "the task id")
+      .option("--json", "print as JSON"),
+  ).action(async (id: string, options: ConnectionOptions & { json?: boolean }) => {
+    const out = new Output(Boolean(options.json));
+    const client = sdkClient(await resolveConnection(options, env, { account: true }));
+    const taskId = taskIdOf(id);
+    let sent: { transactionHash: string; gasUsed: bigint } | undefined;
+    try {
+      sent = await cancelTask(client, { taskId });
+    } catch (error) {
+      // Already ended (a node cancels at the deadline too): say how, unless it never existed.
+      if (!(error instanceof ContractRevertedError && error.errorName === "TaskNotFound")) throw error;
+    }
+    const info = await getTask(client, { taskId });
+    const state = `${info.phase}${info.abortReason ? ` (${info.abortReason})` : ""}`;
+    out.result(
+      { taskId, cancelled: Boolean(sent), ...sent, phase: info.phase, abortReason: info.abortReason },
+      sent
+        ? `task ${taskId} cancelled (tx ${sent.transactionHash}); now ${state}`
+        : `task ${taskId} had already ended: ${state}`,
+    );
+  });
+
+  connectionOptions(
+    task
+      .command("download")
+      .description("download a task's images from the relay, each checked against its on-chain hash")
+      .argument("<id>", "the task id")
+      .requiredOption("--out <dir>", "where to write the PNGs")
+      .option("--timeout <seconds>", "how long to wait for the result node's upload", integer, 120)
+      .option("--json", "print as JSON"),
+  ).action(async (id: string, options: ConnectionOptions & { json?: boolean; out: string; timeout: number }) => {
+    const out = new Output(Boolean(options.json));
+    const client = sdkClient(await resolveConnection(options, env, { account: true, relay: true }));
+    const taskId = taskIdOf(id);
+    const images = await downloadImages(client, { taskId, timeoutMs: options.timeout * 1000 });
+    const dir = resolve(options.out);
+    mkdirSync(dir, { recursive: true });
+    const files = images.map((image) => {
+      const path = join(dir, `task-${taskId}-${image.index}.png`);
+      writeFileSync(path, image.png);
+      return path;
+    });
+    out.result(
+      { taskId, images: images.map((image, i) => ({ file: files[i], phash: image.phash, distance: image.distance })) },
+      [
+        `task ${taskId}: ${files.length} images, each pHash checked against the chain`,
+        ...files.map((f) => `  ${f}`),
+      ].join("\n"),
+    );
+  });
+
+  connectionOptions(
+    task
+      .command("list")
+      .description("your recent tasks and what became of them (reads the chain's logs, bounded)")
+      .option("--limit <n>", "at most this many, newest first", integer, 20)
+      .option("--blocks <n>", "how many blocks back to look", integer, 50_000)
+      .option("--json", "print as JSON"),
+  ).action(async (options: ConnectionOptions & { json?: boolean; limit: number; blocks: number }) => {
+    const out = new Output(Boolean(options.json));
+    const client = sdkClient(await resolveConnection(options, env, { account: true }));
+    const tasks = await listTasks(client, { limit: options.limit, blocks: BigInt(options.blocks) });
+    const cnx = (wei: bigint) => `${Number(wei) / 1e18} CNX`;
+    const lines = tasks.map(
+      (t) =>
+        `${String(t.taskId).padStart(6)}  ${`${t.phase}${t.abortReason ? ` (${t.abortReason})` : ""}`.padEnd(26)} block ${t.createdBlock}  paid ${cnx(t.paid)}  refunded ${cnx(t.refunded)}`,
+    );
+    out.result(tasks, tasks.length === 0 ? "no tasks in the blocks searched" : lines.join("\n"));
+  });
   return task;
+}
+
+function taskIdOf(id: string): bigint {
+  if (!/^[1-9]\d*$/.test(id)) throw new CliError(`task id must be a positive integer, got ${id}`);
+  return BigInt(id);
 }

@@ -48,18 +48,29 @@ export async function readTaskEvents(
 ): Promise<TaskEvent[]> {
   // Raw eth_getLogs: viem's getLogs filters by one event's arguments, and every TaskManager
   // event of a task has the task id as its first indexed topic.
+  return (await readEvents(client, taskLogFilter(client, taskId).topics, fromBlock, toBlock)).map((e) => e.event);
+}
+
+/** TaskManager events matching `topics` in [fromBlock, toBlock], each with its task id. */
+export async function readEvents(
+  client: HydrogenClient,
+  topics: (Hex | Hex[] | null)[],
+  fromBlock: bigint,
+  toBlock: bigint,
+): Promise<{ taskId: bigint; event: TaskEvent }[]> {
   const raw = await client.publicClient.request({
     method: "eth_getLogs",
     params: [
       {
-        ...taskLogFilter(client, taskId),
+        address: client.contracts.TaskManager,
+        topics,
         fromBlock: numberToHex(fromBlock),
         toBlock: numberToHex(toBlock),
       },
     ],
   });
   const logs = raw.map((log) => formatLog(log));
-  const events: TaskEvent[] = [];
+  const events: { taskId: bigint; event: TaskEvent }[] = [];
   for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
     const where = {
       blockNumber: log.blockNumber as bigint,
@@ -68,7 +79,7 @@ export async function readTaskEvents(
     };
     const a = log.args as Record<string, unknown>;
     const event = toEvent(log.eventName, a);
-    if (event) events.push({ ...where, ...event } as TaskEvent);
+    if (event) events.push({ taskId: a.taskId as bigint, event: { ...where, ...event } as TaskEvent });
   }
   return events;
 }
