@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
+import { checkpoints, startModelHost, writeHeader } from "@hydrogen/node/testing";
 import {
   cancelTask,
   createTask,
@@ -154,6 +158,80 @@ describe("whole-network scenarios (anvil, relay and node processes, the SDK)", (
       }
       await allFree(network);
     });
+  });
+
+  it("a gated model and one node without a token: nobody is slashed, the app gets its fee back, the node says why", async () => {
+    const host = await startModelHost();
+    const dir = mkdtempSync(join(tmpdir(), "hydrogen-gated-"));
+    try {
+      host.repo("org/gated-sd15", {
+        "model.safetensors": readFileSync(writeHeader(join(dir, "sd15.safetensors"), checkpoints.sd15 as never)),
+      });
+      host.gate("org/gated-sd15", "hf_granted");
+      const models = (token?: string) => ({
+        hfEndpoint: host.url,
+        hfToken: token,
+        backoffMs: 100,
+        maxBackoffMs: 500,
+      });
+      await withNetwork(
+        {
+          nodeConfig: (i) => ({
+            engine: { kind: "synthetic", downloadModels: true },
+            models: models(i === 2 ? undefined : "hf_granted"),
+          }),
+        },
+        async (network) => {
+          const tokenless = network.node(2);
+          const args = { ...smallArgs(9), base_model: "org/gated-sd15" };
+          const created = await createTask(network.app, { args });
+          await uploadTaskArgs(network.app, created);
+          // The two nodes with a token download the model and commit; the third retries its 401s.
+          await waitFor(
+            "two commitments",
+            async () =>
+              of(await getTaskEvents(network.app, { taskId: created.taskId }), "TaskResultCommitmentSubmitted")
+                .length === 2,
+          );
+          const failing = await waitFor("the tokenless node's failure on its dashboard", async () => {
+            const { body } = await tokenless.api<{ lastFailure?: { code: string; reason: string } }>(
+              `/api/tasks/${created.taskId}`,
+            );
+            return body.lastFailure;
+          });
+          assert.equal(failing.code, "MODEL_UNAVAILABLE");
+          assert.match(failing.reason, /HTTP 401/);
+          assert.equal(
+            of(await getTaskEvents(network.app, { taskId: created.taskId }), "TaskErrorReported").length,
+            0,
+            "a missing token is never reported as the task's fault",
+          );
+          await network.chain.passDeadline();
+          await cancelTask(network.app, { taskId: created.taskId }).catch(() => undefined); // a node may cancel first
+          const events = await waitFor("the cancellation", async () => {
+            const all = await getTaskEvents(network.app, { taskId: created.taskId });
+            return of(all, "TaskAborted").length === 1 ? all : undefined;
+          });
+          assert.equal(of(events, "TaskAborted")[0]?.reason, 0, "Cancelled");
+          assert.equal(of(events, "NodeSlashedForTask").length, 0, "nobody slashed");
+          assert.equal(of(events, "NodePaid").length, 0);
+          const refunded = of(events, "CreatorRefunded").reduce((sum, e) => sum + e.amount, 0n);
+          assert.equal(refunded, created.fee, "the application pays nothing for a task nobody could finish");
+          const missed = await waitFor("the miss on the dashboard", async () => {
+            const { body } = await tokenless.api<{ missedByCode: Record<string, number> }>("/api/status");
+            return body.missedByCode.MODEL_UNAVAILABLE === 1 ? body.missedByCode : undefined;
+          });
+          assert.deepEqual(missed, { MODEL_UNAVAILABLE: 1 });
+          const metrics = await (await fetch(`${tokenless.apiUrl}/metrics`)).text();
+          assert.match(metrics, /hydrogen_node_missed_tasks_total\{code="MODEL_UNAVAILABLE"\} 1/);
+          assert.match(metrics, /hydrogen_node_step_failures_total\{step="download",code="MODEL_UNAVAILABLE"\} [1-9]/);
+          await allFree(network);
+        },
+      );
+    } finally {
+      await host.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("nodes pausing and quitting while busy: the task completes, then one is Paused, the other Quit with its stake back", async () => {

@@ -55,6 +55,12 @@ export function createMetrics() {
       labelNames: ["step", "code"],
       registers,
     }),
+    missedTasks: new Counter({
+      name: "hydrogen_node_missed_tasks_total",
+      help: "Tasks that ended without pay for this node after its own failures, by the last failure's code",
+      labelNames: ["code"],
+      registers,
+    }),
     safetyImages: new Counter({
       name: "hydrogen_node_safety_checked_images_total",
       help: "Images the safety checker classified, by verdict (passed, flagged: replaced by a black image)",

@@ -29,6 +29,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Earnings</h2><table id="earnings"></table></section>
   <section><h2>Current tasks</h2><table id="current"></table></section>
   <section><h2>Recent tasks</h2><table id="recent"></table></section>
+  <section><h2>Missed through this node's own failures (last 100 tasks)</h2><table id="missed"></table></section>
   <section style="grid-column: 1 / -1"><h2>Logs</h2><pre id="logs"></pre></section>
 </main>
 <script>
@@ -53,7 +54,9 @@ function rows(table, pairs) {
 }
 function tasks(table, list) {
   rows(table, list.length ? list.map((t) => ["#" + t.taskId, t.phase + (t.outcome ? " · " + t.outcome : "") +
-    (t.paidWei !== "0" ? " · +" + cnx(t.paidWei) + " CNX" : "") + (t.error ? " · " + t.error.code : "")]) : [["—", "none"]]);
+    (t.paidWei !== "0" ? " · +" + cnx(t.paidWei) + " CNX" : "") + (t.error ? " · " + t.error.code : "") +
+    (t.lastFailure && t.paidWei === "0" ? " · failed " + t.lastFailure.count + "× at " + t.lastFailure.step + ": " +
+      t.lastFailure.code + " — " + t.lastFailure.reason : "")]) : [["—", "none"]]);
 }
 async function refresh() {
   try {
@@ -65,6 +68,8 @@ async function refresh() {
     rows($("earnings"), [["earned", cnx(s.earnings.earnedWei) + " CNX"], ["paid tasks", s.earnings.paidTasks],
       ["slashes", s.earnings.slashes], ["transactions", s.earnings.transactions], ["fees", cnx(s.earnings.feesWei)]]);
     tasks($("current"), s.currentTasks); tasks($("recent"), s.recentTasks);
+    const missed = Object.entries(s.missedByCode);
+    rows($("missed"), missed.length ? missed.map(([code, n]) => [code, n + " task" + (n === 1 ? "" : "s")]) : [["—", "none"]]);
     const logs = await api("/api/logs?limit=50");
     $("logs").textContent = logs.logs.map((l) => new Date(l.time).toISOString().slice(11, 19) + " " + (l.msg || "") +
       (l.taskId ? " task=" + l.taskId : "")).reverse().join("\\n");

@@ -17,6 +17,8 @@ export interface TaskSummary {
   abortReason?: string;
   resultNode?: Address;
   error?: { code: string; reason: string };
+  /** This node's last failure on the task (retried): why it may miss it. */
+  lastFailure?: { step: string; code: string; reason: string; at: string; count: number };
   timings: Record<string, number>;
   receivedAt: string;
   updatedAt: string;
@@ -33,6 +35,8 @@ export interface NodeStatusReport {
   currentTasks: TaskSummary[];
   recentTasks: TaskSummary[];
   earnings: { earnedWei: string; paidTasks: number; slashes: number; transactions: number; feesWei: string };
+  /** Of the last 100 settled tasks, those missed through this node's own failures, by failure code. */
+  missedByCode: Record<string, number>;
   lastError?: string;
 }
 
@@ -49,6 +53,7 @@ export function summarize(task: TaskRecord): TaskSummary {
     abortReason: task.abortReason,
     resultNode: task.resultNode,
     error: taskError(state),
+    lastFailure: task.lastFailure && { ...task.lastFailure, at: new Date(task.lastFailure.at).toISOString() },
     timings: task.timings,
     receivedAt: new Date(task.receivedAt).toISOString(),
     updatedAt: new Date(task.updatedAt).toISOString(),
@@ -95,6 +100,7 @@ export class StatusSource {
         transactions: totals.transactions,
         feesWei: totals.feesWei.toString(),
       },
+      missedByCode: store.missedByCode(100),
       lastError: this.lastError,
     };
   }

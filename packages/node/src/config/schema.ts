@@ -74,6 +74,11 @@ export const nodeConfigSchema = z
             delayMs: z.number().int().min(0).default(0),
             /** Refuse every task as broken (to exercise error reports). */
             reject: z.boolean().default(false),
+            /**
+             * Download and check the task's models into the cache (`models`) before drawing, as the
+             * comfyui engine does: exercises the model host's answers without a GPU.
+             */
+            downloadModels: z.boolean().default(false),
           })
           .strict(),
         z
@@ -87,7 +92,7 @@ export const nodeConfigSchema = z
           .strict(),
       ]),
     ),
-    /** The model cache (engines with weights: comfyui). Point ComfyUI's extra_model_paths.yaml at `cacheDir`. */
+    /** The model cache (comfyui, or synthetic with `downloadModels`). Point ComfyUI's extra_model_paths.yaml at `cacheDir`. */
     models: z
       .object({
         /** Default `<dataDir>/models`; folders `checkpoints`, `loras`, `controlnet`, `vae`, `embeddings`, `diffusers`. */

@@ -31,40 +31,47 @@ export function createEngine(
           delayMs: engine.delayMs,
           reject: engine.reject,
         }),
-        models: new NoDownloadModelManager(),
+        models: engine.downloadModels ? modelCache(config, deps) : new NoDownloadModelManager(),
       };
-    case "comfyui": {
-      const models = config.models;
-      const metrics = deps.metrics;
+    case "comfyui":
       return {
         engine: new ComfyUIEngine(
           { url: engine.url, pollIntervalMs: engine.pollIntervalMs },
           { log: deps.log.child({ module: "comfyui" }) },
         ),
-        models: new CachingModelManager(
-          {
-            cacheDir: models.cacheDir ?? join(config.dataDir, "models"),
-            diskBudgetBytes: models.diskBudgetGb * 1024 ** 3,
-            hfEndpoint: models.hfEndpoint,
-            hfToken: models.hfToken,
-            proxy: models.proxy,
-            stallMs: models.stallSeconds * 1000,
-            backoffMs: models.backoffMs,
-            maxBackoffMs: models.maxBackoffMs,
-            taskBudgetMs: models.taskBudgetSeconds * 1000,
-            preload: models.preload,
-          },
-          {
-            log: deps.log.child({ module: "models" }),
-            metrics: metrics && {
-              downloads: metrics.modelDownloads,
-              downloadBytes: metrics.modelDownloadBytes,
-              cacheBytes: metrics.modelCacheBytes,
-              evictions: metrics.modelEvictions,
-            },
-          },
-        ),
+        models: modelCache(config, deps),
       };
-    }
   }
+}
+
+/** The model cache the configuration describes. */
+function modelCache(
+  config: Pick<NodeConfig, "models" | "dataDir">,
+  deps: { log: Logger; metrics?: ReturnType<typeof createMetrics> },
+): CachingModelManager {
+  const { models } = config;
+  const metrics = deps.metrics;
+  return new CachingModelManager(
+    {
+      cacheDir: models.cacheDir ?? join(config.dataDir, "models"),
+      diskBudgetBytes: models.diskBudgetGb * 1024 ** 3,
+      hfEndpoint: models.hfEndpoint,
+      hfToken: models.hfToken,
+      proxy: models.proxy,
+      stallMs: models.stallSeconds * 1000,
+      backoffMs: models.backoffMs,
+      maxBackoffMs: models.maxBackoffMs,
+      taskBudgetMs: models.taskBudgetSeconds * 1000,
+      preload: models.preload,
+    },
+    {
+      log: deps.log.child({ module: "models" }),
+      metrics: metrics && {
+        downloads: metrics.modelDownloads,
+        downloadBytes: metrics.modelDownloadBytes,
+        cacheBytes: metrics.modelCacheBytes,
+        evictions: metrics.modelEvictions,
+      },
+    },
+  );
 }

@@ -14,6 +14,7 @@ import {
   type ModelManager,
   ModelUnavailableError,
   type PreparedModels,
+  type PrepareOptions,
 } from "./manager.ts";
 import { cacheName, DIFFUSERS_FOLDER, KIND_FOLDERS, type ModelKind, parseRef } from "./refs.ts";
 import { looksLikeText, notSafetensors, safetensorsProblem } from "./safetensors.ts";
@@ -66,6 +67,7 @@ export class CachingModelManager implements ModelManager {
   private readonly inflight = new Map<string, Promise<CacheEntry>>();
   private readonly dispatcher: Dispatcher | undefined;
   private readonly closing = new AbortController();
+  private readonly retryListeners = new Set<(ref: ModelRef, error: Error) => void>();
 
   constructor(
     private readonly options: CachingModelManagerOptions,
@@ -76,13 +78,20 @@ export class CachingModelManager implements ModelManager {
     deps.metrics?.cacheBytes.set(this.cache.usedBytes);
   }
 
-  async prepare(args: TaskArgs, options: { signal: AbortSignal; deadline: Date }): Promise<PreparedModels> {
+  async prepare(args: TaskArgs, options: PrepareOptions): Promise<PreparedModels> {
     const deadline = Math.min(options.deadline.getTime(), Date.now() + this.options.taskBudgetMs);
     const wanted = ROLES.flatMap((r) => {
       const ref = r.ref(args);
       return ref ? [{ ...r, ref }] : [];
     });
-    const settled = await Promise.allSettled(wanted.map((w) => this.ensure(w.ref, w.kind, options.signal, deadline)));
+    // Failed attempts of the downloads this task waits for (shared with other tasks) reach its caller.
+    const listener = (ref: ModelRef, error: Error) => {
+      if (wanted.some((w) => w.ref === ref)) options.onRetry?.(error);
+    };
+    this.retryListeners.add(listener);
+    const settled = await Promise.allSettled(
+      wanted.map((w) => this.ensure(w.ref, w.kind, options.signal, deadline)),
+    ).finally(() => this.retryListeners.delete(listener));
     const entries = settled.flatMap((s) => (s.status === "fulfilled" ? [s.value] : []));
     const failure = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
     if (failure) {
@@ -178,6 +187,7 @@ export class CachingModelManager implements ModelManager {
             ? error
             : new ModelUnavailableError(ref, `downloading ${ref}: ${(error as Error).message}`, { cause: error });
         log.warn({ attempt, err: wrapped.message, retryInMs: backoff }, "model download failed; retrying");
+        for (const listener of this.retryListeners) listener(ref, wrapped);
         if (Date.now() + backoff >= deadline) throw wrapped;
         await new Promise((resolve) => setTimeout(resolve, backoff));
         backoff = Math.min(backoff * 2, this.options.maxBackoffMs);

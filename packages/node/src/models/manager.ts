@@ -23,13 +23,20 @@ export interface PreparedModels {
   refiner?: ModelFile;
 }
 
+export interface PrepareOptions {
+  signal: AbortSignal;
+  deadline: Date;
+  /** Called on each failed download attempt that will be retried (for the operator: why the task waits). */
+  onRetry?: (error: Error) => void;
+}
+
 /**
  * Makes sure a task's models are in the local cache (SPEC §6.2), downloading what is missing
  * with resume and retries within `deadline`. Throws `ModelInvalidError` when a model is
  * confirmed invalid (the task is at fault) and `ModelUnavailableError` for transient trouble.
  */
 export interface ModelManager {
-  prepare(args: TaskArgs, options: { signal: AbortSignal; deadline: Date }): Promise<PreparedModels>;
+  prepare(args: TaskArgs, options: PrepareOptions): Promise<PreparedModels>;
   /** The engine is done with these models: the cache may evict them again. */
   release?(models: PreparedModels): void;
   close?(): Promise<void>;

@@ -1,6 +1,6 @@
 import { Worker } from "node:worker_threads";
-import { buildPng } from "@hydrogen/protocol/png-writer";
 import { decodePng, rgb8 } from "@hydrogen/protocol";
+import { buildPng } from "@hydrogen/protocol/png-writer";
 import { TransientError } from "../task/errors.ts";
 import { type SafetyVerdict, verdictOf } from "./verdict.ts";
 import type { ClassifyRequest, ClassifyResponse } from "./worker.ts";
@@ -52,7 +52,10 @@ export class NsfwSafetyChecker implements SafetyChecker {
     const url = workerUrl();
     // From source (tests), the worker registers tsx's loader first: a worker does not inherit it.
     const worker = url.pathname.endsWith(".ts")
-      ? new Worker(`import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`, { eval: true })
+      ? new Worker(
+          `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
+          { eval: true },
+        )
       : new Worker(url);
     worker.on("message", (response: ClassifyResponse) => {
       const waiting = this.pending.get(response.id);

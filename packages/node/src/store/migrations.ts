@@ -37,6 +37,8 @@ const MIGRATIONS: string[] = [
      fee_wei TEXT NOT NULL,
      at INTEGER NOT NULL
    );`,
+  // Why this node could not do a step of the task, last time it tried: {step, code, reason, at, count}.
+  "ALTER TABLE tasks ADD COLUMN last_failure TEXT;",
 ];
 
 export function migrate(db: Database.Database): void {

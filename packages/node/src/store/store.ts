@@ -22,8 +22,20 @@ export interface TaskRecord {
   resultNode?: Address;
   /** Milliseconds since the epoch at each step (for the status page and the benchmark). */
   timings: Record<string, number>;
+  /** The last failure of a step of this task (this node's trouble, retried): what the operator must fix. */
+  lastFailure?: StepFailure;
   receivedAt: number;
   updatedAt: number;
+}
+
+/** One step that failed (and was retried), as the operator reads it. */
+export interface StepFailure {
+  step: string;
+  code: string;
+  reason: string;
+  /** Milliseconds since the epoch of the last one; how many so far. */
+  at: number;
+  count: number;
 }
 
 /** How a settled task ended for this node, derived from its chain facts. */
@@ -56,6 +68,7 @@ interface TaskRow {
   abort_reason: string | null;
   result_node: string | null;
   timings: string;
+  last_failure: string | null;
   received_at: number;
   updated_at: number;
 }
@@ -74,6 +87,7 @@ function toRecord(row: TaskRow): TaskRecord {
     abortReason: row.abort_reason ?? undefined,
     resultNode: (row.result_node as Address | null) ?? undefined,
     timings: JSON.parse(row.timings) as Record<string, number>,
+    lastFailure: row.last_failure ? (JSON.parse(row.last_failure) as StepFailure) : undefined,
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
   };
@@ -245,6 +259,32 @@ export class NodeStore {
     };
     if (extra.images) this.durableTransaction(write);
     else this.transaction(write);
+  }
+
+  /** Records a failed step of a task (counting repeats); returns the record. */
+  recordFailure(taskId: bigint, failure: Omit<StepFailure, "count" | "at">): StepFailure {
+    const id = taskId.toString();
+    const row = this.sql("SELECT last_failure FROM tasks WHERE task_id = ?").get(id) as
+      | { last_failure: string | null }
+      | undefined;
+    const previous = row?.last_failure ? (JSON.parse(row.last_failure) as StepFailure) : undefined;
+    const record: StepFailure = { ...failure, at: Date.now(), count: (previous?.count ?? 0) + 1 };
+    this.sql("UPDATE tasks SET last_failure = ? WHERE task_id = ?").run(JSON.stringify(record), id);
+    return record;
+  }
+
+  /** Settled tasks this node was not paid for because of its own failures, by failure code (newest `limit` tasks). */
+  missedByCode(limit = 100): Record<string, number> {
+    const rows = this.sql(
+      `SELECT last_failure FROM tasks WHERE phase = 'settled' AND paid_wei = '0' AND slashed = 0
+         AND last_failure IS NOT NULL ORDER BY received_at DESC LIMIT ?`,
+    ).all(limit) as { last_failure: string }[];
+    const counts: Record<string, number> = {};
+    for (const row of rows) {
+      const { code } = JSON.parse(row.last_failure) as StepFailure;
+      counts[code] = (counts[code] ?? 0) + 1;
+    }
+    return counts;
   }
 
   /** Adds timing marks (milliseconds since the epoch) to a task, in one transaction. */

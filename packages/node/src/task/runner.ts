@@ -18,9 +18,9 @@ import type { Engine } from "../engines/engine.ts";
 import { failpoint } from "../failpoints.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { ModelManager } from "../models/manager.ts";
+import { filterUnsafe, type SafetyChecker } from "../safety/checker.ts";
 import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
 import { type Action, type ChainView, decide } from "./decide.ts";
-import { filterUnsafe, type SafetyChecker } from "../safety/checker.ts";
 import { NotReadyError, TaskFaultError, TransientError } from "./errors.ts";
 import { type TaskState, transitions } from "./state.ts";
 
@@ -180,6 +180,11 @@ export class TaskRunner {
         backoff = 0;
       } catch (error) {
         if (signal.aborted) return;
+        if (worker.execution.signal.aborted) {
+          // The task ended on chain and its work was stopped: not a failure of this node's.
+          await idle(this.options.pollIntervalMs);
+          continue;
+        }
         backoff = await this.recover(task, action, error, backoff, idle, log);
       }
     }
@@ -206,13 +211,25 @@ export class TaskRunner {
       return next;
     }
     const next = Math.min(backoff ? backoff * 2 : this.options.backoffMs, this.options.maxBackoffMs);
+    const code = this.noteFailure(task, action.kind, error);
     const fields = { step: action.kind, retryInMs: next, err: error };
     if (error instanceof ContractRevertError)
       log.info({ ...fields, revert: error.errorName }, "chain refused the step");
     else log.warn({ ...fields, code: (error as { code?: unknown }).code }, "step failed; retrying");
-    this.deps.metrics.stepFailures.inc({ step: action.kind, code: String((error as { code?: unknown }).code ?? "UNKNOWN") });
     await idle(next);
     return next;
+  }
+
+  /**
+   * A failed step the node will retry: kept with the task (the dashboard shows it, and a task
+   * that ends unpaid counts as missed for its code) and counted by step and code. Returns the code.
+   */
+  private noteFailure(task: TaskRecord, step: string, error: unknown): string {
+    const code = String((error as { code?: unknown }).code ?? (error as Error).name ?? "UNKNOWN");
+    const reason = ((error as Error).message ?? String(error)).split("\n")[0]?.slice(0, 500) ?? "";
+    this.deps.store.recordFailure(task.taskId, { step, code, reason });
+    this.deps.metrics.stepFailures.inc({ step, code });
+    return code;
   }
 
   private async perform(task: TaskRecord, action: Action, view: ChainView, execution: AbortSignal, log: Logger) {
@@ -301,7 +318,11 @@ export class TaskRunner {
     if (!parsed.ok) throw new TaskFaultError("TASK_ARGS_INVALID", "stored arguments fail the schema");
     const args: TaskArgs = parsed.args;
     const deadline = new Date(Number(view.deadline) * 1000);
-    const models = await this.deps.models.prepare(args, { signal, deadline });
+    const models = await this.deps.models.prepare(args, {
+      signal,
+      deadline,
+      onRetry: (error) => this.noteFailure(task, "download", error),
+    });
     const engineStart = Date.now();
     let images: Uint8Array[];
     try {
@@ -364,7 +385,14 @@ export class TaskRunner {
     const settled = this.deps.store.task(task.taskId);
     const outcome = settled ? outcomeOf(settled) : undefined;
     this.deps.metrics.tasks.inc({ outcome: outcome ?? "unknown" });
-    log.info({ outcome, paidWei: settled?.paidWei.toString(), from: task.state.phase }, "task settled");
+    const missed = settled && outcome !== "paid" && outcome !== "slashed" ? settled.lastFailure : undefined;
+    if (missed) {
+      this.deps.metrics.missedTasks.inc({ code: missed.code });
+      log.warn(
+        { outcome, code: missed.code, step: missed.step, reason: missed.reason, failures: missed.count },
+        "task missed: this node could not do its part",
+      );
+    } else log.info({ outcome, paidWei: settled?.paidWei.toString(), from: task.state.phase }, "task settled");
     this.deps.store.prune(this.options.keepHistory);
   }
 

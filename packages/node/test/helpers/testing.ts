@@ -1,0 +1,4 @@
+/** What other packages' tests use from the node's: a model host and model headers shaped like real ones. */
+
+export { checkpoints, kohyaLora, writeHeader } from "./model-headers.ts";
+export { type ModelHost, safetensors, startModelHost } from "./model-host.ts";
