@@ -60,7 +60,7 @@ export async function listTasks(
   }
   if (created.size === 0) return [];
   const ids = [...created.keys()];
-  const first = ids.reduce((low, id) => minBig(low, (created.get(id)?.[0] as TaskEvent).blockNumber), latest);
+  const first = ids.reduce((low, id) => minBig(low, created.get(id)?.[0]?.blockNumber ?? low), latest);
   const byTask = new Map<bigint, TaskEvent[]>(ids.map((id) => [id, []]));
   const idTopics = ids.map((id) => numberToHex(id, { size: 32 }));
   for (let from = first; from <= latest; from += maxRange) {
