@@ -82,6 +82,13 @@ describe("web app on a running devnet (real Chromium)", () => {
     assert.match((await error.textContent()) ?? "", /image_width/);
     assert.equal(await page.getByTestId("task-id").count(), 0);
     assert.equal(await page.getByTestId("history").locator("li").count(), historyBefore);
+    // A field over its bound: the field and the limit, before anything is paid.
+    await page.getByTestId("width").fill("128");
+    await page.getByTestId("prompt").fill("x".repeat(20_001));
+    await page.getByTestId("generate").click();
+    await page.getByText(/more than 20000 characters/).waitFor({ timeout: 10_000 });
+    assert.match((await error.textContent()) ?? "", /prompt/);
+    assert.equal(await page.getByTestId("task-id").count(), 0);
     await page.close();
   });
 

@@ -1,4 +1,11 @@
-import { downloadImages, HydrogenError, InvalidTaskArgsError, type RunTaskPhase, runTask } from "@hydrogen/sdk";
+import {
+  downloadImages,
+  HydrogenError,
+  InvalidTaskArgsError,
+  type RunTaskPhase,
+  runTask,
+  TaskArgsTooLargeError,
+} from "@hydrogen/sdk";
 import { type FormEvent, useState } from "react";
 import { Gallery, type GalleryImage } from "../components/Gallery.tsx";
 import { Phases } from "../components/Phases.tsx";
@@ -90,6 +97,9 @@ export function GeneratePage({ session }: { session: Session }) {
     } catch (error) {
       if (error instanceof InvalidTaskArgsError) {
         setFormError(error.violations.map((v) => `${v.path || "arguments"}: ${v.message}`));
+      } else if (error instanceof TaskArgsTooLargeError) {
+        // Refused before paying: the relay would not take arguments this large.
+        setFormError([error.message]);
       } else {
         const message = error instanceof HydrogenError ? error.message : (error as Error).message.split("\n")[0];
         setTaskError(message);
