@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FEE, Status } from "@hydrogen/contracts/testing";
 import { taskHash, taskManagerAbi } from "@hydrogen/protocol";
+import { createTestClient, http } from "viem";
+import { foundry } from "viem/chains";
 import { startFakeRelay } from "./helpers/fake-relay.ts";
 import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
 import { startProxy } from "./helpers/proxy.ts";
@@ -153,6 +155,33 @@ describe("relay and RPC outages during a task", () => {
     await relayProxy.restore();
     for (const node of net.nodes) assert.equal((await net.settled(node, taskId)).outcome, "paid");
     assert.equal((await net.creator.getTaskStatus(taskId)).phase, "results_uploaded");
+  });
+
+  it("a node without gas for its commitment: not slashed, the task cancelled and refunded, the node says why", async () => {
+    const poor = net.node(2);
+    const anvil = createTestClient({ chain: foundry, mode: "anvil", transport: http(net.chain.anvil.rpcUrl) });
+    const balance = await net.chain.publicClient.getBalance({ address: poor.address });
+    await anvil.setBalance({ address: poor.address, value: 1000n });
+    try {
+      const before = await net.chain.balance(net.chain.creator);
+      const { taskId } = await net.createTask(taskArgs({ seed: 63 }));
+      const failing = await waitFor(
+        "the poor node's failure",
+        async () =>
+          (await poor.task(taskId))?.lastFailure as { step: string; code: string; reason: string } | undefined,
+      );
+      assert.equal(failing.step, "commit");
+      assert.equal(failing.code, "NODE_INSUFFICIENT_GAS");
+      assert.match(failing.reason, /insufficient funds/i);
+      await allIn(net, taskId, ["committed", "executed"]);
+      await net.chain.passDeadline();
+      for (const node of net.nodes) assert.equal((await net.settled(node, taskId)).outcome, "cancelled");
+      assert.equal(await net.chain.status(poor.address), Status.Available, "freed, not slashed");
+      assert.ok(((await net.chain.registry.read("stakeOf", poor.address)) as bigint) > 0n);
+      assert.equal(await net.chain.balance(net.chain.creator), before + 3n * FEE, "the whole fee came back");
+    } finally {
+      await anvil.setBalance({ address: poor.address, value: balance });
+    }
   });
 
   it("an RPC endpoint down mid-task: the nodes retry and finish", async () => {

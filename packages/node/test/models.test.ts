@@ -251,6 +251,13 @@ describe("model manager against a real HTTP model host", () => {
     });
   }
 
+  it("calls a host that refuses connections transient", async () => {
+    await assert.rejects(
+      manager({ taskBudgetMs: 200 }).prepare(args({ base_model: "http://127.0.0.1:9/model.safetensors" }), soon()),
+      (error: unknown) => error instanceof ModelUnavailableError,
+    );
+  });
+
   it("gives up with a transient error when the host keeps failing past the task's budget", async () => {
     const url = host.file("down.safetensors", safetensors(16));
     host.behave(url, { kind: "status", status: 500 });

@@ -13,6 +13,7 @@ import {
   taskHash,
 } from "@hydrogen/protocol";
 import type { Logger } from "pino";
+import { BaseError, InsufficientFundsError } from "viem";
 import type { NodeChain } from "../chain/contracts.ts";
 import type { Engine } from "../engines/engine.ts";
 import { failpoint } from "../failpoints.ts";
@@ -225,8 +226,7 @@ export class TaskRunner {
    * that ends unpaid counts as missed for its code) and counted by step and code. Returns the code.
    */
   private noteFailure(task: TaskRecord, step: string, error: unknown): string {
-    const code = String((error as { code?: unknown }).code ?? (error as Error).name ?? "UNKNOWN");
-    const reason = ((error as Error).message ?? String(error)).split("\n")[0]?.slice(0, 500) ?? "";
+    const { code, reason } = describeFailure(error);
     this.deps.store.recordFailure(task.taskId, { step, code, reason });
     this.deps.metrics.stepFailures.inc({ step, code });
     return code;
@@ -422,4 +422,22 @@ function relayFault(error: unknown): Error {
   if (error instanceof RelayUnreachableError)
     return new TransientError("RELAY_UNREACHABLE", error.message, { cause: error });
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/**
+ * A failure as the operator reads it: a stable code and one line of reason. A transaction the
+ * node cannot pay for says so (`NODE_INSUFFICIENT_GAS`); viem's errors give their detail.
+ */
+export function describeFailure(error: unknown): { code: string; reason: string } {
+  if (error instanceof BaseError) {
+    // Nodes answer "insufficient funds" in their own words and codes (anvil: -32003).
+    const poor = error.walk(
+      (e) => e instanceof InsufficientFundsError || /insufficient funds/i.test((e as Error).message ?? ""),
+    );
+    const reason = `${error.shortMessage}${error.details ? `: ${error.details}` : ""}`.slice(0, 500);
+    if (poor) return { code: "NODE_INSUFFICIENT_GAS", reason: `the node's account cannot pay for gas: ${reason}` };
+    return { code: error.name, reason };
+  }
+  const code = String((error as { code?: unknown }).code ?? (error as Error).name ?? "UNKNOWN");
+  return { code, reason: ((error as Error).message ?? String(error)).split("\n")[0]?.slice(0, 500) ?? "" };
 }
