@@ -58,6 +58,11 @@ function waitQuery(what: string) {
   };
 }
 
+/** A JSON body that is an object with exactly these properties, all required. */
+function closedObject(properties: Record<string, Record<string, unknown>>): Body {
+  return { json: { type: "object", additionalProperties: false, required: Object.keys(properties), properties } };
+}
+
 /** What the relay knows of a task from the chain and its uploads. */
 export const TASK_PHASES = [
   "created",
@@ -222,17 +227,7 @@ export const ROUTES = {
     path: "/v1/now",
     summary: "The relay's clock in unix seconds, to detect clock skew before signing",
     access: "public",
-    response: {
-      status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["now"],
-          properties: { now: { type: "integer" } },
-        },
-      },
-    },
+    response: { status: 200, body: closedObject({ now: { type: "integer" } }) },
     errors: [],
   },
   getLimits: {
@@ -243,18 +238,11 @@ export const ROUTES = {
     access: "public",
     response: {
       status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["task_args_bytes", "image_bytes", "upload_bytes"],
-          properties: {
-            task_args_bytes: { type: "integer", description: "largest task-arguments string, UTF-8 bytes" },
-            image_bytes: { type: "integer", description: "largest result image, bytes" },
-            upload_bytes: { type: "integer", description: "largest result upload of one task, bytes" },
-          },
-        },
-      },
+      body: closedObject({
+        task_args_bytes: { type: "integer", description: "largest task-arguments string, UTF-8 bytes" },
+        image_bytes: { type: "integer", description: "largest result image, bytes" },
+        upload_bytes: { type: "integer", description: "largest result upload of one task, bytes" },
+      }),
     },
     errors: [],
   },
