@@ -216,7 +216,7 @@ export class TaskRunner {
     const fields = { step: action.kind, retryInMs: next, err: error };
     if (error instanceof ContractRevertError)
       log.info({ ...fields, revert: error.errorName }, "chain refused the step");
-    else log.warn({ ...fields, code: (error as { code?: unknown }).code }, "step failed; retrying");
+    else log.warn({ ...fields, code }, "step failed; retrying");
     await idle(next);
     return next;
   }
