@@ -14,7 +14,9 @@ function recordingClient() {
     chainId: 31337,
     taskManager: "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0",
     signer,
-    fetch: async (_url, init) => {
+    fetch: async (url, init) => {
+      // The clock the client measures itself against before signing: this machine's.
+      if (String(url).endsWith("/v1/now")) return Response.json({ now: Math.floor(Date.now() / 1000) });
       timestamps.push(Number((init?.headers as Record<string, string> | undefined)?.[HEADER_TIMESTAMP]));
       return new Response(JSON.stringify({ task_id: "1", task_hash: `0x${"00".repeat(32)}` }), {
         headers: { "content-type": "application/json" },
