@@ -270,9 +270,11 @@ describe("ComfyUI engine", () => {
           model: "org/cn",
           weight: 50,
           image_dataurl: CONTROL_IMAGE,
-          preprocess: { method: "canny", args: { low_threshold: 999 } },
+          preprocess: { method: "canny", args: { low_threshold: 100 } },
         },
       });
+      // Our schema allows 1…255; this ComfyUI (another version, say) refuses what it is sent.
+      (args.controlnet?.preprocess?.args as Record<string, number>).low_threshold = 999;
       await assert.rejects(
         engine().run(request(args, cached(mkdtempSync(join(dir, "arg-")), args))),
         (error: unknown) => error instanceof EngineUnavailableError && /low_threshold/.test(error.message),

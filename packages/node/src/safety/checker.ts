@@ -2,6 +2,7 @@ import { Worker } from "node:worker_threads";
 import { decodePng, rgb8 } from "@hydrogen/protocol";
 import { buildPng } from "@hydrogen/protocol/png-writer";
 import { TransientError } from "../task/errors.ts";
+import { THUMBNAIL_SIDE, thumbnail } from "./thumbnail.ts";
 import { type SafetyVerdict, verdictOf } from "./verdict.ts";
 import type { ClassifyRequest, ClassifyResponse } from "./worker.ts";
 
@@ -20,7 +21,7 @@ export class SafetyCheckerUnavailableError extends TransientError {
 }
 
 /**
- * nsfwjs's MobileNetV2 in a worker thread (the model takes seconds to load and ~100 ms an
+ * nsfwjs's MobileNetV2, shown a 32×32 thumbnail of each image (see `thumbnail.ts`), in a worker thread (the model takes seconds to load and ~100 ms an
  * image: the node's event loop stays free). Started at the first image, kept until `close`.
  */
 export class NsfwSafetyChecker implements SafetyChecker {
@@ -30,13 +31,13 @@ export class NsfwSafetyChecker implements SafetyChecker {
 
   async check(png: Uint8Array): Promise<SafetyVerdict> {
     const image = decodePng(png);
-    const rgb = rgb8(image).slice();
+    const rgb = thumbnail(rgb8(image), image.width, image.height);
     const id = this.nextId++;
     const worker = this.start();
     const probabilities = await new Promise<number[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      const request: ClassifyRequest = { id, width: image.width, height: image.height, rgb };
-      worker.postMessage(request, [rgb.buffer]);
+      const request: ClassifyRequest = { id, width: THUMBNAIL_SIDE, height: THUMBNAIL_SIDE, rgb };
+      worker.postMessage(request, [rgb.buffer as ArrayBuffer]);
     });
     return verdictOf(probabilities);
   }
@@ -91,11 +92,13 @@ function workerUrl(): URL {
 export async function filterUnsafe(
   checker: SafetyChecker,
   images: readonly Uint8Array[],
-): Promise<{ images: Uint8Array[]; flagged: number[] }> {
+): Promise<{ images: Uint8Array[]; flagged: number[]; verdicts: SafetyVerdict[] }> {
   const out: Uint8Array[] = [];
   const flagged: number[] = [];
+  const verdicts: SafetyVerdict[] = [];
   for (const [index, png] of images.entries()) {
     const verdict = await checker.check(png);
+    verdicts.push(verdict);
     if (!verdict.flagged) {
       out.push(png);
       continue;
@@ -104,7 +107,7 @@ export async function filterUnsafe(
     out.push(blackPng(width, height));
     flagged.push(index);
   }
-  return { images: out, flagged };
+  return { images: out, flagged, verdicts };
 }
 
 /** An 8-bit RGB PNG of one colour: black. */

@@ -342,7 +342,12 @@ export class TaskRunner {
     let checked = engineEnd;
     try {
       if (args.task_config.safety_checker) {
-        ({ images, flagged } = await filterUnsafe(this.deps.safety, images));
+        const filtered = await filterUnsafe(this.deps.safety, images);
+        ({ images, flagged } = filtered);
+        if (flagged.length > 0) {
+          const scores = flagged.map((i) => filtered.verdicts[i]?.scores);
+          log.info({ flagged, scores }, "the safety checker flagged images: they are replaced by black ones");
+        }
         checked = Date.now();
         this.deps.metrics.safetySeconds.observe((checked - engineEnd) / 1000);
         this.deps.metrics.safetyImages.inc({ verdict: "flagged" }, flagged.length);
