@@ -51,10 +51,12 @@ export class NsfwSafetyChecker implements SafetyChecker {
   private start(): Worker {
     if (this.worker) return this.worker;
     const url = workerUrl();
-    // From source (tests), the worker registers tsx's loader first: a worker does not inherit it.
-    const worker = url.pathname.endsWith(".ts")
+    // From source (tests, the devnet), the worker registers tsx's loader first: a worker does not
+    // inherit it. tsx is resolved from here: eval'd code would resolve it from the working directory.
+    const tsx = url.pathname.endsWith(".ts") ? import.meta.resolve("tsx/esm/api") : undefined;
+    const worker = tsx
       ? new Worker(
-          `import("tsx/esm/api").then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
+          `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); })`,
           { eval: true },
         )
       : new Worker(url);
