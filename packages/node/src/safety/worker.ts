@@ -25,6 +25,9 @@ export type ClassifyResponse = { id: number; probabilities: number[] } | { id: n
 globalThis.fetch = async (input: unknown) => {
   throw new Error(`the safety checker does not fetch (${String(input)})`);
 };
+// nsfwjs and TF.js greet on the console; this thread's console is the process's stdout, which
+// may be a command's JSON output. Failures travel back in messages instead.
+for (const method of ["log", "info", "warn", "debug"] as const) console[method] = () => undefined;
 
 async function load(): Promise<nsfwjs.NSFWJS> {
   const require = createRequire(import.meta.url);

@@ -4,6 +4,7 @@ import {
   parseTaskArgsJson,
   permitTypes,
   RelayError,
+  RelayUnreachableError,
   TASK_ARGS_MAX_BYTES,
   type TaskArgsInput,
   taskHash,
@@ -134,8 +135,8 @@ const relayLimits = new WeakMap<HydrogenClient, Promise<number>>();
 
 /**
  * Refuses, before anything is paid, arguments larger than the relay takes (SPEC §9): no fee is
- * escrowed for arguments that could never be uploaded. A relay that does not publish limits
- * takes what the schema allows.
+ * escrowed for arguments that could never be uploaded. A relay that does not publish limits, or
+ * cannot be reached now, is taken to accept what the schema allows (every relay's default).
  */
 async function checkArgsSize(client: HydrogenClient, argsJson: string): Promise<void> {
   let limit = relayLimits.get(client);
@@ -143,7 +144,10 @@ async function checkArgsSize(client: HydrogenClient, argsJson: string): Promise<
     limit = client.relay.limits().then(
       (limits) => limits.task_args_bytes,
       (error: unknown) => {
+        // Not published (an older relay), or the relay is down right now: what every relay
+        // takes by default. Asked again next time.
         relayLimits.delete(client);
+        if (error instanceof RelayUnreachableError) return TASK_ARGS_MAX_BYTES;
         if (error instanceof RelayError && error.code === "RELAY_NOT_FOUND") return TASK_ARGS_MAX_BYTES;
         throw error;
       },
