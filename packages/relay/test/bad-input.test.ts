@@ -140,6 +140,35 @@ for (const backend of await backends()) {
       );
     });
 
+    it("duplicate keys and deep nesting, in the envelope or inside task_args: a 4xx, never a 500", async () => {
+      const id = task.taskId.toString();
+      for (const body of [
+        `{"task_id":"${id}","task_id":"${id}","task_args":${JSON.stringify(task.args)}}`,
+        `{"task_id":"${id}","task_args":${JSON.stringify(task.args)},"\u0074ask_id":"${id}"}`,
+        `{"task_id":"${id}","task_args":${JSON.stringify(task.args)},"x":${"[".repeat(2000)}${"]".repeat(2000)}}`,
+      ]) {
+        expectCode(
+          await signed(chain.creator, "POST", argsPath, { body, contentType: json }),
+          400,
+          "RELAY_INVALID_REQUEST",
+        );
+      }
+      // Inside the arguments: a second "seed" would mean other arguments to a node that keeps the first.
+      const dup = task.args.replace('"seed":', '"seed":99,"seed":');
+      assert.notEqual(dup, task.args);
+      const inner = await signed(chain.creator, "POST", argsPath, {
+        body: JSON.stringify({ task_id: id, task_args: dup }),
+        contentType: json,
+      });
+      assert.ok([409, 422].includes(inner.status), `got ${inner.status} ${JSON.stringify(inner.body)}`);
+      const deepArgs = `{"base_model":"a/b","prompt":"x","task_config":{"seed":1},"lora":${'{"a":'.repeat(2000)}1${"}".repeat(2000)}}`;
+      const deep = await signed(chain.creator, "POST", argsPath, {
+        body: JSON.stringify({ task_id: id, task_args: deepArgs }),
+        contentType: json,
+      });
+      assert.ok(deep.status >= 400 && deep.status < 500, `got ${deep.status} ${JSON.stringify(deep.body)}`);
+    });
+
     it("a huge JSON body is 413 and a foreign content type 415, before any parsing", async () => {
       const huge = JSON.stringify({ task_id: "1", task_args: "x".repeat(2 * 1024 * 1024) });
       expectCode(

@@ -252,6 +252,24 @@ describe("task arguments", () => {
     assert.match(refused.ok ? "" : (refused.violations[0]?.message ?? ""), /more than the 4718592-byte limit/);
   });
 
+  it("refuses duplicate keys and deep nesting as violations, never by throwing", () => {
+    const dup = '{"base_model":"a/b","prompt":"x","task_config":{"seed":1,"seed":2}}';
+    assert.match(
+      (parseTaskArgsJson(dup) as { violations: { message: string }[] }).violations[0]?.message ?? "",
+      /duplicate key "seed"/,
+    );
+    const deep = `{"base_model":"a/b","prompt":"x","task_config":{"seed":1},"lora":${'{"a":'.repeat(2000)}1${"}".repeat(2000)}}`;
+    assert.match(
+      (parseTaskArgsJson(deep) as { violations: { message: string }[] }).violations[0]?.message ?? "",
+      /deeper than 32/,
+    );
+    let nested: Record<string, unknown> = {};
+    for (let i = 0; i < 100_000; i++) nested = { a: nested };
+    const parsed = parseTaskArgs({ ...minimal, lora: nested });
+    assert.equal(parsed.ok, false);
+    assert.match(parsed.ok ? "" : (parsed.violations[0]?.message ?? ""), /deeper than 32/);
+  });
+
   it("parseTaskArgsJson reports malformed JSON as a violation", () => {
     const parsed = parseTaskArgsJson('{"prompt": ');
     assert.equal(parsed.ok, false);

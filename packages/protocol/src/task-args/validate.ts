@@ -1,5 +1,6 @@
 import Ajv2020, { type ErrorObject } from "ajv/dist/2020.js";
 import { type Hex, keccak256, stringToBytes } from "viem";
+import { MAX_JSON_DEPTH, parseStrictJson } from "../json/strict.ts";
 import { TASK_ARGS_LIMITS, TASK_ARGS_MAX_BYTES, utf8Bytes } from "./limits.ts";
 import { taskArgsSchema } from "./schema.ts";
 import type { TaskArgs } from "./types.ts";
@@ -64,6 +65,10 @@ function describe(error: ErrorObject): TaskArgsViolation {
  * if (parsed.ok) parsed.args.task_config.num_images; // 6
  */
 export function parseTaskArgs(input: unknown): ParseTaskArgsResult {
+  // Checked before anything recursive (structuredClone, the validator) runs on it.
+  if (deeperThan(input, MAX_JSON_DEPTH)) {
+    return { ok: false, violations: [{ path: "", message: `nested deeper than ${MAX_JSON_DEPTH} levels` }] };
+  }
   const args = structuredClone(input);
   if (check(args)) {
     const image = (args as TaskArgs).controlnet?.image_dataurl;
@@ -98,9 +103,10 @@ export function parseTaskArgsJson(json: string): ParseTaskArgsResult {
   }
   let value: unknown;
   try {
-    value = JSON.parse(json);
+    // No duplicate keys: a node that keeps the first value must read the same arguments.
+    value = parseStrictJson(json);
   } catch (error) {
-    return { ok: false, violations: [{ path: "", message: `not valid JSON: ${(error as Error).message}` }] };
+    return { ok: false, violations: [{ path: "", message: (error as Error).message }] };
   }
   return parseTaskArgs(value);
 }
@@ -145,4 +151,18 @@ function controlImageProblem(dataUrl: string): string | undefined {
 function base64ToBytes(base64: string): Uint8Array {
   const binary = atob(base64);
   return Uint8Array.from(binary, (c) => c.charCodeAt(0));
+}
+
+/** Whether a value nests objects or arrays deeper than `limit`, found without recursion. */
+function deeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  const seen = new Set<object>();
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop() as [unknown, number];
+    if (typeof item !== "object" || item === null || seen.has(item)) continue;
+    if (depth >= limit) return true;
+    seen.add(item);
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }

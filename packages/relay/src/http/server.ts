@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { openApiDocument, type RouteAccess } from "@hydrogen/protocol";
+import { openApiDocument, parseStrictJson, RelayError, type RouteAccess, StrictJsonError } from "@hydrogen/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { authenticate, checkBody } from "./auth.ts";
 import { bodySha256Native } from "./body-hash.ts";
@@ -67,16 +67,21 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
     metrics.latency.observe(labels, reply.elapsedTime / 1000);
   });
 
-  // JSON bodies are read whole (bounded by bodyLimit), checked against the signed hash, then parsed.
-  const parseJson = app.getDefaultJsonParser("error", "error");
+  // JSON bodies are read whole (bounded by bodyLimit), checked against the signed hash, then
+  // parsed strictly: no duplicate keys, bounded nesting (SPEC §7).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     try {
       if (request.auth) checkBody(request, bodySha256Native(body as Buffer));
+      const text = (body as Buffer).toString("utf8");
+      if (text.trim() === "") throw new RelayError("RELAY_INVALID_REQUEST", "the body is empty");
+      done(null, parseStrictJson(text));
     } catch (error) {
-      return done(error as Error, undefined);
+      done(
+        error instanceof StrictJsonError ? new RelayError("RELAY_INVALID_REQUEST", error.message) : (error as Error),
+        undefined,
+      );
     }
-    parseJson(request, (body as Buffer).toString("utf8"), done);
   });
   // Multipart bodies are left unread here: the upload route streams them after its checks.
   app.addContentTypeParser("multipart/form-data", (_request, _payload, done) => done(null));
