@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { join } from "node:path";
 import type { ModelFile } from "./manager.ts";
+import { readHeader } from "./safetensors.ts";
 
 /**
  * The Stable Diffusion generation a model belongs to, as ComfyUI's model detection tells it
@@ -41,24 +41,10 @@ const TEXT_ENCODER_Q =
   /^(?:lora_te_|text_encoder\.).*q_proj(?:[._]lora_down\.weight|\.lora_A\.weight|\.lora\.down\.weight|\.hada_w[12]_b)$/;
 const ADM = /(?:^|\.)(?:label_emb\.0\.0|add_embedding\.linear_1)\.weight$/;
 
-/** The header of a safetensors file, or undefined when it cannot be read within bounds. */
+/** The tensor shapes of a safetensors file, or undefined when its header cannot be read within bounds. */
 export async function readShapes(path: string): Promise<TensorShapes | undefined> {
-  const file = await open(path, "r");
-  try {
-    const { size } = await file.stat();
-    if (size < 10) return undefined;
-    const head = Buffer.alloc(8);
-    await file.read(head, 0, 8, 0);
-    const length = head.readBigUInt64LE(0);
-    if (length > BigInt(Math.min(MAX_HEADER_BYTES, size - 8))) return undefined;
-    const header = Buffer.alloc(Number(length));
-    await file.read(header, 0, header.length, 8);
-    return shapesOf(JSON.parse(header.toString("utf8")));
-  } catch {
-    return undefined;
-  } finally {
-    await file.close();
-  }
+  const { header } = await readHeader(path, MAX_HEADER_BYTES).catch(() => ({ header: undefined }));
+  return header ? shapesOf(header) : undefined;
 }
 
 /** Tensor shapes from a parsed header; entries that are not tensors are skipped. */

@@ -6,35 +6,43 @@ import { ModelInvalidError, ModelUnavailableError } from "./manager.ts";
 const MAX_HEADER_BYTES = 100 * 1024 * 1024;
 
 /**
- * Whether a file is a safetensors model: an 8-byte little-endian header length, then that many
- * bytes of JSON describing the tensors, inside the file. Anything else (an HTML error page, a
- * pickle, a truncated file) is not. Returns the reason it is not, or undefined.
+ * A safetensors file's header: an 8-byte little-endian length, then that many bytes of JSON
+ * object, inside the file. Returns the parsed object, or the reason the file is not that (an
+ * HTML error page, a pickle, a truncated file, a header over `maxBytes`).
  */
-export async function safetensorsProblem(path: string): Promise<string | undefined> {
+export async function readHeader(
+  path: string,
+  maxBytes = MAX_HEADER_BYTES,
+): Promise<{ header: object; problem?: undefined } | { header?: undefined; problem: string }> {
   const file = await open(path, "r");
   try {
     const { size } = await file.stat();
-    if (size < 10) return `${size} bytes is too short for a safetensors file`;
+    if (size < 10) return { problem: `${size} bytes is too short for a safetensors file` };
     const head = Buffer.alloc(8);
     await file.read(head, 0, 8, 0);
     const length = head.readBigUInt64LE(0);
-    if (length < 2n || length > BigInt(MAX_HEADER_BYTES) || length + 8n > BigInt(size)) {
-      return `its header length (${length}) does not fit a ${size}-byte safetensors file`;
+    if (length < 2n || length > BigInt(maxBytes) || length + 8n > BigInt(size)) {
+      return { problem: `its header length (${length}) does not fit a ${size}-byte safetensors file` };
     }
-    const header = Buffer.alloc(Number(length));
-    await file.read(header, 0, header.length, 8);
+    const bytes = Buffer.alloc(Number(length));
+    await file.read(bytes, 0, bytes.length, 8);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(header.toString("utf8"));
+      parsed = JSON.parse(bytes.toString("utf8"));
     } catch {
-      return "its header is not JSON";
+      return { problem: "its header is not JSON" };
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-      return "its header is not a JSON object";
-    return undefined;
+      return { problem: "its header is not a JSON object" };
+    return { header: parsed };
   } finally {
     await file.close();
   }
+}
+
+/** Why a file is not a safetensors model, or undefined when it is one. */
+export async function safetensorsProblem(path: string): Promise<string | undefined> {
+  return (await readHeader(path)).problem;
 }
 
 /**
