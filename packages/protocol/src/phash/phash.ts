@@ -1,7 +1,7 @@
 import { bytesToHex, type Hex } from "viem";
 import { dctLowFrequencies } from "./dct.ts";
 import { type DecodedImage, rgb16At } from "./image.ts";
-import { decodePng } from "./png.ts";
+import { decodePng, type PngExpectation } from "./png.ts";
 import { type Plane, resizeTo64, SIZE } from "./resize.ts";
 
 /** goimagehash's luminance, from 16-bit channels: note the /256 for blue, as that library does. */
@@ -55,13 +55,14 @@ export function phashImage(image: DecodedImage): Uint8Array {
 
 /**
  * The perceptual hash of a PNG file: 8 bytes, the chunk that goes on chain for that image.
- * Throws PngError for a file that is not a PNG it can decode.
+ * Throws PngError for a file that is not a PNG it can decode; with `expect`, decodes strictly
+ * (the dimensions, only essential chunks, nothing after IEND: `decodePng`).
  *
  * @example
  * phashPng(readFileSync("image.png")) // Uint8Array(8)
  */
-export function phashPng(bytes: Uint8Array): Uint8Array {
-  return phashImage(decodePng(bytes));
+export function phashPng(bytes: Uint8Array, expect?: PngExpectation): Uint8Array {
+  return phashImage(decodePng(bytes, expect));
 }
 
 /**
@@ -70,6 +71,6 @@ export function phashPng(bytes: Uint8Array): Uint8Array {
  * @example
  * phashPngHex(readFileSync("image.png")) // "0xd16b9112e989b576"
  */
-export function phashPngHex(bytes: Uint8Array): Hex {
-  return bytesToHex(phashPng(bytes));
+export function phashPngHex(bytes: Uint8Array, expect?: PngExpectation): Hex {
+  return bytesToHex(phashPng(bytes, expect));
 }

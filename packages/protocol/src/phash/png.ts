@@ -4,8 +4,21 @@ import type { DecodedImage, ImageKind } from "./image.ts";
 import { BYTES_PER_PIXEL } from "./image.ts";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
-/** Larger images are refused before any allocation (SD images are at most 2048×2048). */
+/** Larger images are refused before any allocation. */
 const MAX_PIXELS = 1 << 26;
+/** The largest image a task can ask for (SPEC §9: sides up to 2048). */
+export const MAX_RESULT_PIXELS = 2048 * 2048;
+/** The chunks a PNG needs to carry its pixels; strict decoding accepts no other (SPEC §7). */
+export const ESSENTIAL_CHUNKS: ReadonlySet<string> = new Set(["IHDR", "PLTE", "tRNS", "IDAT", "IEND"]);
+
+/**
+ * Strict decoding, for images that travel between parties (SPEC §7): the exact dimensions,
+ * only the essential chunks, nothing after IEND, at most MAX_RESULT_PIXELS.
+ */
+export interface PngExpectation {
+  width: number;
+  height: number;
+}
 
 const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   0: { channels: 1, depths: [1, 2, 4, 8, 16] },
@@ -41,17 +54,16 @@ interface Chunks {
   data: Uint8Array;
 }
 
-function readChunks(bytes: Uint8Array): Chunks {
+/** Walks the chunks: `visit` gets each chunk's type and its whole span (length, type, body, CRC). */
+function walkChunks(
+  bytes: Uint8Array,
+  visit: (type: string, body: Uint8Array, start: number, end: number) => void,
+): number {
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b))
     throw new PngError("PNG_NOT_PNG", "not a PNG file (bad signature)");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = 8;
-  let header: Header | undefined;
-  let palette: Uint8Array | undefined;
-  let transparency: Uint8Array | undefined;
-  const data: Uint8Array[] = [];
-  let ended = false;
-  while (!ended) {
+  for (;;) {
     if (offset + 12 > bytes.length) throw new PngError("PNG_TRUNCATED", "the file ends before IEND");
     const length = view.getUint32(offset);
     const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
@@ -61,12 +73,46 @@ function readChunks(bytes: Uint8Array): Chunks {
       throw new PngError("PNG_TRUNCATED", `chunk ${type} runs past the end of the file`);
     if (crc32(bytes, offset + 4, end) !== view.getUint32(end))
       throw new PngError("PNG_BAD_CRC", `chunk ${type} fails its CRC`);
-    const body = bytes.subarray(start, end);
+    visit(type, bytes.subarray(start, end), offset, end + 4);
+    offset = end + 4;
+    if (type === "IEND") return offset;
+  }
+}
+
+/**
+ * The PNG with only its essential chunks (IHDR, PLTE, tRNS, IDAT, IEND) and nothing after
+ * IEND: the same pixels, without the text, metadata and workflow an engine writes in. Nodes
+ * send their images this way (SPEC §7). Throws PngError for a file that is not a PNG.
+ *
+ * @example
+ * stripPng(comfyUiOutput) // no tEXt chunk with the workflow and local paths
+ */
+export function stripPng(bytes: Uint8Array): Uint8Array {
+  const kept: Uint8Array[] = [bytes.subarray(0, 8)];
+  walkChunks(bytes, (type, _body, start, end) => {
+    if (ESSENTIAL_CHUNKS.has(type)) kept.push(bytes.subarray(start, end));
+  });
+  const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of kept) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function readChunks(bytes: Uint8Array, expect: PngExpectation | undefined): Chunks {
+  let header: Header | undefined;
+  let palette: Uint8Array | undefined;
+  let transparency: Uint8Array | undefined;
+  const data: Uint8Array[] = [];
+  const end = walkChunks(bytes, (type, body) => {
     if (!header && type !== "IHDR") throw new PngError("PNG_MALFORMED", "the first chunk is not IHDR");
     switch (type) {
       case "IHDR":
         if (header) throw new PngError("PNG_MALFORMED", "a second IHDR");
         header = parseHeader(body);
+        if (expect) checkExpected(header, expect);
         break;
       case "PLTE":
         if (body.length === 0 || body.length % 3 !== 0 || body.length > 768)
@@ -80,12 +126,18 @@ function readChunks(bytes: Uint8Array): Chunks {
         data.push(body);
         break;
       case "IEND":
-        ended = true;
         break;
       default:
-      // Ancillary and unknown chunks do not change the pixels Go decodes.
+        // Ancillary and unknown chunks do not change the pixels Go decodes; strictly, none may travel.
+        if (expect)
+          throw new PngError(
+            "PNG_CHUNK_NOT_ALLOWED",
+            `chunk ${type} is not allowed (only IHDR, PLTE, tRNS, IDAT, IEND)`,
+          );
     }
-    offset = end + 4;
+  });
+  if (expect && end !== bytes.length) {
+    throw new PngError("PNG_TRAILING_DATA", `${bytes.length - end} bytes after IEND`);
   }
   if (!header) throw new PngError("PNG_MALFORMED", "no IHDR");
   if (data.length === 0) throw new PngError("PNG_MALFORMED", "no IDAT");
@@ -97,6 +149,31 @@ function readChunks(bytes: Uint8Array): Chunks {
     at += d.length;
   }
   return { header, palette, transparency, data: joined };
+}
+
+function checkExpected(header: Header, expect: PngExpectation): void {
+  if (header.width !== expect.width || header.height !== expect.height) {
+    throw new PngError(
+      "PNG_WRONG_SIZE",
+      `${header.width}×${header.height}, the task asks for ${expect.width}×${expect.height}`,
+    );
+  }
+  if (header.width * header.height > MAX_RESULT_PIXELS) {
+    throw new PngError("PNG_UNSUPPORTED", `${header.width}×${header.height} is more than 2048×2048 pixels`);
+  }
+}
+
+/** The bytes the image data must inflate to: each pass's rows, each with its filter byte. */
+function inflatedBytes({ width, height, depth, colorType, interlaced }: Header): number {
+  const bitsPerPixel = (COLOR_TYPES[colorType] as { channels: number }).channels * depth;
+  const passes = interlaced ? ADAM7 : ([[0, 0, 1, 1]] as const);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    const passWidth = Math.ceil((width - x0) / dx);
+    const passHeight = Math.ceil((height - y0) / dy);
+    if (passWidth > 0 && passHeight > 0) total += passHeight * (1 + Math.ceil((passWidth * bitsPerPixel) / 8));
+  }
+  return total;
 }
 
 function parseHeader(body: Uint8Array): Header {
@@ -196,13 +273,16 @@ function buildPalette(plte: Uint8Array | undefined, trns: Uint8Array | undefined
 
 /**
  * Decodes a PNG of any colour type, bit depth and interlacing into the image Go's image/png
- * would produce. Throws PngError for anything else.
+ * would produce. Throws PngError for anything else, Go's refusals included (image data that
+ * inflates to more than the header implies is refused without inflating the rest). With
+ * `expect`, decodes strictly (PngExpectation).
  *
  * @example
  * const image = decodePng(readFileSync("a.png"));
+ * decodePng(upload, { width: 512, height: 512 }); // or PngError PNG_WRONG_SIZE, PNG_CHUNK_NOT_ALLOWED…
  */
-export function decodePng(bytes: Uint8Array): DecodedImage {
-  const { header, palette: plte, transparency, data } = readChunks(bytes);
+export function decodePng(bytes: Uint8Array, expect?: PngExpectation): DecodedImage {
+  const { header, palette: plte, transparency, data } = readChunks(bytes, expect);
   const { width, height, depth, colorType } = header;
   const spec = COLOR_TYPES[colorType] as { channels: number };
   const grayOrColor = colorType === 0 || colorType === 2;
@@ -215,9 +295,11 @@ export function decodePng(bytes: Uint8Array): DecodedImage {
   if (kind === "paletted") out.palette = buildPalette(plte, transparency);
 
   let raw: Uint8Array;
+  const expectedBytes = inflatedBytes(header);
   try {
-    raw = inflate(data);
+    raw = inflate(data, expectedBytes);
   } catch (error) {
+    if (error instanceof RangeError) throw new PngError("PNG_MALFORMED", `too much pixel data: ${error.message}`);
     throw new PngError("PNG_MALFORMED", `image data does not inflate: ${(error as Error).message}`);
   }
   const bitsPerPixel = spec.channels * depth;

@@ -1,9 +1,20 @@
 import zlib from "node:zlib";
 import { crc32 as crc32Js } from "./crc32.ts";
 
-/** zlib inflate with Node's native zlib (4–5× faster than a JavaScript inflater). */
-export function inflate(data: Uint8Array): Uint8Array {
-  const buffer = zlib.inflateSync(data);
+/**
+ * zlib inflate with Node's native zlib (4–5× faster than a JavaScript inflater), stopping at
+ * `maxBytes` of output: more throws RangeError (a small file cannot inflate to gigabytes).
+ */
+export function inflate(data: Uint8Array, maxBytes: number): Uint8Array {
+  let buffer: Buffer;
+  try {
+    buffer = zlib.inflateSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+  } catch (error) {
+    if ((error as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") {
+      throw new RangeError(`inflates to more than ${maxBytes} bytes`);
+    }
+    throw error;
+  }
   // A plain Uint8Array view: the decoder's loops then see a single array type.
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
