@@ -53,6 +53,17 @@ export function createMetrics() {
       labelNames: ["code"] as const,
       registers,
     }),
+    receiving: new Gauge({
+      name: "hydrogen_relay_uploads_receiving",
+      help: "Result uploads being received and verified now (at most one per task)",
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: "hydrogen_relay_rate_limited_total",
+      help: "Requests refused with 429, by the budget they exceeded (address or signer)",
+      labelNames: ["by"] as const,
+      registers,
+    }),
     chainEvents: new Counter({
       name: "hydrogen_relay_chain_events_total",
       help: "TaskManager events applied, by name",

@@ -16,6 +16,7 @@ import { UploadSignals } from "./http/upload-signals.ts";
 import { CachedImageStore } from "./images/cached.ts";
 import { DatabaseImageStore } from "./images/database.ts";
 import { FileImageStore } from "./images/files.ts";
+import { ImageHasher } from "./images/hasher.ts";
 import type { ImageStore } from "./images/store.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createMetrics } from "./metrics.ts";
@@ -90,6 +91,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     db: database.db,
     dialect: database.dialect,
     images: imageStore(config),
+    hasher: new ImageHasher(config.images.hashThreads),
     replay: new DatabaseReplayDetector(database.db),
     metrics,
     log,
@@ -120,6 +122,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
   } catch (error) {
     shutdown.abort();
     await Promise.allSettled(jobs);
+    await context.hasher.close();
     await database.close();
     await rpc.close();
     throw error;
@@ -134,6 +137,7 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
       clearTimeout(grace);
       shutdown.abort();
       await Promise.allSettled(jobs);
+      await context.hasher.close();
       await database.close();
       await rpc.close();
       log.info("relay stopped");

@@ -1,8 +1,11 @@
 import assert from "node:assert/strict";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
+import { deflateSync } from "node:zlib";
 import type { Chain } from "@hydrogen/contracts/testing";
 import { HEADER_SIGNATURE, HEADER_TIMESTAMP, type RelayErrorBody, routePath } from "@hydrogen/protocol";
+import { concatBytes, ihdr, PNG_SIGNATURE, pngChunk } from "@hydrogen/protocol/testing";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
@@ -16,6 +19,7 @@ import {
   startChain,
   startTestRelay,
   succeed,
+  TEST_IMAGE_SIDE,
 } from "./helpers/relay.ts";
 import { relayState } from "./helpers/state.ts";
 
@@ -45,6 +49,23 @@ function raw(
     if (body !== undefined) req.write(body);
     req.end();
   });
+}
+
+/** Bytes written to a fresh TCP connection as they are; the whole answer as text. */
+function rawHttp(relay: Relay, bytes: string): Promise<string> {
+  const url = new URL(relay.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname, () => socket.end(bytes));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    socket.on("error", reject);
+  });
+}
+
+/** A PNG from parts: the IHDR of a `width`×`height` 8-bit grayscale image, `chunks`, IEND. */
+function grayPng(width: number, height: number, chunks: Uint8Array[]): Uint8Array {
+  return concatBytes([PNG_SIGNATURE, ihdr(width, height, 8, 0), ...chunks, pngChunk("IEND", new Uint8Array())]);
 }
 
 const statuses: number[] = [];
@@ -289,10 +310,13 @@ for (const backend of await backends()) {
       expectCode(await signed(resultNode, "POST", path, oversize), 413, "RELAY_PAYLOAD_TOO_LARGE");
       const tooMany = multipart([...task.images, patternPng(3)]);
       expectCode(await signed(resultNode, "POST", path, tooMany), 422, "RELAY_IMAGE_COUNT_MISMATCH");
-      // Each image valid and under the image limit (bytes after IEND are ignored), together over the task limit.
-      const padded = task.images.map((png) => Buffer.concat([png, new Uint8Array(28 * 1024)]));
-      const tooBig = multipart(padded);
-      expectCode(await signed(resultNode, "POST", path, tooBig), 413, "RELAY_PAYLOAD_TOO_LARGE");
+      // Over the task limit before the first part: a 50 KiB preamble (which multipart parsers skip).
+      const preamble = Buffer.concat([Buffer.alloc(50 * 1024, 0x20), Buffer.from("\r\n"), body]);
+      expectCode(
+        await signed(resultNode, "POST", path, { body: preamble, contentType }),
+        413,
+        "RELAY_PAYLOAD_TOO_LARGE",
+      );
     });
 
     it("unknown tasks, bad ids and path tricks", async () => {
@@ -336,6 +360,194 @@ for (const backend of await backends()) {
         assert.ok(answer.status >= 400 && answer.status < 500, `${path}: ${answer.status}`);
       }
       expectCode(await raw(relay, "DELETE", routePath("getTask", { id: task.taskId })), 404, "RELAY_NOT_FOUND");
+    });
+
+    it("result images carry the task's pixels and nothing else (SPEC §7)", async () => {
+      const path = routePath("uploadResults", { id: task.taskId });
+      const [first, second] = task.images as [Uint8Array, Uint8Array];
+      const upload = async (images: Uint8Array[], status: number, code: string, pngCode?: string) => {
+        const answer = await signed(resultNode, "POST", path, multipart(images));
+        expectCode(answer, status, code);
+        if (pngCode) assert.equal((answer.body.error.details as { code: string }).code, pngCode);
+      };
+      // ComfyUI writes the workflow, with local paths, into tEXt: the node must strip it.
+      const text = pngChunk("tEXt", new TextEncoder().encode('prompt\0{"ckpt":"/home/op/models/x.safetensors"}'));
+      const withText = concatBytes([first.subarray(0, 33), text, first.subarray(33)]);
+      await upload([withText, second], 422, "RELAY_NOT_PNG", "PNG_CHUNK_NOT_ALLOWED");
+      // A private chunk smuggling 20 KiB to the application, and bytes after IEND.
+      const smuggled = concatBytes([
+        first.subarray(0, 33),
+        pngChunk("hdRn", new Uint8Array(20 * 1024)),
+        first.subarray(33),
+      ]);
+      await upload([first, smuggled], 422, "RELAY_NOT_PNG", "PNG_CHUNK_NOT_ALLOWED");
+      await upload([first, concatBytes([second, new Uint8Array([0])])], 422, "RELAY_NOT_PNG", "PNG_TRAILING_DATA");
+      // The same pHash at another size: refused from the header.
+      await upload([patternPng(1, TEST_IMAGE_SIDE + 8), second], 422, "RELAY_IMAGE_SIZE_MISMATCH", "PNG_WRONG_SIZE");
+      // 8192×8192 RGBA-16 (512 MiB of pixels) in a few bytes: refused from its IHDR, nothing allocated.
+      const huge = concatBytes([
+        PNG_SIGNATURE,
+        ihdr(8192, 8192, 16, 6),
+        pngChunk("IDAT", deflateSync(new Uint8Array(64))),
+        pngChunk("IEND", new Uint8Array()),
+      ]);
+      await upload([huge, second], 422, "RELAY_IMAGE_SIZE_MISMATCH", "PNG_WRONG_SIZE");
+      // The right size, but image data inflating to 30 MiB (a 30 KiB part): stopped at the header's size.
+      const bomb = grayPng(TEST_IMAGE_SIDE, TEST_IMAGE_SIDE, [
+        pngChunk("IDAT", deflateSync(new Uint8Array(30 * 1024 * 1024))),
+      ]);
+      assert.ok(bomb.length < 32 * 1024, `${bomb.length}`);
+      await upload([bomb, second], 422, "RELAY_NOT_PNG", "PNG_MALFORMED");
+      assert.equal((await raw(relay, "GET", "/healthz")).status, 200);
+    });
+
+    it("one upload per task at a time: a second while one streams is 409, retryable", async () => {
+      const path = routePath("uploadResults", { id: task.taskId });
+      const { body, contentType } = multipart(task.images);
+      const headers = await api.signedHeaders(resultNode, "POST", path, { body });
+      const url = new URL(relay.url);
+      // The first upload sends half its body and stalls.
+      const first = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        method: "POST",
+        path,
+        headers: { ...headers, "content-type": contentType, "content-length": String(body.length) },
+      });
+      const firstDone = new Promise<number>((resolve) => {
+        first.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        first.on("error", () => resolve(0));
+      });
+      first.write(body.subarray(0, body.length >> 1));
+      const receiving = relay.context.metrics.receiving;
+      for (let i = 0; i < 200 && (await receiving.get()).values[0]?.value !== 1; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal((await receiving.get()).values[0]?.value, 1);
+      const second = await signed(resultNode, "POST", path, { body, contentType });
+      expectCode(second, 409, "RELAY_UPLOAD_IN_PROGRESS");
+      assert.equal(second.body.error.retryable, true);
+      first.destroy();
+      await firstDone;
+      for (let i = 0; i < 200 && (await receiving.get()).values[0]?.value !== 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      assert.equal((await receiving.get()).values[0]?.value, 0);
+    });
+
+    it("every route refuses query parameters it does not declare", async () => {
+      const id = task.taskId;
+      for (const path of [
+        "/v1/now?foo=1",
+        "/v1/limits?x=",
+        "/healthz?probe=1",
+        "/readyz?a=1",
+        "/metrics?format=json",
+        "/openapi.json?v=2",
+        `/v1/inference_tasks/${id}/status?foo=1`,
+      ]) {
+        expectCode(await raw(relay, "GET", path), 400, "RELAY_INVALID_REQUEST");
+      }
+      const body = JSON.stringify({ task_id: id.toString(), task_args: task.args });
+      expectCode(
+        await signed(chain.creator, "POST", `${argsPath}?foo=1`, { body, contentType: json }),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+      const upload = multipart(task.images);
+      expectCode(
+        await signed(resultNode, "POST", `${routePath("uploadResults", { id })}?overwrite=1`, upload),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+      for (const query of ["wait=1&wait=2", "a=1&a=2"]) {
+        expectCode(
+          await signed(chain.creator, "GET", `/v1/inference_tasks/${id}?${query}`),
+          400,
+          "RELAY_INVALID_REQUEST",
+        );
+      }
+      // Signed without the query, sent with it: another digest, another (unknown) signer.
+      const headers = await api.signedHeaders(chain.creator, "GET", routePath("getTask", { id }));
+      expectCode(await raw(relay, "GET", `${routePath("getTask", { id })}?wait=1`, headers), 403, "RELAY_FORBIDDEN");
+    });
+
+    it("a stranger's signature costs no write; the authorised one is spent even when refused", async () => {
+      const count = async () =>
+        Number(
+          (
+            await relay.context.db
+              .selectFrom("used_signatures")
+              .select((eb) => eb.fn.countAll().as("n"))
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const before = await count();
+      const path = routePath("getTask", { id: task.taskId });
+      for (let i = 0; i < 5; i++) {
+        expectCode(await signed(chain.creator2, "GET", path), 403, "RELAY_FORBIDDEN");
+        const forged = `0x${(i + 1).toString(16).padStart(2, "0").repeat(32)}${"01".repeat(32)}1c`;
+        const headers = await api.signedHeaders(chain.creator, "GET", path);
+        const answer = await raw(relay, "GET", path, { ...headers, [HEADER_SIGNATURE]: forged });
+        statuses.push(answer.status);
+        assert.ok(answer.status === 401 || answer.status === 403, JSON.stringify(answer.body));
+      }
+      assert.equal(await count(), before);
+      // The result node's refused upload spends its signature: replaying it is refused as a replay.
+      const resultsPath = routePath("uploadResults", { id: task.taskId });
+      const bad = multipart([task.images[1] as Uint8Array, task.images[0] as Uint8Array]);
+      const headers = await api.signedHeaders(resultNode, "POST", resultsPath, { body: bad.body });
+      const send = () => raw(relay, "POST", resultsPath, { ...headers, "content-type": bad.contentType }, bad.body);
+      expectCode(await send(), 422, "RELAY_IMAGE_HASH_MISMATCH");
+      expectCode(await send(), 401, "RELAY_AUTH_REPLAYED");
+      assert.equal(await count(), before + 1);
+    });
+
+    it("malformed HTTP, huge paths and undecodable URLs get the relay's error shape", async () => {
+      const long = await raw(relay, "GET", `/v1/inference_tasks/${"1".repeat(20_000)}`);
+      expectCode(long, 431, "RELAY_HEADERS_TOO_LARGE");
+      expectCode(
+        await raw(relay, "GET", `/v1/inference_tasks/${"1".repeat(150)}/status`),
+        400,
+        "RELAY_INVALID_REQUEST",
+      );
+      expectCode(await raw(relay, "GET", "/v1/inference_tasks/%E0%A4%A/status"), 400, "RELAY_INVALID_REQUEST");
+      for (const request of [
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "BREW /healthz HTCPCP/1.0\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n",
+      ]) {
+        const answer = await rawHttp(relay, request);
+        const [head = "", text = ""] = answer.split("\r\n\r\n");
+        assert.match(head, /^HTTP\/1\.1 400 /, answer);
+        statuses.push(400);
+        const parsed = JSON.parse(text) as RelayErrorBody;
+        assert.equal(parsed.error.code, "RELAY_INVALID_REQUEST");
+        assert.equal(parsed.error.retryable, false);
+      }
+      // Two signature headers are one malformed header, not a choice between them.
+      const path = routePath("getTask", { id: task.taskId });
+      const a = await api.signedHeaders(chain.creator, "GET", path);
+      const b = await api.signedHeaders(chain.creator, "GET", path);
+      const doubled = await new Promise<{ status: number; body: RelayErrorBody }>((resolve, reject) => {
+        const url = new URL(relay.url);
+        const req = httpRequest({ host: url.hostname, port: url.port, method: "GET", path }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (chunk: Buffer) => chunks.push(chunk));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString()) }),
+          );
+        });
+        req.setHeader(HEADER_TIMESTAMP, a[HEADER_TIMESTAMP] as string);
+        req.setHeader(HEADER_SIGNATURE, [a[HEADER_SIGNATURE] as string, b[HEADER_SIGNATURE] as string]);
+        req.on("error", reject);
+        req.end();
+      });
+      expectCode(doubled, 400, "RELAY_AUTH_MALFORMED");
     });
 
     it("answered every bad request with a 4xx, changed nothing, and still takes the good upload", async () => {

@@ -71,7 +71,22 @@ export const RELAY_ERRORS = {
     retryable: false,
     description: "the task arguments fail the schema (every violation listed)",
   },
-  RELAY_NOT_PNG: { status: 422, retryable: false, description: "an uploaded image is not a decodable PNG" },
+  RELAY_NOT_PNG: {
+    status: 422,
+    retryable: false,
+    description:
+      "an uploaded image is not a PNG the relay accepts: undecodable, a chunk other than IHDR, PLTE, tRNS, IDAT and IEND, data after IEND, or more image data than its header implies",
+  },
+  RELAY_IMAGE_SIZE_MISMATCH: {
+    status: 422,
+    retryable: false,
+    description: "an uploaded image's width and height differ from the task's image_width × image_height",
+  },
+  RELAY_UPLOAD_IN_PROGRESS: {
+    status: 409,
+    retryable: true,
+    description: "another upload of this task's images is still being received",
+  },
   RELAY_IMAGE_COUNT_MISMATCH: {
     status: 422,
     retryable: false,
@@ -86,6 +101,16 @@ export const RELAY_ERRORS = {
     status: 413,
     retryable: false,
     description: "a body, an image or a task's images exceed the size limit",
+  },
+  RELAY_HEADERS_TOO_LARGE: {
+    status: 431,
+    retryable: false,
+    description: "the request line and headers exceed 16 KiB",
+  },
+  RELAY_RATE_LIMITED: {
+    status: 429,
+    retryable: true,
+    description: "too many requests from this address or signer: wait the Retry-After seconds",
   },
   RELAY_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

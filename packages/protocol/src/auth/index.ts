@@ -4,6 +4,7 @@ export {
   assertBodyHash,
   bodyHasher,
   bodySha256,
+  claimSignature,
   EMPTY_BODY_SHA256,
   HEADER_CONTENT_SHA256,
   HEADER_SIGNATURE,

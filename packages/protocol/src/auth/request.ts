@@ -142,7 +142,11 @@ export interface VerifyRequestParameters extends RelayDomain {
   path: string;
   /** Header names in lower case, as Node gives them. */
   headers: Record<string, string | string[] | undefined>;
-  replay: ReplayDetector;
+  /**
+   * Claims the signature at once. A server that authorises the signer first leaves it out and
+   * calls `claimSignature` after (so a stranger's request costs no write).
+   */
+  replay?: ReplayDetector;
   /** The relay's clock, unix seconds; default now. */
   now?: number;
   windowSeconds?: number;
@@ -163,6 +167,9 @@ export interface VerifiedRequest {
   /** The body hash the signer signed; the body must be checked against it as it is read. */
   bodyHash: Hex;
   timestamp: number;
+  signature: Hex;
+  /** Until when (unix seconds) the signature must be remembered: its window's end. */
+  expiresAt: number;
 }
 
 function header(headers: VerifyRequestParameters["headers"], name: string): string | undefined {
@@ -172,7 +179,7 @@ function header(headers: VerifyRequestParameters["headers"], name: string): stri
 
 /**
  * Checks a request's signature from its headers alone (before any body is read): timestamp
- * window, signature recovery, then the replay claim. Throws RequestAuthError. The caller
+ * window, signature recovery, then (given `replay`) the replay claim. Throws RequestAuthError. The caller
  * compares `signer` with the addresses the chain allows, and the body with `bodyHash`
  * (`assertBodyHash`).
  *
@@ -221,10 +228,21 @@ export async function verifyRequest(parameters: VerifyRequestParameters): Promis
   } catch (error) {
     throw new RequestAuthError("RELAY_AUTH_BAD_SIGNATURE", (error as Error).message.split("\n")[0]);
   }
-  if (!(await parameters.replay.claim(signature as Hex, timestamp + window))) {
+  const verified = { signer, bodyHash, timestamp, signature: signature as Hex, expiresAt: timestamp + window };
+  if (parameters.replay) await claimSignature(parameters.replay, verified);
+  return verified;
+}
+
+/**
+ * Records a verified request's signature as used; throws RELAY_AUTH_REPLAYED if it already was.
+ *
+ * @example
+ * await claimSignature(replay, await verifyRequest({ …, replay: undefined }));
+ */
+export async function claimSignature(replay: ReplayDetector, verified: VerifiedRequest): Promise<void> {
+  if (!(await replay.claim(verified.signature, verified.expiresAt))) {
     throw new RequestAuthError("RELAY_AUTH_REPLAYED");
   }
-  return { signer, bodyHash, timestamp };
 }
 
 /**

@@ -19,6 +19,9 @@ export const ENVIRONMENT = {
   RELAY_RETENTION_SECONDS: { path: ["retention", "afterEndSeconds"], number: true },
   RELAY_LOG_LEVEL: { path: ["log", "level"] },
   RELAY_WORKERS: { path: ["workers"], number: true },
+  RELAY_RATE_LIMIT_PER_ADDRESS: { path: ["rateLimit", "perAddress"], number: true },
+  RELAY_RATE_LIMIT_PER_SIGNER: { path: ["rateLimit", "perSigner"], number: true },
+  RELAY_HASH_THREADS: { path: ["images", "hashThreads"], number: true },
 } as const satisfies EnvironmentMap;
 
 /**

@@ -15,6 +15,12 @@ export const relayConfigSchema = z
         host: z.string().default("127.0.0.1"),
         /** 0 picks a free port (tests). */
         port: z.number().int().min(0).max(65535).default(8787),
+        /**
+         * Behind a load balancer: which proxies' `X-Forwarded-For` to believe (fastify's
+         * `trustProxy`: true, or the proxies' addresses and CIDRs), so that rate limits see the
+         * client's address rather than the balancer's. Off by default.
+         */
+        trustProxy: z.union([z.boolean(), z.array(z.string().min(1)).min(1)]).default(false),
       })
       .strict()
       .prefault({}),
@@ -51,6 +57,11 @@ export const relayConfigSchema = z
         /** `files`: one PNG per image under `dir` (shared storage for several instances); `database`: in the database. */
         store: z.enum(["files", "database"]).default("files"),
         dir: z.string().optional(),
+        /**
+         * Worker threads that decode and hash uploaded images, off the request thread (SPEC §7).
+         * Default: one per core, at most 4.
+         */
+        hashThreads: z.number().int().min(1).max(64).optional(),
         /** Memory for recently downloaded images (0 disables the cache). */
         cacheBytes: z
           .number()
@@ -86,6 +97,22 @@ export const relayConfigSchema = z
           .int()
           .positive()
           .default(128 * MiB),
+      })
+      .strict()
+      .prefault({}),
+    /**
+     * Requests per client address and per signer in a fixed window, counted per instance
+     * (SPEC §7: bounded request counts). Past a limit the answer is 429 `RELAY_RATE_LIMITED`
+     * with `Retry-After`. The address limit runs before the signature is checked, the signer
+     * limit right after. 0 turns a limit off.
+     */
+    rateLimit: z
+      .object({
+        windowSeconds: z.number().int().positive().default(60),
+        perAddress: z.number().int().min(0).default(3000),
+        perSigner: z.number().int().min(0).default(3000),
+        /** Client addresses never limited (a trusted backend, or loopback on a devnet). */
+        allowList: z.array(z.string().min(1)).default([]),
       })
       .strict()
       .prefault({}),

@@ -19,6 +19,9 @@ export interface TasksTable {
   /** The exact task-arguments JSON, once uploaded, and its image count. */
   args: string | null;
   num_images: number | null;
+  /** The arguments' image size (null for arguments stored before the column existed). */
+  image_width: number | null;
+  image_height: number | null;
   /** Set once every image is stored and verified. */
   images_uploaded_at: number | null;
   created_block: number;

@@ -1,4 +1,10 @@
-import type { TASK_PHASES } from "@hydrogen/protocol";
+import {
+  type PngExpectation,
+  parseTaskArgsJson,
+  RelayError,
+  type TASK_PHASES,
+  type TaskArgs,
+} from "@hydrogen/protocol";
 import type { Kysely, Selectable, Transaction } from "kysely";
 import { prepared } from "./prepared.ts";
 import type { Database, TasksTable } from "./schema.ts";
@@ -38,16 +44,32 @@ export function taskNodes(task: TaskRow): string[] {
  * Stores the task arguments once. Returns false when another request stored them first
  * (the caller then compares: the same arguments are a no-op).
  */
-export async function storeArgs(db: Db, taskId: string, args: string, numImages: number): Promise<boolean> {
-  const result = await updateArgs(db, { taskId, args, numImages });
+export async function storeArgs(db: Db, taskId: string, args: string, parsed: TaskArgs): Promise<boolean> {
+  const { num_images: numImages, image_width: width, image_height: height } = parsed.task_config;
+  const result = await updateArgs(db, { taskId, args, numImages, width, height });
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
-const updateArgs = prepared((db, p: { taskId: string; args: string; numImages: number }) =>
-  db
-    .updateTable("tasks")
-    .set({ args: p.args, num_images: p.numImages })
-    .where("task_id", "=", p.taskId)
-    .where("args", "is", null)
-    .where("purged_at", "is", null),
+const updateArgs = prepared(
+  (db, p: { taskId: string; args: string; numImages: number; width: number; height: number }) =>
+    db
+      .updateTable("tasks")
+      .set({ args: p.args, num_images: p.numImages, image_width: p.width, image_height: p.height })
+      .where("task_id", "=", p.taskId)
+      .where("args", "is", null)
+      .where("purged_at", "is", null),
 );
+
+/**
+ * The size every result image of the task must have: its arguments' image_width ×
+ * image_height (parsed again for arguments stored before the size was kept).
+ */
+export function taskImageSize(task: TaskRow): PngExpectation {
+  if (task.image_width !== null && task.image_height !== null)
+    return { width: task.image_width, height: task.image_height };
+  const parsed = task.args === null ? undefined : parseTaskArgsJson(task.args);
+  if (!parsed?.ok) {
+    throw new RelayError("RELAY_ARGS_NOT_UPLOADED", `the relay holds no task arguments for task ${task.task_id}`);
+  }
+  return { width: parsed.args.task_config.image_width, height: parsed.args.task_config.image_height };
+}

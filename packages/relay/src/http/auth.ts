@@ -1,4 +1,4 @@
-import { assertBodyHash, RelayError, type VerifiedRequest, verifyRequest } from "@hydrogen/protocol";
+import { assertBodyHash, claimSignature, RelayError, type VerifiedRequest, verifyRequest } from "@hydrogen/protocol";
 import type { FastifyRequest } from "fastify";
 import type { Hex } from "viem";
 import { type TaskRow, taskNodes } from "../db/tasks.ts";
@@ -13,8 +13,10 @@ declare module "fastify" {
 }
 
 /**
- * Checks a signed request from its headers alone: the signature, its timestamp window and
- * its single use (in the database). Runs as an onRequest hook, before any body is read.
+ * Checks a signed request from its headers alone: the signature and its timestamp window.
+ * Runs as an onRequest hook, before any body is read. The signature is recorded as used only
+ * once the handler has authorised the signer (`requireCreator` and the others), so a request
+ * signed by a random key costs the relay no database write.
  */
 export function authenticate(context: RelayContext) {
   const { chainId, taskManager } = context.config.chain;
@@ -26,7 +28,6 @@ export function authenticate(context: RelayContext) {
         method: request.method,
         path: request.url,
         headers: request.headers,
-        replay: context.replay,
         recover: recoverSigner,
         keccak: nativeKeccak256,
         windowSeconds: context.config.signatureWindowSeconds,
@@ -47,23 +48,38 @@ function signer(request: FastifyRequest): Hex {
 // Both sides are 0x hex addresses; case is the only difference a checksum makes.
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-/** Only the task's creator. */
-export function requireCreator(request: FastifyRequest, task: TaskRow): void {
+/** Records the authorised request's signature as used (RELAY_AUTH_REPLAYED the second time). */
+async function claim(context: RelayContext, request: FastifyRequest): Promise<void> {
+  if (!request.auth) throw new RelayError("RELAY_AUTH_MISSING");
+  await claimSignature(context.replay, request.auth);
+}
+
+/** Only the task's creator; then the signature is spent. */
+export async function requireCreator(context: RelayContext, request: FastifyRequest, task: TaskRow): Promise<void> {
   if (!same(signer(request), task.creator)) {
     throw new RelayError("RELAY_FORBIDDEN", `only task ${task.task_id}'s creator may do this`);
   }
+  await claim(context, request);
 }
 
-/** The creator or one of the three selected nodes. */
-export function requireCreatorOrNode(request: FastifyRequest, task: TaskRow): void {
+/** The creator or one of the three selected nodes; then the signature is spent. */
+export async function requireCreatorOrNode(
+  context: RelayContext,
+  request: FastifyRequest,
+  task: TaskRow,
+): Promise<void> {
   const who = signer(request);
   if (!same(who, task.creator) && !taskNodes(task).some((node) => same(who, node))) {
     throw new RelayError("RELAY_FORBIDDEN", `only task ${task.task_id}'s creator or its selected nodes may do this`);
   }
+  await claim(context, request);
 }
 
-/** The result node named by TaskSuccess; a selected node asking before it is told to retry. */
-export function requireResultNode(request: FastifyRequest, task: TaskRow): void {
+/**
+ * The result node named by TaskSuccess (a selected node asking before it is told to retry);
+ * then the signature is spent.
+ */
+export async function requireResultNode(context: RelayContext, request: FastifyRequest, task: TaskRow): Promise<void> {
   const who = signer(request);
   if (task.result_node === null) {
     if (taskNodes(task).some((node) => same(who, node)) && task.chain_phase !== "aborted") {
@@ -74,6 +90,7 @@ export function requireResultNode(request: FastifyRequest, task: TaskRow): void 
   if (!same(who, task.result_node)) {
     throw new RelayError("RELAY_FORBIDDEN", `only task ${task.task_id}'s result node may upload its images`);
   }
+  await claim(context, request);
 }
 
 /** Throws RELAY_AUTH_BODY_MISMATCH unless the body read hashes to the signed hash. */

@@ -6,6 +6,7 @@ import type { ChainSync } from "../chain/sync.ts";
 import type { RelayConfig } from "../config/schema.ts";
 import type { Dialect } from "../db/connect.ts";
 import type { Database } from "../db/schema.ts";
+import type { ImageHasher } from "../images/hasher.ts";
 import type { ImageStore } from "../images/store.ts";
 import type { RelayMetrics } from "../metrics.ts";
 import type { UploadSignals } from "./upload-signals.ts";
@@ -16,6 +17,8 @@ export interface RelayContext {
   db: Kysely<Database>;
   dialect: Dialect;
   images: ImageStore;
+  /** Decodes and hashes uploaded images off the request thread. */
+  hasher: ImageHasher;
   replay: ReplayDetector;
   metrics: RelayMetrics;
   log: Logger;

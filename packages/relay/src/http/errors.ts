@@ -1,5 +1,6 @@
+import type { Duplex } from "node:stream";
 import { RelayError, type RelayErrorCode, RequestAuthError } from "@hydrogen/protocol";
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 /** Database and network failures that mean "try again later", not "bug". */
 const UNAVAILABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "SQLITE_BUSY", "57P01", "57P03", "53300"]);
@@ -50,4 +51,39 @@ export function registerErrorHandlers(app: FastifyInstance): void {
     const error = new RelayError("RELAY_NOT_FOUND", `no route ${request.method} ${request.url.split("?")[0]}`);
     return reply.status(error.status).send(error.toBody());
   });
+}
+
+/** Node's HTTP parser errors, by code: a header block too large is 431, a stalled request 408. */
+function clientErrorStatus(code: string | undefined): { status: number; reason: string } {
+  if (code === "HPE_HEADER_OVERFLOW") return { status: 431, reason: "Request Header Fields Too Large" };
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return { status: 408, reason: "Request Timeout" };
+  return { status: 400, reason: "Bad Request" };
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (malformed HTTP, a path or headers past the
+ * 16 KiB header limit) in the relay's error shape, on the raw socket, then closes it.
+ */
+export function clientErrorHandler(this: FastifyInstance, error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || !socket.writable) return;
+  const { status, reason } = clientErrorStatus(error.code);
+  const relayError = new RelayError(
+    status === 431 ? "RELAY_HEADERS_TOO_LARGE" : "RELAY_INVALID_REQUEST",
+    status === 431
+      ? "the request line and headers exceed 16 KiB"
+      : `malformed HTTP request (${error.code ?? "unknown"})`,
+  );
+  const body = JSON.stringify(relayError.toBody());
+  this.log.debug({ code: error.code }, "malformed HTTP request");
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Fastify's own early errors (a URL that does not decode, a path parameter too long): the relay's shape, 400. */
+export function frameworkErrors(error: Error, _request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.message.length > 300 ? `${error.message.slice(0, 300)}…` : error.message;
+  const relayError = new RelayError("RELAY_INVALID_REQUEST", message);
+  reply.status(relayError.status).send(relayError.toBody());
 }

@@ -7,7 +7,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { authenticate, checkBody } from "./auth.ts";
 import { bodySha256Native } from "./body-hash.ts";
 import type { RelayContext } from "./context.ts";
-import { registerErrorHandlers } from "./errors.ts";
+import { clientErrorHandler, frameworkErrors, registerErrorHandlers } from "./errors.ts";
+import { registerRateLimits } from "./rate-limit.ts";
 import { opsRoutes } from "./routes/ops.ts";
 import { resultRoutes } from "./routes/results.ts";
 import { taskRoutes } from "./routes/tasks.ts";
@@ -19,6 +20,9 @@ declare module "fastify" {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The query of a route that declares no query parameters: none is accepted (SPEC §7). */
+const NO_QUERY = { type: "object", additionalProperties: false, properties: {} };
 
 /**
  * The relay's HTTP server: every SPEC §7 route from the protocol package's definitions, signed
@@ -43,9 +47,18 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
     return503OnClosing: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
     routerOptions: { maxParamLength: 100 },
+    trustProxy: config.listen.trustProxy,
+    clientErrorHandler,
+    frameworkErrors,
   });
 
   registerErrorHandlers(app);
+  // Every route declares its query parameters (protocol's route table); one that declares none takes none.
+  app.addHook("onRoute", (route) => {
+    route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY };
+  });
+  // Before the auth hook: the per-address budget is counted before any signature is recovered.
+  await registerRateLimits(app, context);
   const auth = authenticate(context);
   app.addHook("onRoute", (route) => {
     const access = route.config?.access;

@@ -57,8 +57,11 @@ export async function startTestRelay(
   return startRelay(config, { log: pino({ level: process.env.RELAY_TEST_LOG ?? "silent" }) });
 }
 
+/** The image side of every test task (the smallest a task may ask for): result images must match it. */
+export const TEST_IMAGE_SIDE = 128;
+
 /** A grayscale PNG of smooth waves whose low frequencies (and so pHash) depend on `variant`. */
-export function patternPng(variant: number, size = 64): Uint8Array {
+export function patternPng(variant: number, size = TEST_IMAGE_SIDE): Uint8Array {
   const raw = new Uint8Array(size * (size + 1));
   const fx = (variant % 3) + 1;
   const fy = (Math.floor(variant / 3) % 3) + 1;
@@ -73,8 +76,12 @@ export function patternPng(variant: number, size = 64): Uint8Array {
 }
 
 /** Task arguments for `images` images, as the exact JSON string that is hashed. */
-export function taskArgs(images = 1, seed = 1): string {
-  return JSON.stringify({ base_model: "org/model", prompt: "a lighthouse", task_config: { seed, num_images: images } });
+export function taskArgs(images = 1, seed = 1, width = TEST_IMAGE_SIDE, height = width): string {
+  return JSON.stringify({
+    base_model: "org/model",
+    prompt: "a lighthouse",
+    task_config: { seed, num_images: images, image_width: width, image_height: height },
+  });
 }
 
 export interface SignedOptions {
@@ -160,11 +167,23 @@ export interface ChainTask {
   result: Hex;
 }
 
-/** Creates a task whose nodes will agree on `images` (pHashes of these PNGs). */
+/** A PNG's width and height, from its IHDR. */
+function pngSize(png: Uint8Array): [number, number] {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return [view.getUint32(16), view.getUint32(20)];
+}
+
+/** Creates a task whose nodes will agree on `images` (pHashes of these PNGs; the task's size is theirs). */
 export async function createTask(chain: Chain, images: Uint8Array[], seed = 1): Promise<ChainTask> {
-  const args = taskArgs(images.length, seed);
+  const args = taskArgs(images.length, seed, ...(images[0] ? pngSize(images[0]) : []));
   const created = await chain.createTask(chain.creator, taskHash(args));
-  return { taskId: created.taskId, nodes: created.nodes, args, images, result: buildResult(images.map(phashPng)) };
+  return {
+    taskId: created.taskId,
+    nodes: created.nodes,
+    args,
+    images,
+    result: buildResult(images.map((png) => phashPng(png))),
+  };
 }
 
 /** All three nodes commit and disclose the same result: TaskSuccess with nodes[0] as result node. */

@@ -1,6 +1,6 @@
-import { PngError, phashPngHex, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
+import { PngError, type PngExpectation, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
-import { relayPhase } from "../../db/tasks.ts";
+import { relayPhase, taskImageSize } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { holdForUpload } from "../hold.ts";
@@ -11,13 +11,15 @@ import { loadTask } from "../task-lookup.ts";
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
 export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
   const { metrics, config } = context;
+  // Tasks whose upload this instance is receiving: one at a time per task (SPEC §7).
+  const receiving = new Set<string>();
 
   app.post<{ Params: { id: string } }>(
     fastifyPath(ROUTES.uploadResults.path),
     { schema: { params: paramsSchema(ROUTES.uploadResults.params) }, config: { access: "result_node" } },
     async (request) => {
       const task = await loadTask(context, request.params.id);
-      requireResultNode(request, task);
+      await requireResultNode(context, request, task);
       if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
       if (relayPhase(task) === "results_uploaded") {
         throw new RelayError("RELAY_RESULTS_ALREADY_UPLOADED", `task ${task.task_id}'s images are already stored`);
@@ -30,6 +32,12 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
         throw new RelayError("RELAY_PAYLOAD_TOO_LARGE", `the upload exceeds ${config.limits.taskBytes} bytes`);
       }
       const expected = splitResult((task.result ?? "0x") as `0x${string}`);
+      const size = taskImageSize(task);
+      if (receiving.has(task.task_id)) {
+        throw new RelayError("RELAY_UPLOAD_IN_PROGRESS", `task ${task.task_id}'s images are being uploaded`);
+      }
+      receiving.add(task.task_id);
+      metrics.receiving.inc();
       const staged = context.images.begin(task.task_id);
       const refuse = (error: RelayError) => {
         metrics.verificationFailures.inc({ code: error.code });
@@ -43,27 +51,15 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
           "images",
           { partBytes: config.limits.imageBytes, bodyBytes: config.limits.taskBytes, maxParts: expected.length },
           async (index, png) => {
-            let hash: string;
-            try {
-              hash = phashPngHex(png);
-            } catch (error) {
-              if (error instanceof PngError) {
-                throw refuse(
-                  new RelayError("RELAY_NOT_PNG", `image ${index}: ${error.message}`, { index, code: error.code }),
-                );
-              }
-              throw error;
-            }
+            const hash = await hashUpload(context, png, size, index).catch((error: unknown) => {
+              throw error instanceof RelayError ? refuse(error) : error;
+            });
             if (hash !== expected[index]) {
               throw refuse(
                 new RelayError(
                   "RELAY_IMAGE_HASH_MISMATCH",
                   `image ${index}'s pHash ${hash} differs from the disclosed ${expected[index]}`,
-                  {
-                    index,
-                    expected: expected[index],
-                    actual: hash,
-                  },
+                  { index, expected: expected[index], actual: hash },
                 ),
               );
             }
@@ -94,6 +90,9 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
         await staged.discard();
         metrics.uploads.inc({ kind: "results", outcome: "rejected" });
         throw error;
+      } finally {
+        receiving.delete(task.task_id);
+        metrics.receiving.dec();
       }
       context.uploads.notify("images", task.task_id);
       metrics.uploads.inc({ kind: "results", outcome: "stored" });
@@ -114,7 +113,7 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
     },
     async (request, reply) => {
       const loaded = await loadTask(context, request.params.id);
-      requireCreator(request, loaded);
+      await requireCreator(context, request, loaded);
       const index = Number(request.params.index);
       const task = await holdForUpload(context, "images", loaded, Number(request.query.wait ?? 0), reply.raw);
       if (!task) return reply; // the client left while held
@@ -132,4 +131,15 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
     },
   );
+}
+
+/** An uploaded image's pHash, decoded strictly in a hashing thread; a refused image is a 422. */
+async function hashUpload(context: RelayContext, png: Uint8Array, size: PngExpectation, index: number) {
+  try {
+    return await context.hasher.hash(png, size);
+  } catch (error) {
+    if (!(error instanceof PngError)) throw error;
+    const code = error.code === "PNG_WRONG_SIZE" ? "RELAY_IMAGE_SIZE_MISMATCH" : "RELAY_NOT_PNG";
+    throw new RelayError(code, `image ${index}: ${error.message}`, { index, code: error.code });
+  }
 }

@@ -31,7 +31,7 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
         );
       }
       const task = await loadTask(context, taskId);
-      requireCreator(request, task);
+      await requireCreator(context, request, task);
       if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${taskId} was aborted`);
       const reject = (error: RelayError) => {
         metrics.uploads.inc({ kind: "args", outcome: "rejected" });
@@ -53,7 +53,7 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
           new RelayError("RELAY_INVALID_TASK_ARGS", "the task arguments fail the schema", parsed.violations),
         );
       }
-      const stored = await storeArgs(context.db, taskId, args, parsed.args.task_config?.num_images ?? 1);
+      const stored = await storeArgs(context.db, taskId, args, parsed.args);
       metrics.uploads.inc({ kind: "args", outcome: stored ? "stored" : "duplicate" });
       if (stored) context.uploads.notify("args", taskId);
       return { task_id: taskId, task_hash: task.task_hash };
@@ -68,7 +68,7 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
     },
     async (request, reply) => {
       const loaded = await loadTask(context, request.params.id);
-      requireCreatorOrNode(request, loaded);
+      await requireCreatorOrNode(context, request, loaded);
       // A node asks as soon as it sees the task: hold it until the creator uploads the arguments.
       const task = await holdForUpload(context, "args", loaded, Number(request.query.wait ?? 0), reply.raw);
       if (!task) return reply; // the client left while held
