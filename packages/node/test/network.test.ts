@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { FEE, STAKE, Status } from "@hydrogen/contracts/testing";
-import { phashPngHex, splitResult, taskManagerAbi } from "@hydrogen/protocol";
+import { phashPngHex, splitResult, stripPng, taskManagerAbi } from "@hydrogen/protocol";
 import type { Address, Hex } from "viem";
 import { type Network, startNetwork, taskArgs } from "./helpers/network.ts";
 
@@ -47,6 +47,8 @@ describe("three node processes, a relay and anvil", () => {
     for (let index = 0; index < 3; index++) {
       const png = await net.creator.getResultImage(taskId, index);
       assert.equal(phashPngHex(png), chunks[index]);
+      // The synthetic engine writes a tEXt chunk, as ComfyUI does: the node strips it (SPEC §7).
+      assert.deepEqual(stripPng(png), png);
     }
     for (const node of net.nodes) {
       assert.equal(await net.chain.status(node.address), Status.Available);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { hammingDistance, parseTaskArgs, phashPng, type TaskArgs } from "@hydrogen/protocol";
+import { decodePng, hammingDistance, parseTaskArgs, phashPng, stripPng, type TaskArgs } from "@hydrogen/protocol";
 import type { Address } from "viem";
 import { modelRefs } from "../models/manager.ts";
 import { SyntheticEngine } from "./synthetic.ts";
@@ -33,6 +33,21 @@ describe("synthetic engine", () => {
     const a = await hashes(new SyntheticEngine({ node: NODE_A }), args(7));
     const b = await hashes(new SyntheticEngine({ node: NODE_B }), args(7));
     assert.deepEqual(a, b);
+  });
+
+  it("writes what made an image into a tEXt chunk, as ComfyUI does; stripped, nodes' files are equal", async () => {
+    const run = (node: Address) =>
+      new SyntheticEngine({ node }).run({
+        taskId: 1n,
+        args: args(7),
+        models: modelRefs(args(7)),
+        signal: new AbortController().signal,
+      });
+    const [a, b] = [(await run(NODE_A))[0] as Uint8Array, (await run(NODE_B))[0] as Uint8Array];
+    assert.match(Buffer.from(a).toString("latin1"), /tEXtworkflow\0\{"task":"1","node":"0x90f7/);
+    assert.notDeepEqual(a, b);
+    assert.deepEqual(stripPng(a), stripPng(b));
+    assert.throws(() => decodePng(a, { width: 128, height: 128 }), /tEXt is not allowed/);
   });
 
   it("draws other images for another seed, prompt or image index", async () => {

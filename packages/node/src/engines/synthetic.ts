@@ -1,6 +1,6 @@
 import { sleep } from "@hydrogen/chain";
 import type { TaskArgs } from "@hydrogen/protocol";
-import { buildPng } from "@hydrogen/protocol/png-writer";
+import { buildPng, pngChunk } from "@hydrogen/protocol/png-writer";
 import { type Address, hexToBytes, keccak256, stringToHex } from "viem";
 import { type Engine, EngineRejectedError, type EngineRequest } from "./engine.ts";
 
@@ -77,7 +77,10 @@ export class SyntheticEngine implements Engine {
         }
       }
     }
-    return buildPng(width, height, 8, 2, raw);
+    // As ComfyUI does, the file carries what made it in a tEXt chunk (here the task id and the
+    // node, which differ between nodes): the node strips it before anything leaves (SPEC §7).
+    const made = `workflow\0{"task":"${taskId}","node":"${this.options.node.toLowerCase()}"}`;
+    return buildPng(width, height, 8, 2, raw, [pngChunk("tEXt", new TextEncoder().encode(made))]);
   }
 }
 

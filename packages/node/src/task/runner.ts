@@ -9,6 +9,7 @@ import {
   type RelayClient,
   RelayError,
   RelayUnreachableError,
+  stripPng,
   type TaskArgs,
   taskHash,
 } from "@hydrogen/protocol";
@@ -340,7 +341,11 @@ export class TaskRunner {
     let hashes: Uint8Array[];
     let flagged: number[] = [];
     let checked = engineEnd;
+    const size = { width: args.task_config.image_width, height: args.task_config.image_height };
     try {
+      // Only the chunks a PNG needs leave this node (SPEC §7): engines write their workflow,
+      // with local paths, into text chunks, and the relay refuses any but the essential ones.
+      images = images.map((png) => stripPng(png));
       if (args.task_config.safety_checker) {
         const filtered = await filterUnsafe(this.deps.safety, images);
         ({ images, flagged } = filtered);
@@ -353,10 +358,11 @@ export class TaskRunner {
         this.deps.metrics.safetyImages.inc({ verdict: "flagged" }, flagged.length);
         this.deps.metrics.safetyImages.inc({ verdict: "passed" }, images.length - flagged.length);
       }
-      hashes = images.map((png) => phashPng(png));
+      // Strictly, as the relay will: an image it would refuse is never committed to.
+      hashes = images.map((png) => phashPng(png, size));
     } catch (error) {
       if (error instanceof PngError)
-        throw new TransientError("ENGINE_BAD_OUTPUT", `engine made a broken PNG: ${error.message}`);
+        throw new TransientError("ENGINE_BAD_OUTPUT", `engine made an image the relay refuses: ${error.message}`);
       throw error;
     }
     const hashed = Date.now();
