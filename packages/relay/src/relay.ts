@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { availableParallelism, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { rpcTransport } from "@hydrogen/chain";
 import type { FastifyInstance } from "fastify";
@@ -91,7 +91,9 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     db: database.db,
     dialect: database.dialect,
     images: imageStore(config),
-    hasher: new ImageHasher(config.images.hashThreads),
+    hasher: new ImageHasher(
+      config.images.hashThreads ?? Math.min(4, Math.max(1, Math.floor(availableParallelism() / config.workers))),
+    ),
     replay: new DatabaseReplayDetector(database.db),
     metrics,
     log,

@@ -59,7 +59,7 @@ export const relayConfigSchema = z
         dir: z.string().optional(),
         /**
          * Worker threads that decode and hash uploaded images, off the request thread (SPEC §7).
-         * Default: one per core, at most 4.
+         * Default: the cores divided among the relay's processes (`workers`), at most 4.
          */
         hashThreads: z.number().int().min(1).max(64).optional(),
         /** Memory for recently downloaded images (0 disables the cache). */

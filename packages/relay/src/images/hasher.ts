@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { PngError, type PngExpectation } from "@hydrogen/protocol";
 import { Piscina } from "piscina";
 import type { Hex } from "viem";
@@ -8,7 +7,8 @@ import type { HashJob, HashOutcome } from "./hash-task.ts";
  * Decodes and hashes uploaded images in worker threads (Piscina), so that a large or hostile
  * PNG never holds the request thread (SPEC §7): `/healthz` and every other request keep
  * being answered while images are checked. Threads start on the first upload and stop after
- * a minute idle.
+ * a minute idle. `hashThreads` sizes the pool: by default the cores shared among the relay's
+ * processes (each thread compiles the decoder anew, so idle extra threads cost warm-up).
  *
  * @example
  * const hasher = new ImageHasher(2); await hasher.hash(png, { width: 512, height: 512 }); await hasher.close();
@@ -16,7 +16,7 @@ import type { HashJob, HashOutcome } from "./hash-task.ts";
 export class ImageHasher {
   private readonly pool: Piscina<HashJob, HashOutcome>;
 
-  constructor(threads = Math.min(4, availableParallelism())) {
+  constructor(threads: number) {
     this.pool = new Piscina({
       filename: new URL("./hash-worker.mjs", import.meta.url).href,
       minThreads: 0,

@@ -22,7 +22,13 @@ export interface RelayProcess {
  */
 export async function spawnRelay(
   chain: Chain,
-  options: { databaseUrl: string; imageDir?: string; logLevel?: string; workers?: number },
+  options: {
+    databaseUrl: string;
+    imageDir?: string;
+    logLevel?: string;
+    workers?: number;
+    env?: Record<string, string>;
+  },
 ): Promise<RelayProcess> {
   const port = await freePort();
   // RELAY_PROFILE_DIR=/dir: the relay (and its workers) write V8 CPU profiles there when stopped.
@@ -42,6 +48,7 @@ export async function spawnRelay(
       RELAY_LOG_LEVEL: options.logLevel ?? "info",
       RELAY_WORKERS: String(options.workers ?? 1),
       RELAY_CONFIG: "",
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
