@@ -230,6 +230,8 @@ async function startDevnetRelay(
     },
     database: { url: `sqlite:${join(dir, "relay", "relay.db")}` },
     images: { store: "files", dir: join(dir, "relay", "images") },
+    // Every node, application and browser of a devnet shares one address: only per-signer budgets.
+    rateLimit: { allowList: ["127.0.0.1", "::1"] },
     ...(options.relayArgsBytes ? { limits: { taskArgsBytes: options.relayArgsBytes } } : {}),
   });
   mkdirSync(join(dir, "relay"), { recursive: true });

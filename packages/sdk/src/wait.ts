@@ -55,7 +55,8 @@ export interface RetryOptions {
 /**
  * Calls a relay operation until it succeeds: retryable relay errors (the relay has not seen
  * the chain event yet, is unavailable) and transport failures are waited out, with a doubling
- * interval from 20 ms up to `maxIntervalMs`; anything else is thrown at once.
+ * interval from 20 ms up to `maxIntervalMs`, or as long as a rate limit's Retry-After says;
+ * anything else is thrown at once.
  */
 export async function retryRelay<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
@@ -68,11 +69,19 @@ export async function retryRelay<T>(operation: () => Promise<T>, options: RetryO
         error instanceof RelayUnreachableError ||
         (error instanceof RelayError && (error.retryable || options.retryOn?.includes(error.code)));
       if (!waitable) throw error;
-      if (Date.now() + interval > deadline) throw new TimeoutError(options.what, options.timeoutMs);
-      await sleep(interval, options.signal);
+      const wait = Math.max(interval, retryAfterMs(error));
+      if (Date.now() + wait > deadline) throw new TimeoutError(options.what, options.timeoutMs);
+      await sleep(wait, options.signal);
       interval = Math.min(interval * 2, options.maxIntervalMs);
     }
   }
+}
+
+/** How long a 429 asks the client to wait (`details.retry_after_seconds`), else 0. */
+export function retryAfterMs(error: unknown): number {
+  if (!(error instanceof RelayError) || error.code !== "RELAY_RATE_LIMITED") return 0;
+  const seconds = (error.details as { retry_after_seconds?: unknown } | undefined)?.retry_after_seconds;
+  return typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds, 3600) * 1000 : 0;
 }
 
 /** Whether a viem error is the transport's (the RPC node unreachable, a dropped socket), not an answer. */
