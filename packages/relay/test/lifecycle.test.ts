@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -95,7 +95,7 @@ describe("graceful shutdown", () => {
     await chain?.stop();
   });
 
-  it("finishes an upload in flight, then stops", async () => {
+  it("finishes an upload in flight, refuses what arrives while closing in its own shape, then stops", async () => {
     const relay = await startTestRelay(chain, database);
     const api = relayClient(relay, chain);
     const task = await createTask(chain, [patternPng(1)]);
@@ -108,28 +108,28 @@ describe("graceful shutdown", () => {
     const { body, contentType } = multipart(task.images);
     const headers = await api.signedHeaders(task.nodes[0] as Address, "POST", path, { body });
     const url = new URL(relay.url);
-    const answer = new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          method: "POST",
-          path,
-          headers: { ...headers, "content-type": contentType },
-        },
-        (res) => {
-          res.resume();
-          res.on("end", () => resolve(res.statusCode ?? 0));
-        },
-      );
-      req.on("error", reject);
-      req.write(body.subarray(0, 100));
-      // The rest arrives after shutdown has begun.
-      setTimeout(() => req.end(body.subarray(100)), 300);
-    });
+    // By hand on one socket: the upload, then a second request pipelined behind it.
+    const socket = connect(Number(url.port), url.hostname);
+    const head = Object.entries({ ...headers, "content-type": contentType, "content-length": String(body.length) })
+      .map(([name, value]) => `${name}: ${value}\r\n`)
+      .join("");
+    socket.write(`POST ${path} HTTP/1.1\r\nhost: ${url.host}\r\n${head}\r\n`);
+    socket.write(body.subarray(0, 100));
+    const received: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => received.push(chunk));
+    const ended = new Promise((resolve) => socket.on("close", resolve));
     await new Promise((resolve) => setTimeout(resolve, 100));
     const closed = relay.close();
-    assert.equal(await answer, 200, "the in-flight upload completes");
+    // The rest arrives after shutdown has begun, with a request pipelined behind it.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    socket.write(Buffer.concat([body.subarray(100), Buffer.from(`GET /v1/now HTTP/1.1\r\nhost: ${url.host}\r\n\r\n`)]));
+    await ended;
+    const answers = Buffer.concat(received).toString("latin1");
+    assert.match(answers, /^HTTP\/1\.1 200 /, "the in-flight upload completes");
+    const late = answers.slice(answers.indexOf("HTTP/1.1", 10));
+    assert.match(late, /^HTTP\/1\.1 503 /, "a request arriving while closing is refused");
+    assert.match(late, /"code":"RELAY_UNAVAILABLE"/);
+    assert.match(late, /"retryable":true/);
     await closed;
     await assert.rejects(fetch(`${relay.url}/healthz`), "no longer listening");
   });

@@ -44,7 +44,9 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
     // Slow or stalled clients cannot hold an upload open forever.
     requestTimeout: 300_000,
     forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // Requests that still arrive while closing (pipelined, or on a busy keep-alive connection)
+    // get the relay's own 503 from the hook below, not fastify's body.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: true, useDefaults: false } },
     routerOptions: { maxParamLength: 100 },
     trustProxy: config.listen.trustProxy,
@@ -69,8 +71,18 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
       ];
     }
   });
+  let closing = false;
+  app.addHook("preClose", (done) => {
+    closing = true;
+    done();
+  });
   app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    if (closing) {
+      reply.header("connection", "close");
+      done(new RelayError("RELAY_UNAVAILABLE", "the relay is shutting down: send this request to another instance"));
+      return;
+    }
     done();
   });
   app.addHook("onResponse", async (request, reply) => {
