@@ -1,5 +1,6 @@
 /** Writes PNG files: the synthetic engine's output, test vectors and benchmark images (never used by the hash itself). */
 import { deflateSync } from "node:zlib";
+import { concatBytes } from "./bytes.ts";
 import { crc32 } from "./crc32.ts";
 
 export function pngChunk(type: string, data: Uint8Array): Uint8Array {
@@ -12,15 +13,7 @@ export function pngChunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes } from "./bytes.ts";
 
 export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,4 +1,5 @@
 import { crc32, inflate } from "#zlib";
+import { concatBytes } from "./bytes.ts";
 import { PngError } from "./errors.ts";
 import type { DecodedImage, ImageKind } from "./image.ts";
 import { BYTES_PER_PIXEL } from "./image.ts";
@@ -92,13 +93,7 @@ export function stripPng(bytes: Uint8Array): Uint8Array {
   walkChunks(bytes, (type, _body, start, end) => {
     if (ESSENTIAL_CHUNKS.has(type)) kept.push(bytes.subarray(start, end));
   });
-  const out = new Uint8Array(kept.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of kept) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(kept);
 }
 
 function readChunks(bytes: Uint8Array, expect: PngExpectation | undefined): Chunks {
