@@ -13,7 +13,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 
 const BIN = fileURLToPath(new URL("../bin/hydrogen.mjs", import.meta.url));
-const VECTORS = fileURLToPath(new URL("../../../../shared/testdata/phash", import.meta.url));
+const VECTORS = fileURLToPath(new URL("../../../testdata/phash", import.meta.url));
 
 interface Result {
   code: number | null;

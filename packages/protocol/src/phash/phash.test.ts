@@ -10,7 +10,7 @@ import { phashPngHex } from "./phash.ts";
 import { decodePng } from "./png.ts";
 import { buildPng, concatBytes, ihdr, PNG_SIGNATURE, pngChunk, samplePng } from "./png-writer.ts";
 
-const vectors = join(import.meta.dirname, "..", "..", "..", "..", "..", "shared", "testdata", "phash");
+const vectors = join(import.meta.dirname, "..", "..", "..", "..", "testdata", "phash");
 
 function rejects(bytes: Uint8Array, code: string) {
   assert.throws(
@@ -20,7 +20,7 @@ function rejects(bytes: Uint8Array, code: string) {
 }
 
 describe("pHash", () => {
-  it("reproduces shared/testdata/phash/expected.json bit for bit on every file", () => {
+  it("reproduces testdata/phash/expected.json bit for bit on every file", () => {
     assert.ok(existsSync(vectors), `test vectors not found at ${vectors}`);
     const expected = JSON.parse(readFileSync(join(vectors, "expected.json"), "utf8")) as Record<string, string>;
     const wrong: string[] = [];
