@@ -13,7 +13,7 @@ import {TaskStorage} from "./TaskStorage.sol";
 
 /// @title TaskManager
 /// @notice Task creation, the commit–disclose vote of the 3 selected nodes, payments,
-/// refunds and slashing (SPEC §3–§5).
+/// refunds and slashing (spec §3–§5).
 contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     using SafeERC20 for IERC20;
 

@@ -1,6 +1,6 @@
 /**
  * Random sequences of joins, pauses, resumes, quits, tasks, commits, error reports,
- * disclosures, upload reports, cancels and fee changes, with SPEC §5's invariants checked
+ * disclosures, upload reports, cancels and fee changes, with spec §5's invariants checked
  * after every step. Runs and steps: INVARIANT_RUNS (default 4), INVARIANT_STEPS (default 60);
  * INVARIANT_SEED picks the first seed.
  */

@@ -4,7 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
 import { type Chain, setupChain } from "./helpers/fixture.ts";
 
-/** Reference: the SPEC §4 match rule, bit by bit. */
+/** Reference: the spec §4 match rule, bit by bit. */
 function referenceMatch(a: Uint8Array, b: Uint8Array, threshold: number): boolean {
   if (a.length === 0 || a.length % 8 !== 0 || a.length !== b.length) return false;
   for (let chunk = 0; chunk < a.length; chunk += 8) {

@@ -19,9 +19,9 @@ import {
   type WalletClient,
 } from "viem";
 
-/** Deployment parameters; every field but `incentivePool` has the SPEC default. */
+/** Deployment parameters; every field but `incentivePool` has the spec's default. */
 export interface DeployOptions {
-  /** Receives slashed stakes. Must not be the owner's own wallet (SPEC §2). */
+  /** Receives slashed stakes. Must not be the owner's own wallet (spec §2). */
   incentivePool: Address;
   /** Owner of both contracts; defaults to the deployer. Another owner must accept (two-step). */
   owner?: Address;

@@ -22,7 +22,7 @@ export interface FollowerOptions {
   pollIntervalMs?: number;
   /**
    * A WebSocket RPC URL: a `newHeads` subscription there wakes the follower as soon as a block
-   * is mined (SPEC §7, "a subscription for low latency"); reads stay on `client`, and polling
+   * is mined (spec §7, "a subscription for low latency"); reads stay on `client`, and polling
    * every `pollIntervalMs` remains the fallback while the subscription is down.
    */
   wsUrl?: string;

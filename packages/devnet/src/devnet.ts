@@ -63,7 +63,7 @@ export interface Devnet {
 }
 
 /**
- * Starts a complete local network (SPEC §11): anvil, the contracts parameterised for fast
+ * Starts a complete local network (spec §11): anvil, the contracts parameterised for fast
  * tasks, funded accounts, a relay on SQLite, synthetic nodes that join by themselves, and the
  * web app.
  *

@@ -36,7 +36,7 @@ export interface StakeStatus {
 }
 
 /**
- * The node's place in the network (SPEC §2): join (permit + join, or approve + join), pause,
+ * The node's place in the network (spec §2): join (permit + join, or approve + join), pause,
  * resume, quit, and what to do on start. Reverts come back as StakingError with the decoded
  * custom error in the message.
  */

@@ -177,7 +177,7 @@ describe("ComfyUI engine", () => {
       });
     }
 
-    it("maps every SPEC preprocessing method to a node ComfyUI accepts", () => {
+    it("maps every spec preprocessing method to a node ComfyUI accepts", () => {
       comfy.folders.input.push("hydrogen-task-9.png");
       for (const method of PREPROCESS_METHODS) {
         const args = parse({

@@ -47,7 +47,7 @@ describe("three node processes, a relay and anvil", () => {
     for (let index = 0; index < 3; index++) {
       const png = await net.creator.getResultImage(taskId, index);
       assert.equal(phashPngHex(png), chunks[index]);
-      // The synthetic engine writes a tEXt chunk, as ComfyUI does: the node strips it (SPEC §7).
+      // The synthetic engine writes a tEXt chunk, as ComfyUI does: the node strips it (spec §7).
       assert.deepEqual(stripPng(png), png);
     }
     for (const node of net.nodes) {

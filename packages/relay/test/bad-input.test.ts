@@ -362,7 +362,7 @@ for (const backend of await backends()) {
       expectCode(await raw(relay, "DELETE", routePath("getTask", { id: task.taskId })), 404, "RELAY_NOT_FOUND");
     });
 
-    it("result images carry the task's pixels and nothing else (SPEC §7)", async () => {
+    it("result images carry the task's pixels and nothing else (spec §7)", async () => {
       const path = routePath("uploadResults", { id: task.taskId });
       const [first, second] = task.images as [Uint8Array, Uint8Array];
       const upload = async (images: Uint8Array[], status: number, code: string, pngCode?: string) => {

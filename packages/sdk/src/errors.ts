@@ -27,7 +27,7 @@ export class HydrogenError extends Error {
   }
 }
 
-/** The arguments fail the task-arguments schema (SPEC §9); nothing was sent. */
+/** The arguments fail the task-arguments schema (spec §9); nothing was sent. */
 export class InvalidTaskArgsError extends HydrogenError {
   override name = "InvalidTaskArgsError";
   constructor(readonly violations: TaskArgsViolation[]) {

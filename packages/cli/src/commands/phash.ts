@@ -3,7 +3,7 @@ import { Command } from "commander";
 
 export function phashCommand(): Command {
   return new Command("phash")
-    .description("print the 64-bit perceptual hash (SPEC §8) of PNG files")
+    .description("print the 64-bit perceptual hash (spec §8) of PNG files")
     .argument("<files...>", "PNG files")
     .action((files: string[]) => {
       process.exitCode = runPhash(

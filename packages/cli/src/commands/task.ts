@@ -123,7 +123,7 @@ export function taskCommand(env: NodeJS.ProcessEnv): Command {
       .option("--num-images <n>", "1…10", integer)
       .option("--size <WxH>", "image size, multiples of 8", size)
       .option("--steps <n>", "1…100", integer)
-      .option("--args <file>", "full task arguments (SPEC §9) as JSON; the flags above override it")
+      .option("--args <file>", "full task arguments (spec §9) as JSON; the flags above override it")
       .requiredOption("--out <dir>", "where to write the PNGs")
       .option("--json", "print the result as JSON"),
   ).action(async (options: RunOptions) => {

@@ -54,7 +54,7 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
-    /** The execution engine (SPEC §10); `kind` defaults to `synthetic`. */
+    /** The execution engine (spec §10); `kind` defaults to `synthetic`. */
     engine: z.preprocess(
       (value) =>
         value === undefined

@@ -2,7 +2,7 @@ import type { TaskArgs } from "@hydrogen/protocol";
 import type { PreparedModels } from "../models/manager.ts";
 import { TaskFaultError, TransientError } from "../task/errors.ts";
 
-/** What an engine is asked to run (SPEC §10): the validated arguments and the local model files. */
+/** What an engine is asked to run (spec §10): the validated arguments and the local model files. */
 export interface EngineRequest {
   taskId: bigint;
   args: TaskArgs;

@@ -18,7 +18,7 @@ export interface SyntheticOptions {
 }
 
 /**
- * The synthetic engine (SPEC §10): NOT Stable Diffusion, a deterministic, dependency-free
+ * The synthetic engine (spec §10): NOT Stable Diffusion, a deterministic, dependency-free
  * renderer of smooth colour waves chosen by a hash of the arguments, the seed and the image
  * index, so every honest node draws the same images without a GPU or weights.
  *
@@ -78,7 +78,7 @@ export class SyntheticEngine implements Engine {
       }
     }
     // As ComfyUI does, the file carries what made it in a tEXt chunk (here the task id and the
-    // node, which differ between nodes): the node strips it before anything leaves (SPEC §7).
+    // node, which differ between nodes): the node strips it before anything leaves (spec §7).
     const made = `workflow\0{"task":"${taskId}","node":"${this.options.node.toLowerCase()}"}`;
     return buildPng(width, height, 8, 2, raw, [pngChunk("tEXt", new TextEncoder().encode(made))]);
   }

@@ -56,7 +56,7 @@ const ROLES: { role: keyof PreparedModels; kind: ModelKind; ref: (args: TaskArgs
 ];
 
 /**
- * The model cache of SPEC §6.2: models keyed by reference in ComfyUI's folder layout, downloaded
+ * The model cache of spec §6.2: models keyed by reference in ComfyUI's folder layout, downloaded
  * when missing (range resume, retries with capped backoff within the task's budget, one
  * download per model however many tasks wait for it), verified (size, safetensors header) and
  * moved into place only when whole, checked to belong together (`checkCompatible`), evicted least-recently-used under a disk budget but never

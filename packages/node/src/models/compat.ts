@@ -23,7 +23,7 @@ const LABELS: Record<ModelFamily, string> = {
   unknown: "of an unknown family",
 };
 
-/** Models that cannot work together (SPEC §6): the task is at fault, every node reads the same headers. */
+/** Models that cannot work together (spec §6): the task is at fault, every node reads the same headers. */
 export class ModelsIncompatibleError extends ModelInvalidError {
   override readonly code = "MODELS_INCOMPATIBLE";
 }

@@ -4,7 +4,7 @@ import { type Dispatcher, fetch } from "undici";
 import { ModelInvalidError, ModelUnavailableError } from "./manager.ts";
 
 /**
- * Statuses that confirm a reference is wrong (SPEC §6): "not found" and "gone". Never 401/403:
+ * Statuses that confirm a reference is wrong (spec §6): "not found" and "gone". Never 401/403:
  * they are about this node's credentials (a gated or private model), which another node may have.
  */
 const INVALID_STATUSES = new Set([404, 410]);
@@ -23,7 +23,7 @@ export interface FetchFileOptions {
 }
 
 /**
- * An HTTP answer turned into the SPEC §6 class: confirmed invalid, or transient. A "not found"
+ * An HTTP answer turned into the spec §6 class: confirmed invalid, or transient. A "not found"
  * reached through a redirect to another host (a login page, an expired CDN link) proves nothing
  * about the model, so it is transient too.
  */

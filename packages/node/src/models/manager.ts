@@ -31,7 +31,7 @@ export interface PrepareOptions {
 }
 
 /**
- * Makes sure a task's models are in the local cache (SPEC §6.2), downloading what is missing
+ * Makes sure a task's models are in the local cache (spec §6.2), downloading what is missing
  * with resume and retries within `deadline`. Throws `ModelInvalidError` when a model is
  * confirmed invalid (the task is at fault) and `ModelUnavailableError` for transient trouble.
  */
@@ -43,7 +43,7 @@ export interface ModelManager {
 }
 
 /**
- * SPEC §6 "ModelInvalid": a model every node finds invalid alike — the host says it does not
+ * spec §6 "ModelInvalid": a model every node finds invalid alike — the host says it does not
  * exist (404/410, no such repository), a complete binary download that is not safetensors, or
  * models that cannot work together (their safetensors headers say so).
  */

@@ -17,7 +17,7 @@ export const DIFFUSERS_FOLDER = "diffusers";
 
 export type ParsedRef = { source: "huggingface"; repo: string } | { source: "url"; url: string };
 
-/** A task's model reference (SPEC §9): a Hugging Face id `owner/name`, or an https URL of a `.safetensors` file. */
+/** A task's model reference (spec §9): a Hugging Face id `owner/name`, or an https URL of a `.safetensors` file. */
 export function parseRef(ref: ModelRef): ParsedRef {
   // Tasks may only name https URLs (the schema); plain http is accepted here for local mirrors.
   return /^https?:\/\//.test(ref) ? { source: "url", url: ref } : { source: "huggingface", repo: ref };

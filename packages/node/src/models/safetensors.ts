@@ -46,7 +46,7 @@ export async function safetensorsProblem(path: string): Promise<string | undefin
 }
 
 /**
- * SPEC §6: a download that is not a safetensors file is the task's fault only when it is
+ * spec §6: a download that is not a safetensors file is the task's fault only when it is
  * complete (the host announced its length and all of it came) and binary. A text or HTML body
  * is a proxy's, a portal's or a login page, which another node would not see: transient.
  */

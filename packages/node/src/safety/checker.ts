@@ -6,7 +6,7 @@ import { THUMBNAIL_SIDE, thumbnail } from "./thumbnail.ts";
 import { type SafetyVerdict, verdictOf } from "./verdict.ts";
 import type { ClassifyRequest, ClassifyResponse } from "./worker.ts";
 
-/** Checks images for unsafe content (SPEC §6): the same verdict for the same image, on every node. */
+/** Checks images for unsafe content (spec §6): the same verdict for the same image, on every node. */
 export interface SafetyChecker {
   check(png: Uint8Array): Promise<SafetyVerdict>;
   close(): Promise<void>;

@@ -36,7 +36,7 @@ export type Action =
   | { kind: "wait"; reason: string };
 
 /**
- * Decides the next step from the store's state and the chain's view (SPEC §4–§6). The chain
+ * Decides the next step from the store's state and the chain's view (spec §4–§6). The chain
  * is the truth for what has happened; the store holds what only this node knows (the args,
  * result, salt and images). Pure, so every rule is unit-tested.
  */
@@ -100,7 +100,7 @@ function pendingRound(
         return waitOrCancel(`store phase ${state.phase} with a pending round`);
     }
   }
-  // After 2 error reports the 3rd node may still report the error and be paid (SPEC §4).
+  // After 2 error reports the 3rd node may still report the error and be paid (spec §4).
   if (view.phase === ChainPhase.Aborted && (state.phase === "faulted" || state.phase === "errorReported"))
     return { kind: "reportError" };
   if (view.phase === ChainPhase.Aborted && !late && (state.phase === "assigned" || state.phase === "fetched")) {

@@ -1,5 +1,5 @@
 /**
- * The two kinds of failure SPEC §6 distinguishes, decided by type, never by message text.
+ * The two kinds of failure spec §6 distinguishes, decided by type, never by message text.
  * Engines and the model manager throw subclasses of these; anything else is treated as
  * transient, because reporting an error for the node's own trouble gets an honest node slashed.
  */

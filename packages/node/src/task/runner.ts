@@ -63,7 +63,7 @@ interface Worker {
  * Drives every open task to the end, one abortable loop per task: read the chain, decide the
  * next step from the store and the chain (`decide`), do it, persist the new state, repeat.
  * Because every step starts from the store and a fresh chain read, a node killed at any
- * point resumes where it was (SPEC §6.4).
+ * point resumes where it was (spec §6.4).
  */
 export class TaskRunner {
   private readonly workers = new Map<bigint, Worker>();
@@ -343,7 +343,7 @@ export class TaskRunner {
     let checked = engineEnd;
     const size = { width: args.task_config.image_width, height: args.task_config.image_height };
     try {
-      // Only the chunks a PNG needs leave this node (SPEC §7): engines write their workflow,
+      // Only the chunks a PNG needs leave this node (spec §7): engines write their workflow,
       // with local paths, into text chunks, and the relay refuses any but the essential ones.
       images = images.map((png) => stripPng(png));
       if (args.task_config.safety_checker) {

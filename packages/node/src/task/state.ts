@@ -3,14 +3,14 @@ import type { Hash, Hex } from "viem";
 /**
  * Where a task stands in this node's own store. Each phase carries what the next step needs;
  * `executed` and later keep the result and the salt, written before the commitment is sent,
- * so a node that restarts can always disclose what it committed (SPEC §6.4).
+ * so a node that restarts can always disclose what it committed (spec §6.4).
  */
 export type TaskState =
   /** Selected by TaskCreated; the arguments are not fetched yet. */
   | { phase: "assigned" }
   /** The arguments matched the task hash and the schema (they are stored with the task). */
   | { phase: "fetched" }
-  /** The task is certainly at fault (SPEC §6): an error report is owed. */
+  /** The task is certainly at fault (spec §6): an error report is owed. */
   | { phase: "faulted"; code: string; reason: string }
   /** Result, salt and images are stored: safe to commit. */
   | { phase: "executed"; result: Hex; salt: Hex; images: number }

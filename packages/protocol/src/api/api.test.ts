@@ -8,7 +8,7 @@ import { ROUTES, type RouteDefinition, routePath } from "./routes.ts";
 const routes = Object.values(ROUTES) as RouteDefinition[];
 
 describe("relay API definition", () => {
-  it("declares every route of SPEC §7 once", () => {
+  it("declares every route of spec §7 once", () => {
     const declared = routes.map((r) => `${r.method} ${r.path}`).sort();
     assert.deepEqual(declared, [
       "GET /healthz",
@@ -25,7 +25,7 @@ describe("relay API definition", () => {
     assert.equal(new Set(routes.map((r) => r.operationId)).size, routes.length);
   });
 
-  it("access rules follow SPEC §7", () => {
+  it("access rules follow spec §7", () => {
     assert.equal(ROUTES.uploadTaskArgs.access, "creator");
     assert.equal(ROUTES.getTask.access, "creator_or_node");
     assert.equal(ROUTES.uploadResults.access, "result_node");
@@ -41,7 +41,7 @@ describe("relay API definition", () => {
     }
   });
 
-  it("the retryable waits of SPEC §7 have the right status and flag", () => {
+  it("the retryable waits of spec §7 have the right status and flag", () => {
     assert.deepEqual(RELAY_ERRORS.RELAY_TASK_NOT_ON_CHAIN, {
       ...RELAY_ERRORS.RELAY_TASK_NOT_ON_CHAIN,
       status: 404,

@@ -56,7 +56,7 @@ export interface RelayTaskStatus {
 }
 
 /**
- * A typed client of the relay API (SPEC §7), derived from `ROUTES`: signs what needs signing,
+ * A typed client of the relay API (spec §7), derived from `ROUTES`: signs what needs signing,
  * turns error bodies into `RelayError` (decide by `code` / `retryable`) and transport failures
  * into `RelayUnreachableError`. Works in Node and browsers.
  *

@@ -8,7 +8,7 @@ export interface RelayErrorSpec {
 }
 
 /**
- * Every error code the relay answers with (SPEC §7). A client's mistake is a 4xx, never a 5xx;
+ * Every error code the relay answers with (spec §7). A client's mistake is a 4xx, never a 5xx;
  * `retryable` says whether the same request may succeed later (e.g. once the relay has seen
  * the chain event), so clients decide by code, never by message.
  */

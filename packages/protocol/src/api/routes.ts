@@ -1,6 +1,6 @@
 import type { RelayErrorCode } from "./errors.ts";
 
-/** Who may call a route (SPEC §7); everything but `public` needs a signed request. */
+/** Who may call a route (spec §7); everything but `public` needs a signed request. */
 export type RouteAccess = "public" | "creator" | "creator_or_node" | "result_node";
 
 /** A response body: JSON with a schema, or raw bytes of a media type. */

@@ -16,7 +16,7 @@ export const AUTH_ERRORS = {
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;
 
-/** A request that fails SPEC §7 authentication. Not retryable as sent: sign a new request. */
+/** A request that fails spec §7 authentication. Not retryable as sent: sign a new request. */
 export class RequestAuthError extends Error {
   override readonly name = "RequestAuthError";
   readonly status: number;

@@ -3,7 +3,7 @@ import { type Address, bytesToHex, type Hex, recoverAddress, stringToBytes } fro
 import { requestDigest } from "./digest.ts";
 import { RequestAuthError } from "./errors.ts";
 
-/** The headers of a signed relay request (SPEC §7). */
+/** The headers of a signed relay request (spec §7). */
 export const HEADER_TIMESTAMP = "x-hydrogen-timestamp";
 export const HEADER_CONTENT_SHA256 = "x-hydrogen-content-sha256";
 export const HEADER_SIGNATURE = "x-hydrogen-signature";

@@ -2,7 +2,7 @@ import type { Address } from "viem";
 import { encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
 
 /**
- * The commitment a node submits (SPEC §4), identical to `TaskManager.makeCommitment`:
+ * The commitment a node submits (spec §4), identical to `TaskManager.makeCommitment`:
  * `keccak256(abi.encode(taskId, node, keccak256(result), salt))`. Binding the task and the
  * node makes a copied commitment useless; the salt keeps the result secret until disclosure.
  *

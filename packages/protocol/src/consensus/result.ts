@@ -1,6 +1,6 @@
 import { type Hex, hexToBytes, toHex } from "viem";
 
-/** Bytes of one image's perceptual hash in a task result (SPEC §4). */
+/** Bytes of one image's perceptual hash in a task result (spec §4). */
 export const IMAGE_HASH_BYTES = 8;
 
 /** Bits two image hashes may differ in, exclusive, for them to match: the contracts' default. */
@@ -69,7 +69,7 @@ export function hammingDistance(a: Hex | Uint8Array, b: Hex | Uint8Array): numbe
 }
 
 /**
- * The contracts' match rule (SPEC §4): same length, a positive multiple of 8 bytes, and every
+ * The contracts' match rule (spec §4): same length, a positive multiple of 8 bytes, and every
  * 8-byte chunk differing in fewer than `threshold` bits. Malformed results never match.
  *
  * @example

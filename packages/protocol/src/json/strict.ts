@@ -1,5 +1,5 @@
 /**
- * JSON as every component reads it (SPEC §7, "Input the relay accepts"): standard JSON, with
+ * JSON as every component reads it (spec §7, "Input the relay accepts"): standard JSON, with
  * no `__proto__` key, no duplicate keys — `JSON.parse` keeps the last, other languages the first, so one text must
  * never mean two things — and a bounded nesting depth, checked before anything recursive runs.
  */

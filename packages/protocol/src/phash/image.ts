@@ -1,6 +1,6 @@
 /**
  * Decoded images in the shapes Go's image/png produces, because the hash's resampling and
- * gray conversion depend on them (SPEC §8). Multi-byte samples are big-endian, as in Go.
+ * gray conversion depend on them (spec §8). Multi-byte samples are big-endian, as in Go.
  * One addition: `rgb` is Go's opaque `RGBA` without its constant alpha byte (8-bit truecolor,
  * the usual Stable Diffusion output), which hashes identically and is a quarter smaller.
  */

@@ -36,7 +36,7 @@ function grayFromImage(image: DecodedImage): Float64Array {
 
 /**
  * The 64-bit perceptual hash of a decoded image, bit-exact with goimagehash v1.1.0's
- * `PerceptionHash` (SPEC §8), as 8 big-endian bytes.
+ * `PerceptionHash` (spec §8), as 8 big-endian bytes.
  *
  * @example
  * phashImage(decodePng(bytes)) // Uint8Array(8)

@@ -25,7 +25,7 @@ function png(width: number, height: number, chunks: Uint8Array[], depth = 8, col
 const text = pngChunk("tEXt", new TextEncoder().encode('workflow\0{"ckpt":"/home/alice/models/x.safetensors"}'));
 const square = { width: 128, height: 128 };
 
-describe("strict PNG decoding (SPEC §7: what a result image may be)", () => {
+describe("strict PNG decoding (spec §7: what a result image may be)", () => {
   const good = samplePng(128, 128, 3);
   const hash = phashPngHex(good);
 

@@ -7,13 +7,13 @@ import { BYTES_PER_PIXEL } from "./image.ts";
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Larger images are refused before any allocation. */
 const MAX_PIXELS = 1 << 26;
-/** The largest image a task can ask for (SPEC §9: sides up to 2048). */
+/** The largest image a task can ask for (spec §9: sides up to 2048). */
 export const MAX_RESULT_PIXELS = 2048 * 2048;
-/** The chunks a PNG needs to carry its pixels; strict decoding accepts no other (SPEC §7). */
+/** The chunks a PNG needs to carry its pixels; strict decoding accepts no other (spec §7). */
 export const ESSENTIAL_CHUNKS: ReadonlySet<string> = new Set(["IHDR", "PLTE", "tRNS", "IDAT", "IEND"]);
 
 /**
- * Strict decoding, for images that travel between parties (SPEC §7): the exact dimensions,
+ * Strict decoding, for images that travel between parties (spec §7): the exact dimensions,
  * only the essential chunks, nothing after IEND, at most MAX_RESULT_PIXELS.
  */
 export interface PngExpectation {
@@ -83,7 +83,7 @@ function walkChunks(
 /**
  * The PNG with only its essential chunks (IHDR, PLTE, tRNS, IDAT, IEND) and nothing after
  * IEND: the same pixels, without the text, metadata and workflow an engine writes in. Nodes
- * send their images this way (SPEC §7). Throws PngError for a file that is not a PNG.
+ * send their images this way (spec §7). Throws PngError for a file that is not a PNG.
  *
  * @example
  * stripPng(comfyUiOutput) // no tEXt chunk with the workflow and local paths

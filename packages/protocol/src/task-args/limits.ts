@@ -1,5 +1,5 @@
 /**
- * The bounds of SPEC §9, in one place: every field of the task arguments is bounded so that
+ * The bounds of spec §9, in one place: every field of the task arguments is bounded so that
  * the largest valid arguments fit `TASK_ARGS_MAX_BYTES`, the size every relay accepts unless
  * its operator publishes a smaller one (`GET /v1/limits`).
  */

@@ -1,5 +1,5 @@
 /**
- * JSON Schema (draft 2020-12) of the Stable Diffusion task arguments, SPEC §9. The defaults
+ * JSON Schema (draft 2020-12) of the Stable Diffusion task arguments, spec §9. The defaults
  * written here are the only place defaults live: `parseTaskArgs` applies them.
  */
 

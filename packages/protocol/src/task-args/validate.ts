@@ -56,7 +56,7 @@ function describe(error: ErrorObject): TaskArgsViolation {
 }
 
 /**
- * Validates task arguments (SPEC §9) and applies the defaults. Returns every violation, each
+ * Validates task arguments (spec §9) and applies the defaults. Returns every violation, each
  * with its path; unknown fields are violations (a typo must not silently change a task).
  * The input is not modified.
  *
@@ -93,7 +93,7 @@ export function parseTaskArgs(input: unknown): ParseTaskArgsResult {
  * parseTaskArgsJson('{"prompt": ')  // { ok: false, violations: [{ path: "", message: "not valid JSON: …" }] }
  */
 export function parseTaskArgsJson(json: string): ParseTaskArgsResult {
-  // Bounded before it is parsed (SPEC §9): a string's UTF-8 size is at most 3 bytes per UTF-16 unit.
+  // Bounded before it is parsed (spec §9): a string's UTF-8 size is at most 3 bytes per UTF-16 unit.
   const bytes = json.length * 3 > TASK_ARGS_MAX_BYTES ? utf8Bytes(json) : json.length;
   if (bytes > TASK_ARGS_MAX_BYTES) {
     return {
@@ -112,7 +112,7 @@ export function parseTaskArgsJson(json: string): ParseTaskArgsResult {
 }
 
 /**
- * The on-chain task hash: keccak256 of the exact UTF-8 bytes of the arguments string (SPEC §3).
+ * The on-chain task hash: keccak256 of the exact UTF-8 bytes of the arguments string (spec §3).
  *
  * @example
  * taskHash('{"prompt":"a cat"}')

@@ -58,7 +58,7 @@ export const relayConfigSchema = z
         store: z.enum(["files", "database"]).default("files"),
         dir: z.string().optional(),
         /**
-         * Worker threads that decode and hash uploaded images, off the request thread (SPEC §7).
+         * Worker threads that decode and hash uploaded images, off the request thread (spec §7).
          * Default: the cores divided among the relay's processes (`workers`), at most 4.
          */
         hashThreads: z.number().int().min(1).max(64).optional(),
@@ -75,7 +75,7 @@ export const relayConfigSchema = z
       .object({
         /**
          * Largest task-arguments string (UTF-8 bytes), published at `/v1/limits`. The default is
-         * the largest the schema allows (SPEC §9); a smaller value refuses valid arguments, and
+         * the largest the schema allows (spec §9); a smaller value refuses valid arguments, and
          * applications read it before they pay.
          */
         taskArgsBytes: z.number().int().positive().max(TASK_ARGS_MAX_BYTES).default(TASK_ARGS_MAX_BYTES),
@@ -102,7 +102,7 @@ export const relayConfigSchema = z
       .prefault({}),
     /**
      * Requests per client address and per signer in a fixed window, counted per instance
-     * (SPEC §7: bounded request counts). Past a limit the answer is 429 `RELAY_RATE_LIMITED`
+     * (spec §7: bounded request counts). Past a limit the answer is 429 `RELAY_RATE_LIMITED`
      * with `Retry-After`. The address limit runs before the signature is checked, the signer
      * limit right after. 0 turns a limit off.
      */

@@ -68,7 +68,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     "0002_image_size": {
       async up(db: Kysely<unknown>) {
-        // The size every result image must have (SPEC §7), from the task arguments when stored.
+        // The size every result image must have (spec §7), from the task arguments when stored.
         await db.schema.alterTable("tasks").addColumn("image_width", "integer").execute();
         await db.schema.alterTable("tasks").addColumn("image_height", "integer").execute();
       },

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Hex } from "viem";
 
 /**
- * The body hashes of signed requests (SPEC's `bodySha256`) with Node's native SHA-256: the
+ * The body hashes of signed requests (the protocol package's `bodySha256`) with Node's native SHA-256: the
  * protocol package's portable one is JavaScript, about ten times slower on megabyte uploads.
  */
 export function bodySha256Native(body: Uint8Array): Hex {

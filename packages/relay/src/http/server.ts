@@ -21,11 +21,11 @@ declare module "fastify" {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/** The query of a route that declares no query parameters: none is accepted (SPEC §7). */
+/** The query of a route that declares no query parameters: none is accepted (spec §7). */
 const NO_QUERY = { type: "object", additionalProperties: false, properties: {} };
 
 /**
- * The relay's HTTP server: every SPEC §7 route from the protocol package's definitions, signed
+ * The relay's HTTP server: every spec §7 route from the protocol package's definitions, signed
  * routes authenticated from headers before their body is read, one error shape, metrics per
  * route and status, and request ids in every log line.
  *
@@ -93,7 +93,7 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   });
 
   // JSON bodies are read whole (bounded by bodyLimit), checked against the signed hash, then
-  // parsed strictly: no duplicate keys, bounded nesting (SPEC §7).
+  // parsed strictly: no duplicate keys, bounded nesting (spec §7).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (request, body, done) => {
     try {

@@ -9,7 +9,7 @@ export interface HashJob {
 export type HashOutcome = { ok: true; hash: Hex } | { ok: false; code: PngErrorCode; message: string };
 
 /**
- * Runs in a worker thread: decodes an uploaded image strictly (SPEC §7) and hashes it. A
+ * Runs in a worker thread: decodes an uploaded image strictly (spec §7) and hashes it. A
  * refused image is an outcome, not an exception, so its code crosses the thread boundary.
  */
 export default function hashImage({ png, expect }: HashJob): HashOutcome {

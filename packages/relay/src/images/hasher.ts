@@ -5,7 +5,7 @@ import type { HashJob, HashOutcome } from "./hash-task.ts";
 
 /**
  * Decodes and hashes uploaded images in worker threads (Piscina), so that a large or hostile
- * PNG never holds the request thread (SPEC §7): `/healthz` and every other request keep
+ * PNG never holds the request thread (spec §7): `/healthz` and every other request keep
  * being answered while images are checked. Threads start on the first upload and stop after
  * a minute idle. `hashThreads` sizes the pool: by default the cores shared among the relay's
  * processes (each thread compiles the decoder anew, so idle extra threads cost warm-up).

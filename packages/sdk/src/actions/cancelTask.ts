@@ -14,7 +14,7 @@ export type CancelTaskErrorType = NoAccountError | ContractRevertedError;
 
 /**
  * Cancels a task after its deadline (the creator or a selected node): the unspent fee goes
- * back to the creator and unfinished nodes are freed (SPEC §5).
+ * back to the creator and unfinished nodes are freed (spec §5).
  *
  * @example
  * await cancelTask(client, { taskId });

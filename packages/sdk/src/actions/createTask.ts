@@ -25,7 +25,7 @@ import {
 import { waitForReceipt } from "../receipt.ts";
 
 export interface CreateTaskParameters {
-  /** The task arguments (SPEC §9): an object, or the exact JSON string to upload. */
+  /** The task arguments (spec §9): an object, or the exact JSON string to upload. */
   args: TaskArgsInput | string;
   /**
    * How the fee is paid. `permit` (default when the allowance is short): an EIP-2612 signature
@@ -134,7 +134,7 @@ export async function createTask(
 const relayLimits = new WeakMap<HydrogenClient, Promise<number>>();
 
 /**
- * Refuses, before anything is paid, arguments larger than the relay takes (SPEC §9): no fee is
+ * Refuses, before anything is paid, arguments larger than the relay takes (spec §9): no fee is
  * escrowed for arguments that could never be uploaded. A relay that does not publish limits, or
  * cannot be reached now, is taken to accept what the schema allows (every relay's default).
  */

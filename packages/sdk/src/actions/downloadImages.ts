@@ -80,7 +80,7 @@ export async function downloadImages(
     });
     const phash = phashPngHex(png);
     const distance = hammingDistance(phash, expected);
-    // The contract's rule (SPEC §4): chunks match when they differ in fewer than `threshold` bits.
+    // The contract's rule (spec §4): chunks match when they differ in fewer than `threshold` bits.
     if (distance >= threshold) throw new ImageMismatchError(taskId, index, distance, threshold);
     const image = { index, png, phash, distance };
     images.push(image);

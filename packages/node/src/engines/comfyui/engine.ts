@@ -13,7 +13,7 @@ export interface ComfyUIOptions {
 }
 
 /**
- * Runs tasks on a ComfyUI server (SPEC §10), whose models the cache has checked: uploads the
+ * Runs tasks on a ComfyUI server (spec §10), whose models the cache has checked: uploads the
  * ControlNet image, queues the task's workflow, follows it to the end, downloads the PNGs in
  * order; on abort it interrupts ComfyUI and removes the workflow from its queue.
  */

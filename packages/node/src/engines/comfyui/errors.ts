@@ -2,7 +2,7 @@ import { EngineUnavailableError } from "../engine.ts";
 import type { ComfyHistoryEntry, ComfyPromptError } from "./client.ts";
 
 /**
- * A workflow ComfyUI refused, as SPEC §6 classes it: transient, always. Our own schema and
+ * A workflow ComfyUI refused, as spec §6 classes it: transient, always. Our own schema and
  * header checks have passed by the time ComfyUI sees the task, so a refusal comes from this
  * installation (its version, its custom nodes, a model it cannot see); another node may run
  * the task fine. The operator reads the reason in the log and on the dashboard.

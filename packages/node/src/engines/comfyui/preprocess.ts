@@ -1,7 +1,7 @@
 import type { PreprocessMethod } from "@hydrogen/protocol";
 
 /**
- * How each SPEC §9 preprocessing method runs in ComfyUI: a node of the
+ * How each spec §9 preprocessing method runs in ComfyUI: a node of the
  * `comfyui_controlnet_aux` pack and its fixed inputs. Task-given `preprocess.args` override
  * these (ComfyUI validates them against the node's definition).
  */

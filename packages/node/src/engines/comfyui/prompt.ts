@@ -1,5 +1,5 @@
 /**
- * Task prompts weight words with `+`/`-` suffixes (SPEC §9, the compel convention: `word+`,
+ * Task prompts weight words with `+`/`-` suffixes (spec §9, the compel convention: `word+`,
  * `(two words)--`); ComfyUI weights with `(text:1.1)`. Each `+` multiplies by 1.1 and each `-`
  * by 0.9, as compel does.
  */

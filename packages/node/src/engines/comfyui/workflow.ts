@@ -13,7 +13,7 @@ export interface GraphNode {
 /** ComfyUI's API-format workflow: node id → node. */
 export type Workflow = Record<string, GraphNode>;
 
-/** Fixed so every honest node samples the same way (SPEC §9: determinism). */
+/** Fixed so every honest node samples the same way (spec §9: determinism). */
 export const SAMPLER = { sampler_name: "euler", scheduler: "normal" } as const;
 /** SaveImage's folder under ComfyUI's output directory. */
 export const OUTPUT_PREFIX = "hydrogen";
@@ -25,7 +25,7 @@ export interface WorkflowOptions {
 }
 
 /**
- * The ComfyUI workflow of a task (SPEC §9 → ComfyUI nodes): a checkpoint or diffusers base,
+ * The ComfyUI workflow of a task (spec §9 → ComfyUI nodes): a checkpoint or diffusers base,
  * LoRA, VAE, textual inversion (an `embedding:` reference appended to the prompt), ControlNet
  * with optional preprocessing, and an SDXL refiner taking over at the denoising cutoff. Pure:
  * the same task always gives the same graph, so honest nodes run the same computation.

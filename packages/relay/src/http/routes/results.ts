@@ -11,7 +11,7 @@ import { loadTask } from "../task-lookup.ts";
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
 export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
   const { metrics, config } = context;
-  // Tasks whose upload this instance is receiving: one at a time per task (SPEC §7).
+  // Tasks whose upload this instance is receiving: one at a time per task (spec §7).
   const receiving = new Set<string>();
 
   app.post<{ Params: { id: string } }>(

@@ -9,7 +9,7 @@ import { loadTask } from "../task-lookup.ts";
 
 type IdParams = { id: string };
 
-/** Task arguments in, task arguments and status out (SPEC §7). */
+/** Task arguments in, task arguments and status out (spec §7). */
 export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
   const { config, metrics } = context;
 
