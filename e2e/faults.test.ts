@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { startProxy } from "@hydrogen/node/testing";
 import {
   createTask,
   downloadImages,
@@ -13,7 +14,6 @@ import { createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
 import { waitFor } from "./helpers/processes.ts";
-import { startProxy } from "./helpers/proxy.ts";
 import { startUploadTrap } from "./helpers/upload-trap.ts";
 
 const slashes = (events: TaskEvent[]) => events.filter((e) => e.name === "NodeSlashedForTask");

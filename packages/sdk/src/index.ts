@@ -1,3 +1,5 @@
+/** The deployments file a client is created from (the protocol package's type, re-exported for applications). */
+export type { Deployment } from "@hydrogen/protocol";
 export {
   type CancelTaskErrorType,
   type CancelTaskParameters,

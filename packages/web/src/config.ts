@@ -1,4 +1,4 @@
-import type { Deployment } from "@hydrogen/protocol";
+import type { Deployment } from "@hydrogen/sdk";
 import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
 import {
   type Address,
