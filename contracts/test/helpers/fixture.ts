@@ -1,5 +1,15 @@
 import assert from "node:assert/strict";
-import { cnxAbi, hydrogenErrorsAbi, nodeRegistryAbi, permitTypes, taskManagerAbi } from "@hydrogen/protocol";
+import {
+  AbortReasonValue,
+  ChainTaskPhaseValue,
+  cnxAbi,
+  hydrogenErrorsAbi,
+  NodeStatusValue,
+  nodeRegistryAbi,
+  permitTypes,
+  RoundStateValue,
+  taskManagerAbi,
+} from "@hydrogen/protocol";
 import {
   type Address,
   BaseError,
@@ -50,10 +60,11 @@ export const STAKE = 400n * CNX;
 export const FEE = 10n * CNX;
 export const TIMEOUT = 900;
 
-export const Status = { Quit: 0, Available: 1, Busy: 2, Paused: 3, PendingPause: 4, PendingQuit: 5 } as const;
-export const Phase = { None: 0, Created: 1, CommitmentsReady: 2, Success: 3, Aborted: 4 } as const;
-export const Round = { Pending: 0, Committed: 1, ErrorReported: 2, Disclosed: 3, Settled: 4 } as const;
-export const Reason = { Cancelled: 0, ErrorReported: 1, ResultsDisagree: 2 } as const;
+/** The contracts' enums by name (the protocol package's one definition). */
+export const Status = NodeStatusValue;
+export const Phase = ChainTaskPhaseValue;
+export const Round = RoundStateValue;
+export const Reason = AbortReasonValue;
 
 export interface ChainOptions {
   /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */

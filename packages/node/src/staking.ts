@@ -1,12 +1,8 @@
 import { ContractRevertError } from "@hydrogen/chain";
-import { permitTypes } from "@hydrogen/protocol";
+import { NODE_STATUSES, type NodeStatus, permitTypes } from "@hydrogen/protocol";
 import type { Logger } from "pino";
 import { BaseError, formatEther, type Hash, InsufficientFundsError, parseSignature } from "viem";
 import type { NodeChain } from "./chain/contracts.ts";
-
-/** NodeRegistry.NodeStatus names, by value. */
-export const NODE_STATUSES = ["Quit", "Available", "Busy", "Paused", "PendingPause", "PendingQuit"] as const;
-export type NodeStatus = (typeof NODE_STATUSES)[number];
 
 export type StakingAction = "join" | "pause" | "resume" | "quit";
 

@@ -1,4 +1,4 @@
-import type { TaskArgsViolation } from "@hydrogen/protocol";
+import type { AbortReason, TaskArgsViolation } from "@hydrogen/protocol";
 
 /** Every code an SDK error carries; applications decide by `code` (and `retryable`), never by message. */
 export type HydrogenErrorCode =
@@ -118,7 +118,7 @@ export class TaskNotFoundError extends HydrogenError {
 }
 
 /** Why a task was aborted (the contract's `AbortReason`). */
-export type AbortReason = "Cancelled" | "ErrorReported" | "ResultsDisagree";
+export type { AbortReason };
 
 /** The task ended without a result; the contract refunded what the rules say. */
 export class TaskAbortedError extends HydrogenError {

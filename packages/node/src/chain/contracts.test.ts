@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type Chain, countingTransport, setupChain } from "@hydrogen/contracts/testing";
-import { makeCommitment } from "@hydrogen/protocol";
+import { makeCommitment, RoundStateValue } from "@hydrogen/protocol";
 import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
-import { RoundState } from "../task/decide.ts";
 import { NodeChain } from "./contracts.ts";
 
 describe("NodeChain.view", () => {
@@ -44,7 +43,7 @@ describe("NodeChain.view", () => {
     assert.equal(blockReads, before, "no eth_getBlockByNumber");
     assert.equal(view.block, head.number);
     assert.equal(view.time, head.timestamp);
-    assert.equal(view.round, RoundState.Pending);
+    assert.equal(view.round, RoundStateValue.Pending);
   });
 
   it("asks for the latest block when the head is older than its own last transaction, or stale", async () => {
@@ -55,7 +54,7 @@ describe("NodeChain.view", () => {
     let before = blockReads;
     const view = await nodeChain.view(task.taskId, 0);
     assert.equal(blockReads, before + 1);
-    assert.equal(view.round, RoundState.Committed);
+    assert.equal(view.round, RoundStateValue.Committed);
 
     head = { ...(await latest()), receivedAt: Date.now() - 60_000 };
     before = blockReads;
@@ -64,7 +63,7 @@ describe("NodeChain.view", () => {
 
     head = await latest();
     before = blockReads;
-    assert.equal((await nodeChain.view(task.taskId, 0)).round, RoundState.Committed);
+    assert.equal((await nodeChain.view(task.taskId, 0)).round, RoundStateValue.Committed);
     assert.equal(blockReads, before, "a fresh head that shows the commitment is used");
   });
 });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ChainTaskPhaseValue as P, RoundStateValue as R } from "@hydrogen/protocol";
 import type { Hex } from "viem";
-import { type ChainView, decide, ChainPhase as P, RoundState as R } from "./decide.ts";
+import { type ChainView, decide } from "./decide.ts";
 import type { TaskState } from "./state.ts";
 
 const result = "0x0102030405060708" as Hex;

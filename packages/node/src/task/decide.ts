@@ -1,9 +1,5 @@
+import { ChainTaskPhaseValue, RoundStateValue } from "@hydrogen/protocol";
 import type { TaskState } from "./state.ts";
-
-/** TaskManager.TaskPhase */
-export const ChainPhase = { None: 0, Created: 1, CommitmentsReady: 2, Success: 3, Aborted: 4 } as const;
-/** TaskManager.RoundState */
-export const RoundState = { Pending: 0, Committed: 1, ErrorReported: 2, Disclosed: 3, Settled: 4 } as const;
 
 /** What the chain says about the task and this node's round, read at one block. */
 export interface ChainView {
@@ -42,16 +38,16 @@ export type Action =
  */
 export function decide(state: TaskState, view: ChainView): Action {
   if (state.phase === "settled") return { kind: "wait", reason: "settled" };
-  if (view.phase === ChainPhase.None || view.round === RoundState.Settled) return { kind: "settle" };
+  if (view.phase === ChainTaskPhaseValue.None || view.round === RoundStateValue.Settled) return { kind: "settle" };
   const late = view.time > view.deadline;
   const waitOrCancel = (reason: string): Action => (late ? { kind: "cancel" } : { kind: "wait", reason });
 
   switch (view.round) {
-    case RoundState.Pending:
+    case RoundStateValue.Pending:
       return pendingRound(state, view, late, waitOrCancel);
-    case RoundState.Committed:
+    case RoundStateValue.Committed:
       if (state.phase === "executed") return { kind: "adopt", as: "committed" };
-      if (view.phase === ChainPhase.CommitmentsReady || view.phase === ChainPhase.Success) {
+      if (view.phase === ChainTaskPhaseValue.CommitmentsReady || view.phase === ChainTaskPhaseValue.Success) {
         // Disclose even after the deadline: until someone cancels, it earns the fee. A stored
         // "disclosed" with a committed round: a reorg removed the disclosure; send it again.
         return state.phase === "committed" || state.phase === "disclosed"
@@ -59,12 +55,12 @@ export function decide(state: TaskState, view: ChainView): Action {
           : waitOrCancel("commitment without a stored salt");
       }
       return waitOrCancel("waiting for the other commitments");
-    case RoundState.ErrorReported:
+    case RoundStateValue.ErrorReported:
       if (state.phase === "faulted") return { kind: "adopt", as: "errorReported" };
       return waitOrCancel("error reported; waiting for the others");
-    case RoundState.Disclosed:
+    case RoundStateValue.Disclosed:
       if (state.phase === "executed" || state.phase === "committed") return { kind: "adopt", as: "disclosed" };
-      if (view.phase === ChainPhase.Success && view.resultRound === view.myRound) {
+      if (view.phase === ChainTaskPhaseValue.Success && view.resultRound === view.myRound) {
         if (state.phase === "disclosed") return { kind: "upload" };
         // "reported" with the round still disclosed: a reorg removed the report; send it again.
         if (state.phase === "uploaded" || state.phase === "reported") return { kind: "reportUploaded" };
@@ -81,7 +77,7 @@ function pendingRound(
   late: boolean,
   waitOrCancel: (reason: string) => Action,
 ): Action {
-  if (view.phase === ChainPhase.Created) {
+  if (view.phase === ChainTaskPhaseValue.Created) {
     switch (state.phase) {
       case "faulted":
         return { kind: "reportError" };
@@ -101,9 +97,13 @@ function pendingRound(
     }
   }
   // After 2 error reports the 3rd node may still report the error and be paid (spec §4).
-  if (view.phase === ChainPhase.Aborted && (state.phase === "faulted" || state.phase === "errorReported"))
+  if (view.phase === ChainTaskPhaseValue.Aborted && (state.phase === "faulted" || state.phase === "errorReported"))
     return { kind: "reportError" };
-  if (view.phase === ChainPhase.Aborted && !late && (state.phase === "assigned" || state.phase === "fetched")) {
+  if (
+    view.phase === ChainTaskPhaseValue.Aborted &&
+    !late &&
+    (state.phase === "assigned" || state.phase === "fetched")
+  ) {
     // Keep working out whether the task is broken: an error report is still paid.
     return state.phase === "assigned" ? { kind: "fetch" } : { kind: "execute" };
   }

@@ -3,6 +3,7 @@ import { nodeRegistryAbi } from "./nodeRegistry.ts";
 import { taskManagerAbi } from "./taskManager.ts";
 
 export { cnxAbi, cnxBytecode } from "./cnx.ts";
+export * from "./enums.ts";
 export { nodeRegistryAbi, nodeRegistryBytecode } from "./nodeRegistry.ts";
 export { taskManagerAbi, taskManagerBytecode } from "./taskManager.ts";
 

@@ -1,3 +1,4 @@
+import { ABORT_REASONS } from "../abi/enums.ts";
 import type { RelayErrorCode } from "./errors.ts";
 
 /** Who may call a route (spec §7); everything but `public` needs a signed request. */
@@ -80,7 +81,7 @@ const taskStatus = {
   properties: {
     task_id: taskId,
     phase: { enum: TASK_PHASES },
-    abort_reason: { enum: ["Cancelled", "ErrorReported", "ResultsDisagree"] },
+    abort_reason: { enum: ABORT_REASONS },
     num_images: { type: "integer", minimum: 1 },
   },
 } as const;

@@ -1,10 +1,8 @@
 import type { LogBatch } from "@hydrogen/chain";
-import { taskManagerAbi } from "@hydrogen/protocol";
+import { ABORT_REASONS, taskManagerAbi } from "@hydrogen/protocol";
 import { type AbiEvent, decodeEventLog, type Log, toEventSelector } from "viem";
 import { prepared } from "../db/prepared.ts";
 import type { Db } from "../db/tasks.ts";
-
-const ABORT_REASONS = ["Cancelled", "ErrorReported", "ResultsDisagree"] as const;
 
 type Decoded = ReturnType<typeof decodeEventLog<typeof taskManagerAbi>>;
 

@@ -1,18 +1,8 @@
-import { cnxAbi, nodeRegistryAbi } from "@hydrogen/protocol";
+import { cnxAbi, NODE_STATUSES, type NodeStatus, nodeRegistryAbi } from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { HydrogenClient } from "../client.ts";
 
-/** The registry's `NodeStatus`; `Quit` is also what a node that never joined reads as. */
-export type NodeStatus = "Quit" | "Available" | "Busy" | "Paused" | "PendingPause" | "PendingQuit";
-
-export const NODE_STATUSES: readonly NodeStatus[] = [
-  "Quit",
-  "Available",
-  "Busy",
-  "Paused",
-  "PendingPause",
-  "PendingQuit",
-];
+export { NODE_STATUSES, type NodeStatus };
 
 export interface GetNodeStatusParameters {
   node: Address;

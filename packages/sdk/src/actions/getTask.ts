@@ -1,3 +1,4 @@
+import { ABORT_REASONS, CHAIN_TASK_PHASES, ROUND_STATES, type RoundState } from "@hydrogen/protocol";
 import { type Address, BaseError, ContractFunctionRevertedError } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
@@ -10,7 +11,7 @@ import { getTaskEvents } from "./getTaskEvents.ts";
  */
 export type TaskPhase = "Created" | "CommitmentsReady" | "Success" | "Aborted" | "Completed";
 
-export type RoundState = "Pending" | "Committed" | "ErrorReported" | "Disclosed" | "Settled";
+export type { RoundState };
 
 export interface GetTaskParameters {
   taskId: bigint;
@@ -33,9 +34,9 @@ export interface GetTaskReturnType {
 
 export type GetTaskErrorType = TaskNotFoundError;
 
-const PHASES = ["None", "Created", "CommitmentsReady", "Success", "Aborted"] as const;
-const ROUNDS: readonly RoundState[] = ["Pending", "Committed", "ErrorReported", "Disclosed", "Settled"];
-const REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "ResultsDisagree"];
+const PHASES = CHAIN_TASK_PHASES;
+const ROUNDS = ROUND_STATES;
+const REASONS = ABORT_REASONS;
 
 /**
  * A task's state from the contract, completed from its events once the contract has deleted it.

@@ -1,3 +1,4 @@
+import { ABORT_REASONS } from "@hydrogen/protocol";
 import { type Address, encodeEventTopics, type Hex, numberToHex, pad } from "viem";
 import { type HydrogenClient, requireWallet } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
@@ -29,7 +30,7 @@ export interface ListedTask {
 
 export type ListTasksReturnType = ListedTask[];
 
-const REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "ResultsDisagree"];
+const REASONS = ABORT_REASONS;
 
 /**
  * An account's recent tasks from the chain's logs, newest first, with what became of them:

@@ -1,3 +1,4 @@
+import { ABORT_REASONS } from "@hydrogen/protocol";
 import type { Address, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
@@ -28,8 +29,6 @@ export type WaitForTaskErrorType = TaskAbortedError | TimeoutError;
 
 /** How much slower the safety-net poll runs while a log subscription is live. */
 const SUBSCRIBED_POLL_FACTOR = 10;
-
-const ABORT_REASONS: readonly AbortReason[] = ["Cancelled", "ErrorReported", "ResultsDisagree"];
 
 /**
  * Resolves when the task succeeds on chain (`TaskSuccess`), or rejects with `TaskAbortedError`
