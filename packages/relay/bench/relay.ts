@@ -24,7 +24,7 @@ import { accountOf, createTask, multipart, relayClient, succeed } from "../test/
 const json = process.argv.includes("--json");
 /** `-- --smoke`: a second of downloads and a few uploads, to prove the script still works (npm test does). */
 const smoke = process.argv.includes("--smoke");
-/** Relay processes (`RELAY_WORKERS`); `-- --workers N` to compare. */
+/** Relay processes (`HYDROGEN_RELAY_WORKERS`); `-- --workers N` to compare. */
 const workersFlag = process.argv.indexOf("--workers");
 const workers = workersFlag >= 0 ? Number(process.argv[workersFlag + 1]) : 2;
 const log = (line: string) => {
@@ -221,7 +221,7 @@ try {
     workers,
     // One address and one signer make every request here: budgets counted (the limiter's cost is
     // part of the figure) but far above what this bench sends.
-    env: { RELAY_RATE_LIMIT_PER_ADDRESS: "100000000", RELAY_RATE_LIMIT_PER_SIGNER: "100000000" },
+    env: { HYDROGEN_RELAY_RATE_LIMIT_PER_ADDRESS: "100000000", HYDROGEN_RELAY_RATE_LIMIT_PER_SIGNER: "100000000" },
   });
   relayProcess = started.process;
   const relay = { url: started.url, pid: started.process.pid } as unknown as Relay;

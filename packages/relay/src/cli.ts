@@ -3,19 +3,22 @@ import { ConfigError, loadConfig } from "./config/load.ts";
 import { openDatabase } from "./db/connect.ts";
 import { startRelay } from "./relay.ts";
 
-const USAGE = `Usage: hydrogen-relay [--config relay.json]
+const USAGE = `Usage: hydrogen-relay [--config relay.json]   (also: hydrogen relay start)
 
-Runs the Hydrogen relay. Configuration comes from the JSON file (also RELAY_CONFIG) and
-environment variables, which win: RELAY_RPC_URL, RELAY_CHAIN_ID, RELAY_TASK_MANAGER,
-RELAY_FROM_BLOCK, RELAY_CONFIRMATIONS, RELAY_DATABASE_URL (sqlite:<path> or postgres://…),
-RELAY_IMAGE_STORE (files|database), RELAY_IMAGE_DIR, RELAY_HOST, RELAY_PORT,
-RELAY_RETENTION_SECONDS, RELAY_LOG_LEVEL, RELAY_WORKERS (processes sharing the port).
+Runs the Hydrogen relay. Configuration comes from the JSON file (also HYDROGEN_RELAY_CONFIG)
+and environment variables, which win: HYDROGEN_RELAY_RPC_URL, HYDROGEN_RELAY_WS_URL,
+HYDROGEN_RELAY_CHAIN_ID, HYDROGEN_RELAY_TASK_MANAGER, HYDROGEN_RELAY_FROM_BLOCK,
+HYDROGEN_RELAY_CONFIRMATIONS, HYDROGEN_RELAY_DATABASE_URL (sqlite:<path> or postgres://…),
+HYDROGEN_RELAY_IMAGE_STORE (files|database), HYDROGEN_RELAY_IMAGE_DIR, HYDROGEN_RELAY_HOST,
+HYDROGEN_RELAY_PORT, HYDROGEN_RELAY_RETENTION_SECONDS, HYDROGEN_RELAY_LOG_LEVEL,
+HYDROGEN_RELAY_WORKERS (processes sharing the port), HYDROGEN_RELAY_RATE_LIMIT_PER_ADDRESS,
+HYDROGEN_RELAY_RATE_LIMIT_PER_SIGNER, HYDROGEN_RELAY_HASH_THREADS.
 See docs/relay.md.`;
 
 function configPath(argv: string[]): string | undefined {
   const index = argv.indexOf("--config");
   if (index >= 0) return argv[index + 1];
-  return process.env.RELAY_CONFIG;
+  return process.env.HYDROGEN_RELAY_CONFIG;
 }
 
 /**

@@ -60,12 +60,12 @@ describe("relay configuration", () => {
     writeFileSync(file, JSON.stringify({ ...base, listen: { port: 9000 } }));
     const config = loadConfig({
       file,
-      env: { RELAY_PORT: "9100", RELAY_DATABASE_URL: "postgres://u:secret@db/relay" },
+      env: { HYDROGEN_RELAY_PORT: "9100", HYDROGEN_RELAY_DATABASE_URL: "postgres://u:secret@db/relay" },
     });
     assert.equal(config.listen.port, 9100);
     assert.equal(config.database.url, "postgres://u:secret@db/relay");
     assert.equal(redactConfig(config).database.url, "postgres://u:***@db/relay");
-    assert.throws(() => loadConfig({ file, env: { RELAY_PORT: "eighty" } }), /RELAY_PORT/);
+    assert.throws(() => loadConfig({ file, env: { HYDROGEN_RELAY_PORT: "eighty" } }), /HYDROGEN_RELAY_PORT/);
     assert.throws(() => loadConfig({ file: join(tmpdir(), "missing.json") }), /cannot read config file/);
     writeFileSync(file, "{ not json");
     assert.throws(() => loadConfig({ file }), /is not JSON/);
@@ -74,11 +74,11 @@ describe("relay configuration", () => {
   it("the command exits 2 with the problems on a bad configuration", () => {
     const bin = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
     const run = spawnSync(process.execPath, [bin], {
-      env: { ...process.env, RELAY_CONFIG: "", RELAY_CHAIN_ID: "x" },
+      env: { ...process.env, HYDROGEN_RELAY_CONFIG: "", HYDROGEN_RELAY_CHAIN_ID: "x" },
       encoding: "utf8",
     });
     assert.equal(run.status, 2);
-    assert.match(run.stderr, /RELAY_CHAIN_ID/);
+    assert.match(run.stderr, /HYDROGEN_RELAY_CHAIN_ID/);
   });
 });
 

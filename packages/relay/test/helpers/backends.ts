@@ -16,7 +16,7 @@ export interface Backend {
   create(): Promise<TestDatabase>;
 }
 
-const ADMIN_URL = process.env.RELAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const ADMIN_URL = process.env.HYDROGEN_RELAY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 const sqlite: Backend = {
   name: "sqlite",

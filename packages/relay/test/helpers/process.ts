@@ -31,23 +31,23 @@ export async function spawnRelay(
   },
 ): Promise<RelayProcess> {
   const port = await freePort();
-  // RELAY_PROFILE_DIR=/dir: the relay (and its workers) write V8 CPU profiles there when stopped.
-  const profile = process.env.RELAY_PROFILE_DIR
-    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.RELAY_PROFILE_DIR}`]
+  // HYDROGEN_RELAY_PROFILE_DIR=/dir: the relay (and its workers) write V8 CPU profiles there when stopped.
+  const profile = process.env.HYDROGEN_RELAY_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.HYDROGEN_RELAY_PROFILE_DIR}`]
     : [];
   const child = spawn(process.execPath, [...profile, BIN], {
     env: {
       ...process.env,
-      RELAY_PORT: String(port),
-      RELAY_RPC_URL: chain.anvil.rpcUrl,
-      RELAY_CHAIN_ID: "31337",
-      RELAY_TASK_MANAGER: chain.tm.address,
-      RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
-      RELAY_DATABASE_URL: options.databaseUrl,
-      RELAY_IMAGE_DIR: options.imageDir ?? "",
-      RELAY_LOG_LEVEL: options.logLevel ?? "info",
-      RELAY_WORKERS: String(options.workers ?? 1),
-      RELAY_CONFIG: "",
+      HYDROGEN_RELAY_PORT: String(port),
+      HYDROGEN_RELAY_RPC_URL: chain.anvil.rpcUrl,
+      HYDROGEN_RELAY_CHAIN_ID: "31337",
+      HYDROGEN_RELAY_TASK_MANAGER: chain.tm.address,
+      HYDROGEN_RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
+      HYDROGEN_RELAY_DATABASE_URL: options.databaseUrl,
+      HYDROGEN_RELAY_IMAGE_DIR: options.imageDir ?? "",
+      HYDROGEN_RELAY_LOG_LEVEL: options.logLevel ?? "info",
+      HYDROGEN_RELAY_WORKERS: String(options.workers ?? 1),
+      HYDROGEN_RELAY_CONFIG: "",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -54,7 +54,7 @@ export async function startTestRelay(
     leader: { leaseMs: 2000, renewMs: 300 },
     ...overrides,
   });
-  return startRelay(config, { log: pino({ level: process.env.RELAY_TEST_LOG ?? "silent" }) });
+  return startRelay(config, { log: pino({ level: process.env.HYDROGEN_RELAY_TEST_LOG ?? "silent" }) });
 }
 
 /** The image side of every test task (the smallest a task may ask for): result images must match it. */

@@ -1,7 +1,7 @@
 import { ABORT_REASONS } from "@hydrogen/protocol";
 import type { Address, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
-import { type AbortReason, TaskAbortedError, TimeoutError } from "../errors.ts";
+import { TaskAbortedError, TimeoutError } from "../errors.ts";
 import { subscribeTaskLogs } from "../subscription.ts";
 import { retryRpc, wakeableSleep } from "../wait.ts";
 import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
