@@ -1,11 +1,10 @@
-import { hydrogenErrorsAbi } from "@hydrogen/protocol";
+import { decodeContractRevert, hydrogenErrorsAbi } from "@hydrogen/protocol";
 import {
   type Abi,
   type Account,
   type Address,
   BaseError,
   type Chain,
-  ContractFunctionRevertedError,
   encodeFunctionData,
   type Hash,
   type Hex,
@@ -290,8 +289,7 @@ export function* receiptPollDelays(pollingIntervalMs: number): Generator<number,
  * catch (e) { const revert = decodeRevert(e, "createTask"); if (revert?.errorName === "NotEnoughAvailableNodes") … }
  */
 export function decodeRevert(error: unknown, functionName: string): ContractRevertError | undefined {
-  if (!(error instanceof BaseError)) return undefined;
-  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(revert instanceof ContractFunctionRevertedError) || !revert.data?.errorName) return undefined;
-  return new ContractRevertError(revert.data.errorName, revert.data.args ?? [], functionName, { cause: error });
+  const revert = decodeContractRevert(error);
+  if (!revert) return undefined;
+  return new ContractRevertError(revert.errorName, revert.args, functionName, { cause: error });
 }

@@ -1,12 +1,5 @@
-import { hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
-import {
-  BaseError,
-  ContractFunctionRevertedError,
-  decodeErrorResult,
-  type Hash,
-  type Hex,
-  type TransactionReceipt,
-} from "viem";
+import { decodeContractRevert, hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { decodeErrorResult, type Hash, type Hex, type TransactionReceipt } from "viem";
 import type { HydrogenClient, HydrogenWallet } from "./client.ts";
 import {
   ContractRevertedError,
@@ -28,10 +21,8 @@ export const taskManagerCallAbi = [
  * a decoded revert (a transport failure) is returned unchanged.
  */
 export function toContractError(error: unknown, functionName: string): unknown {
-  if (!(error instanceof BaseError)) return error;
-  const revert = error.walk((e) => e instanceof ContractFunctionRevertedError);
-  if (!(revert instanceof ContractFunctionRevertedError) || !revert.data?.errorName) return error;
-  return typedRevert(functionName, revert.data.errorName, (revert.data.args ?? []) as readonly unknown[], error);
+  const revert = decodeContractRevert(error);
+  return revert ? typedRevert(functionName, revert.errorName, revert.args, error) : error;
 }
 
 /** A decoded custom error as the SDK's typed error. */

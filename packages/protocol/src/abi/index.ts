@@ -5,6 +5,7 @@ import { taskManagerAbi } from "./taskManager.ts";
 export { cnxAbi, cnxBytecode } from "./cnx.ts";
 export * from "./enums.ts";
 export { nodeRegistryAbi, nodeRegistryBytecode } from "./nodeRegistry.ts";
+export { type DecodedRevert, decodeContractRevert } from "./revert.ts";
 export { taskManagerAbi, taskManagerBytecode } from "./taskManager.ts";
 
 /**
