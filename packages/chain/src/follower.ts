@@ -1,3 +1,4 @@
+import { pause, Wakeup } from "@hydrogen/protocol";
 import { type Address, type Hex, hexToBytes, type Log, type PublicClient } from "viem";
 import { bloomMayContain } from "./bloom.ts";
 import { type Head, type HeadWatcher, type TopicFilter, watchHeads, watchLogs } from "./heads.ts";
@@ -275,7 +276,7 @@ export class ChainFollower {
         const from = (this.cursor ?? this.options.fromBlock - 1n) + 1n;
         this.deps.onError?.(error, { fromBlock: from, toBlock: from + range - 1n, range });
         backoff = Math.min(backoff ? backoff * 2 : 250, this.options.maxBackoffMs ?? 30_000);
-        await sleep(backoff, signal);
+        await pause(backoff, signal);
         continue;
       }
       // A block announced during the step may matter now that the step changed the topics (but
@@ -287,56 +288,5 @@ export class ChainFollower {
       if (caughtUp && !(moved && this.wantsStep()))
         await wakeup.wait(watcher.connected ? pollMs * SUBSCRIBED_POLL_FACTOR : pollMs, signal);
     }
-  }
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/**
- * A loop's doorbell: `wait` resolves on the next `wake`, after `ms`, or when `signal` aborts. A
- * wake that rings while the loop is busy is kept for its next `wait`, so no event is missed
- * between a read and the wait that follows it.
- */
-export class Wakeup {
-  private pending = false;
-  private ring: (() => void) | undefined;
-
-  wake(): void {
-    this.pending = true;
-    this.ring?.();
-  }
-
-  /** Forgets wakes rung so far (the work about to start sees what they announced). */
-  clear(): void {
-    this.pending = false;
-  }
-
-  async wait(ms: number, signal: AbortSignal): Promise<void> {
-    if (!this.pending && !signal.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          signal.removeEventListener("abort", done);
-          resolve();
-        };
-        const timer = setTimeout(done, ms);
-        signal.addEventListener("abort", done, { once: true });
-        this.ring = done;
-      });
-      this.ring = undefined;
-    }
-    this.pending = false;
   }
 }

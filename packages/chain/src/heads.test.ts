@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
 import { startAnvil } from "@hydrogen/contracts/anvil";
+import { Wakeup } from "@hydrogen/protocol";
 import { createPublicClient, createTestClient, createWalletClient, type Hex, http, pad, toHex } from "viem";
 import { foundry } from "viem/chains";
 import { type WebSocket, WebSocketServer } from "ws";
-import { Wakeup } from "./follower.ts";
 import { type Head, watchHeads, watchLogs } from "./heads.ts";
 
 /** Waits until `check` holds (a bound on a failure, not a timing assertion). */

@@ -12,8 +12,6 @@ export {
   type FollowerOptions,
   type FollowerStatus,
   type LogBatch,
-  sleep,
-  Wakeup,
 } from "./follower.ts";
 export {
   type Head,

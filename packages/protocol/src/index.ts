@@ -7,3 +7,4 @@ export { MAX_JSON_DEPTH, parseStrictJson, StrictJsonError, type StrictJsonErrorC
 export * from "./permit.ts";
 export * from "./phash/index.ts";
 export * from "./task-args/index.ts";
+export { pause, sleep, Wakeup, wakeableSleep } from "./time/sleep.ts";

@@ -1,7 +1,8 @@
+import { sleep } from "@hydrogen/protocol";
 import { type Hash, type TransactionReceipt, TransactionReceiptNotFoundError } from "viem";
 import type { HydrogenClient } from "./client.ts";
 import { TimeoutError } from "./errors.ts";
-import { isTransportError, sleep } from "./wait.ts";
+import { isTransportError } from "./wait.ts";
 
 /** The first look for a receipt; it doubles up to the client's polling interval. */
 const FIRST_LOOK_MS = 10;

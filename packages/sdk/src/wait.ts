@@ -1,4 +1,4 @@
-import { RelayError, RelayUnreachableError } from "@hydrogen/protocol";
+import { RelayError, RelayUnreachableError, sleep } from "@hydrogen/protocol";
 import {
   BaseError,
   HttpRequestError,
@@ -7,36 +7,6 @@ import {
   WebSocketRequestError,
 } from "viem";
 import { TimeoutError } from "./errors.ts";
-
-/** The longest delay a timer takes (a longer one would fire at once). */
-const LONGEST_TIMER_MS = 2 ** 31 - 1;
-
-/** Resolves after `ms`, or rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return wakeableSleep(ms, signal).done;
-}
-
-/**
- * A sleep that `wake()` ends early, clearing its timer (a forgotten one would keep the process
- * alive); rejects with the signal's reason when it aborts first.
- */
-export function wakeableSleep(ms: number, signal?: AbortSignal): { done: Promise<void>; wake(): void } {
-  let wake = () => {};
-  const done = new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const end = (error?: unknown) => {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const onAbort = () => end(signal?.reason);
-    const timer = setTimeout(end, Math.min(ms, LONGEST_TIMER_MS));
-    signal?.addEventListener("abort", onAbort, { once: true });
-    wake = () => end();
-  });
-  return { done, wake };
-}
 
 /** The first wait of `retryRelay`; it doubles up to `maxIntervalMs`. */
 const FIRST_RETRY_MS = 20;

@@ -1,5 +1,4 @@
-import { sleep } from "@hydrogen/chain";
-import type { TaskArgs } from "@hydrogen/protocol";
+import { sleep, type TaskArgs } from "@hydrogen/protocol";
 import { buildPng, pngChunk } from "@hydrogen/protocol/png-writer";
 import { type Address, hexToBytes, keccak256, stringToHex } from "viem";
 import { type Engine, EngineRejectedError, type EngineRequest } from "./engine.ts";

@@ -1,4 +1,4 @@
-import { ContractRevertError, Wakeup } from "@hydrogen/chain";
+import { ContractRevertError } from "@hydrogen/chain";
 import {
   buildResult,
   generateSalt,
@@ -12,6 +12,7 @@ import {
   stripPng,
   type TaskArgs,
   taskHash,
+  Wakeup,
 } from "@hydrogen/protocol";
 import type { Logger } from "pino";
 import { BaseError, InsufficientFundsError } from "viem";

@@ -1,4 +1,5 @@
-import { ChainFollower, sleep } from "@hydrogen/chain";
+import { ChainFollower } from "@hydrogen/chain";
+import { pause } from "@hydrogen/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
@@ -72,7 +73,7 @@ export class ChainSync {
         log.warn({ err: error }, "cannot reach the database for the follower lease");
       }
       if (acquired) await this.lead(signal);
-      else await sleep(this.options.renewMs, signal);
+      else await pause(this.options.renewMs, signal);
     }
     this.leader = false;
     await releaseLease(db, LEASE, this.options.instanceId).catch(() => undefined);

@@ -1,4 +1,4 @@
-import { sleep } from "@hydrogen/chain";
+import { pause } from "@hydrogen/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/schema.ts";
@@ -82,6 +82,6 @@ export async function runRetention(options: RetentionOptions, deps: RetentionDep
         deps.log.warn({ err: error }, "retention sweep failed; retrying next interval");
       }
     }
-    await sleep(options.intervalSeconds * 1000, signal);
+    await pause(options.intervalSeconds * 1000, signal);
   }
 }

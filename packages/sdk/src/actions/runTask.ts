@@ -1,8 +1,8 @@
+import { sleep } from "@hydrogen/protocol";
 import type { Hash, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
 import { ContractRevertedError, type HydrogenError } from "../errors.ts";
-import { sleep } from "../wait.ts";
 import { cancelTask } from "./cancelTask.ts";
 import { type CreateTaskParameters, type CreateTaskReturnType, createTask } from "./createTask.ts";
 import { downloadImages, type VerifiedImage } from "./downloadImages.ts";

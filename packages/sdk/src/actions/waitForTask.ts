@@ -1,9 +1,9 @@
-import { ABORT_REASONS } from "@hydrogen/protocol";
+import { ABORT_REASONS, wakeableSleep } from "@hydrogen/protocol";
 import type { Address, Hex } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { TaskAbortedError, TimeoutError } from "../errors.ts";
 import { subscribeTaskLogs } from "../subscription.ts";
-import { retryRpc, wakeableSleep } from "../wait.ts";
+import { retryRpc } from "../wait.ts";
 import { readTaskEvents, type TaskEvent } from "./getTaskEvents.ts";
 
 export interface WaitForTaskParameters {
