@@ -1,4 +1,4 @@
-import { pause, Wakeup } from "@hydrogen/protocol";
+import { nextDelay, pause, Wakeup } from "@hydrogen/protocol";
 import { type Address, type Hex, hexToBytes, type Log, type PublicClient } from "viem";
 import { bloomMayContain } from "./bloom.ts";
 import { type Head, type HeadWatcher, type TopicFilter, watchHeads, watchLogs } from "./heads.ts";
@@ -275,7 +275,7 @@ export class ChainFollower {
         const range = this.range;
         const from = (this.cursor ?? this.options.fromBlock - 1n) + 1n;
         this.deps.onError?.(error, { fromBlock: from, toBlock: from + range - 1n, range });
-        backoff = Math.min(backoff ? backoff * 2 : 250, this.options.maxBackoffMs ?? 30_000);
+        backoff = nextDelay(backoff, { firstMs: 250, maxMs: this.options.maxBackoffMs ?? 30_000 });
         await pause(backoff, signal);
         continue;
       }

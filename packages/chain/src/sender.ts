@@ -1,4 +1,4 @@
-import { decodeContractRevert, hydrogenErrorsAbi } from "@hydrogen/protocol";
+import { decodeContractRevert, hydrogenErrorsAbi, nextDelay } from "@hydrogen/protocol";
 import {
   type Abi,
   type Account,
@@ -279,7 +279,11 @@ export class TransactionSender {
  */
 export function* receiptPollDelays(pollingIntervalMs: number): Generator<number, never> {
   const longest = Math.min(pollingIntervalMs, 1000);
-  for (let delay = Math.min(FIRST_RECEIPT_POLL_MS, longest); ; delay = Math.min(delay * 2, longest)) yield delay;
+  let delay = 0;
+  for (;;) {
+    delay = nextDelay(delay, { firstMs: FIRST_RECEIPT_POLL_MS, maxMs: longest });
+    yield delay;
+  }
 }
 
 /**

@@ -7,4 +7,5 @@ export { MAX_JSON_DEPTH, parseStrictJson, StrictJsonError, type StrictJsonErrorC
 export * from "./permit.ts";
 export * from "./phash/index.ts";
 export * from "./task-args/index.ts";
+export { type Backoff, nextDelay, type WithRetryOptions, withRetry } from "./time/retry.ts";
 export { pause, sleep, Wakeup, wakeableSleep } from "./time/sleep.ts";

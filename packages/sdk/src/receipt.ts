@@ -1,4 +1,4 @@
-import { sleep } from "@hydrogen/protocol";
+import { nextDelay, sleep } from "@hydrogen/protocol";
 import { type Hash, type TransactionReceipt, TransactionReceiptNotFoundError } from "viem";
 import type { HydrogenClient } from "./client.ts";
 import { TimeoutError } from "./errors.ts";
@@ -31,7 +31,8 @@ export async function waitForReceipt(
 ): Promise<TransactionReceipt> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  let interval = Math.min(FIRST_LOOK_MS, client.pollingIntervalMs);
+  const backoff = { firstMs: FIRST_LOOK_MS, maxMs: client.pollingIntervalMs };
+  let interval = nextDelay(0, backoff);
   for (;;) {
     await sleep(interval, options.signal);
     try {
@@ -40,6 +41,6 @@ export async function waitForReceipt(
       if (!(error instanceof TransactionReceiptNotFoundError) && !isTransportError(error)) throw error;
     }
     if (Date.now() + interval > deadline) throw new TimeoutError(`transaction ${hash} to be mined`, timeoutMs);
-    interval = Math.min(interval * 2, client.pollingIntervalMs);
+    interval = nextDelay(interval, backoff);
   }
 }

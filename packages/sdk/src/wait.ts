@@ -1,4 +1,4 @@
-import { RelayError, RelayUnreachableError, sleep } from "@hydrogen/protocol";
+import { nextDelay, RelayError, RelayUnreachableError, withRetry } from "@hydrogen/protocol";
 import {
   BaseError,
   HttpRequestError,
@@ -29,22 +29,20 @@ export interface RetryOptions {
  * anything else is thrown at once.
  */
 export async function retryRelay<T>(operation: () => Promise<T>, options: RetryOptions): Promise<T> {
-  const deadline = Date.now() + options.timeoutMs;
-  let interval = Math.min(FIRST_RETRY_MS, options.maxIntervalMs);
-  for (;;) {
-    try {
-      return await operation();
-    } catch (error) {
-      const waitable =
-        error instanceof RelayUnreachableError ||
-        (error instanceof RelayError && (error.retryable || options.retryOn?.includes(error.code)));
-      if (!waitable) throw error;
-      const wait = Math.max(interval, retryAfterMs(error));
-      if (Date.now() + wait > deadline) throw new TimeoutError(options.what, options.timeoutMs);
-      await sleep(wait, options.signal);
-      interval = Math.min(interval * 2, options.maxIntervalMs);
-    }
-  }
+  const backoff = { firstMs: FIRST_RETRY_MS, maxMs: options.maxIntervalMs };
+  let interval = 0;
+  return withRetry(operation, {
+    shouldRetry: (error) =>
+      error instanceof RelayUnreachableError ||
+      (error instanceof RelayError && (error.retryable || options.retryOn?.includes(error.code) === true)),
+    delay: (_attempt, error) => {
+      interval = nextDelay(interval, backoff);
+      return Math.max(interval, retryAfterMs(error));
+    },
+    deadline: Date.now() + options.timeoutMs,
+    onTimeout: () => new TimeoutError(options.what, options.timeoutMs),
+    signal: options.signal,
+  });
 }
 
 /** How long a 429 asks the client to wait (`details.retry_after_seconds`), else 0. */
@@ -77,13 +75,10 @@ export async function retryRpc<T>(
   operation: () => Promise<T>,
   options: { intervalMs: number; timeoutMs?: number; signal?: AbortSignal },
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  for (;;) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (!isTransportError(error) || Date.now() + options.intervalMs > deadline) throw error;
-      await sleep(options.intervalMs, options.signal);
-    }
-  }
+  return withRetry(operation, {
+    shouldRetry: isTransportError,
+    delay: () => options.intervalMs,
+    deadline: Date.now() + (options.timeoutMs ?? 120_000),
+    signal: options.signal,
+  });
 }

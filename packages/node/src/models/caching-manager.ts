@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ModelRef, TaskArgs } from "@hydrogen/protocol";
+import { nextDelay, sleep } from "@hydrogen/protocol";
 import type { Logger } from "pino";
 import { type Dispatcher, ProxyAgent } from "undici";
 import { TaskFaultError } from "../task/errors.ts";
@@ -189,8 +190,9 @@ export class CachingModelManager implements ModelManager {
         log.warn({ attempt, err: wrapped.message, retryInMs: backoff }, "model download failed; retrying");
         for (const listener of this.retryListeners) listener(ref, wrapped);
         if (Date.now() + backoff >= deadline) throw wrapped;
-        await new Promise((resolve) => setTimeout(resolve, backoff));
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs);
+        // Closing the manager ends the wait (and the download) at once.
+        await sleep(backoff, this.closing.signal);
+        backoff = nextDelay(backoff, { firstMs: this.options.backoffMs, maxMs: this.options.maxBackoffMs });
       }
     }
   }

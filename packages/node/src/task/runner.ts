@@ -3,6 +3,7 @@ import {
   buildResult,
   generateSalt,
   makeCommitment,
+  nextDelay,
   PngError,
   parseTaskArgsJson,
   phashPng,
@@ -209,11 +210,11 @@ export class TaskRunner {
     }
     if (error instanceof NotReadyError) {
       log.debug({ code: error.code, step: action.kind }, "not ready yet");
-      const next = Math.min(backoff ? backoff * 2 : 20, 500);
+      const next = nextDelay(backoff, { firstMs: 20, maxMs: 500 });
       await idle(next);
       return next;
     }
-    const next = Math.min(backoff ? backoff * 2 : this.options.backoffMs, this.options.maxBackoffMs);
+    const next = nextDelay(backoff, { firstMs: this.options.backoffMs, maxMs: this.options.maxBackoffMs });
     const code = this.noteFailure(task, action.kind, error);
     const fields = { step: action.kind, retryInMs: next, err: error };
     if (error instanceof ContractRevertError)

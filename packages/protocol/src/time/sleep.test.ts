@@ -41,7 +41,10 @@ describe("sleep, pause and Wakeup", () => {
     const bell = new Wakeup();
     const signal = new AbortController().signal;
     const first = (wait: Promise<void>) =>
-      Promise.race([wait.then(() => "woken"), new Promise((resolve) => setTimeout(() => resolve("timer"), 5_000).unref())]);
+      Promise.race([
+        wait.then(() => "woken"),
+        new Promise((resolve) => setTimeout(() => resolve("timer"), 5_000).unref()),
+      ]);
     bell.wake();
     assert.equal(await first(bell.wait(60_000, signal)), "woken", "the earlier wake was kept");
     const waiting = bell.wait(60_000, signal);
