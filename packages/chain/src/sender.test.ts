@@ -132,6 +132,45 @@ describe("TransactionSender", () => {
     );
   });
 
+  it("stops waiting for an unmined transaction when aborted, and broadcasts nothing after", async () => {
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    await test.setAutomine(false);
+    const shutdown = new AbortController();
+    const sender = new TransactionSender(
+      { bumpAfterMs: 60_000 },
+      {
+        client,
+        wallet: createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: node }),
+        signal: shutdown.signal,
+      },
+    );
+    const call = {
+      address: deployment.contracts.CNX,
+      abi: cnxAbi,
+      functionName: "approve",
+      args: [deployment.contracts.TaskManager, 1n],
+    };
+    try {
+      const pending = () => client.getTransactionCount({ address: node.address, blockTag: "pending" });
+      const before = await pending();
+      const first = sender.send(call);
+      while ((await pending()) === before) await new Promise((resolve) => setTimeout(resolve, 20));
+      shutdown.abort(new Error("node stopping"));
+      await assert.rejects(first, /node stopping/);
+      // After the abort nothing more is broadcast.
+      await assert.rejects(sender.send(call), /node stopping/);
+      assert.equal(await pending(), before + 1, "only the first was broadcast");
+      // A call's own signal works the same.
+      const own = new AbortController();
+      own.abort(new Error("task aborted"));
+      await assert.rejects(senderFor().send(call, { signal: own.signal }), /task aborted/);
+      assert.equal(await pending(), before + 1);
+    } finally {
+      await test.mine({ blocks: 1 });
+      await test.setAutomine(true);
+    }
+  });
+
   it("looks for a receipt again after 10 ms, then doubling up to the polling interval (at most 1 s)", () => {
     const take = (pollingInterval: number, n: number) => {
       const delays = receiptPollDelays(pollingInterval);

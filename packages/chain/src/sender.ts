@@ -1,4 +1,4 @@
-import { decodeContractRevert, hydrogenErrorsAbi, nextDelay } from "@hydrogen/protocol";
+import { decodeContractRevert, hydrogenErrorsAbi, nextDelay, sleep } from "@hydrogen/protocol";
 import {
   type Abi,
   type Account,
@@ -126,6 +126,8 @@ export class TransactionSender {
       wallet: WalletClient<Transport, Chain | undefined, Account>;
       /** Called once a transaction is handed to the RPC node, before its receipt (logging, accounting). */
       onBroadcast?(call: ContractCall, hash: Hash): void;
+      /** The process's shutdown: every wait for a receipt ends when it aborts. */
+      signal?: AbortSignal;
     },
   ) {}
 
@@ -133,15 +135,24 @@ export class TransactionSender {
     return this.deps.wallet.account.address;
   }
 
-  /** Sends `call`; concurrent calls are queued so nonces never collide. */
-  send(call: ContractCall): Promise<SentTransaction> {
-    const result = this.queue.then(() => this.broadcast(call));
+  /**
+   * Sends `call`; concurrent calls are queued so nonces never collide. Aborting `signal` (or the
+   * sender's own) rejects with its reason: a queued call is never broadcast, a broadcast one
+   * stops being waited for (it may still be mined).
+   */
+  send(call: ContractCall, options: { signal?: AbortSignal } = {}): Promise<SentTransaction> {
+    const signals = [this.deps.signal, options.signal].filter((s): s is AbortSignal => s !== undefined);
+    const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
+    const result = this.queue.then(() => {
+      signal?.throwIfAborted();
+      return this.broadcast(call);
+    });
     // The queue only orders broadcasts; waiting for receipts happens outside it.
     this.queue = result.then(
       () => undefined,
       () => undefined,
     );
-    return result.then(({ nonce, request, hash }) => this.confirm(call, nonce, request, hash));
+    return result.then(({ nonce, request, hash }) => this.confirm(call, nonce, request, hash, signal));
   }
 
   private async broadcast(call: ContractCall) {
@@ -211,12 +222,13 @@ export class TransactionSender {
     nonce: number,
     request: TransactionFields,
     first: Hash,
+    signal: AbortSignal | undefined,
   ): Promise<SentTransaction> {
     const hashes = [first];
     let current = request;
     for (let bumps = 0; ; bumps++) {
       try {
-        const receipt = await this.waitForAny(call, nonce, hashes, this.options.bumpAfterMs ?? 30_000);
+        const receipt = await this.waitForAny(call, nonce, hashes, this.options.bumpAfterMs ?? 30_000, signal);
         if (receipt.status !== "success")
           throw new TransactionRevertedError(receipt.transactionHash, call.functionName);
         return { hash: receipt.transactionHash, receipt, bumps, hashes };
@@ -245,7 +257,13 @@ export class TransactionSender {
    * longer counts their nonce as pending (a reorganisation removed an earlier transaction of
    * this account: a gap that no bump can cross).
    */
-  private async waitForAny(call: ContractCall, nonce: number, hashes: Hash[], ms: number): Promise<TransactionReceipt> {
+  private async waitForAny(
+    call: ContractCall,
+    nonce: number,
+    hashes: Hash[],
+    ms: number,
+    signal: AbortSignal | undefined,
+  ): Promise<TransactionReceipt> {
     const { client } = this.deps;
     const deadline = Date.now() + ms;
     let lost = 0;
@@ -265,7 +283,7 @@ export class TransactionSender {
         if (lost >= 2) throw new TransactionDroppedError(hashes, call.functionName);
       }
       const delay = delays.next().value as number;
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await sleep(delay, signal);
       waited += delay;
     }
     throw new WaitForTransactionReceiptTimeoutError({ hash: hashes[hashes.length - 1] as Hash });

@@ -86,12 +86,15 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     await failed(error);
   }
   const metrics = createMetrics();
+  // Aborted by close(): the runner, the follower and every wait for a transaction stop with it.
+  const shutdown = new AbortController();
   const chain = new NodeChain(
     contracts,
     { bumpAfterMs: config.chain.bumpAfterMs, headMaxAgeMs: config.chain.pollIntervalMs },
     {
       client,
       wallet,
+      signal: shutdown.signal,
       head: () => follower.latestHead(),
       onBroadcast: (call, hash) => {
         log.debug({ fn: call.functionName, tx: hash }, "transaction sent");
@@ -181,7 +184,6 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     { status, metrics: () => metrics.registry.metrics(), log },
   ).catch(failed);
 
-  const shutdown = new AbortController();
   runner.start(shutdown.signal);
   const following = follower.run(shutdown.signal);
   const starting = staking.onStart(config.staking.onStart).catch((error: unknown) => {

@@ -22,6 +22,8 @@ export interface NodeChainDependencies {
    * `headMaxAgeMs` and not older than this node's last mined transaction.
    */
   head?(): { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
+  /** The node's shutdown: waits for receipts end when it aborts (spec §6: the store finishes the task later). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -54,7 +56,7 @@ export class NodeChain {
     this.headMaxAgeMs = options.headMaxAgeMs ?? 1000;
     this.sender = new TransactionSender(
       { bumpAfterMs: options.bumpAfterMs },
-      { client: deps.client, wallet: deps.wallet, onBroadcast: deps.onBroadcast },
+      { client: deps.client, wallet: deps.wallet, onBroadcast: deps.onBroadcast, signal: deps.signal },
     );
     this.address = deps.wallet.account.address;
   }
