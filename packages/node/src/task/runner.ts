@@ -178,7 +178,8 @@ export class TaskRunner {
           this.settle(task, log);
           return;
         }
-        await this.perform(task, action, view, worker.execution.signal, log);
+        // The engine and the model downloads stop when the task ends on chain or the node shuts down.
+        await this.perform(task, action, view, AbortSignal.any([worker.execution.signal, signal]), log);
         if (action.kind === "fetch" || action.kind === "execute" || action.kind === "adopt")
           fresh = { view, at: readAt };
         backoff = 0;
