@@ -1,5 +1,5 @@
 import { assertBodyHash, claimSignature, RelayError, type VerifiedRequest, verifyRequest } from "@hydrogen/protocol";
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Hex } from "viem";
 import { type TaskRow, taskNodes } from "../db/tasks.ts";
 import type { RelayContext } from "./context.ts";
@@ -7,9 +7,17 @@ import { nativeKeccak256, recoverSigner } from "./recover.ts";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The verified signer of a signed route's request (set before the body is read). */
-    auth?: VerifiedRequest;
+    /**
+     * The verified signer of a signed route's request (set before the body is read); null on
+     * public routes. A request decorator (`decorateAuth`), so every request has the same shape.
+     */
+    auth: VerifiedRequest | null;
   }
+}
+
+/** Declares `request.auth` on every request (null until a signed route's hook verifies it). */
+export function decorateAuth(app: FastifyInstance): void {
+  app.decorateRequest("auth", null);
 }
 
 /**

@@ -47,7 +47,7 @@ export async function registerRateLimits(app: FastifyInstance, context: RelayCon
       max: perSigner,
       hook: "preParsing",
       // Unsigned (public) routes have no signer: the address budget covers them.
-      allowList: (request: FastifyRequest) => request.auth === undefined || exempt.has(request.ip),
+      allowList: (request: FastifyRequest) => request.auth === null || exempt.has(request.ip),
       keyGenerator: (request: FastifyRequest) => request.auth?.signer.toLowerCase() ?? "",
       errorResponseBuilder: limited("signer"),
       onExceeded: () => context.metrics.rateLimited.inc({ by: "signer" }),

@@ -1,4 +1,18 @@
-/** Turning the protocol package's route definitions into what fastify takes. */
+import { ROUTES, type RouteDefinition } from "@hydrogen/protocol";
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from "fastify";
+
+/** Turning the protocol package's route definitions into fastify routes (lodestar's createFastifyRoutes is the model). */
+
+export type RouteName = keyof typeof ROUTES;
+
+/** One route's implementation: its handler, and a body limit when it differs from the server's. */
+export interface RouteImplementation<G extends RouteGenericInterface = RouteGenericInterface> {
+  handler(request: FastifyRequest<G>, reply: FastifyReply): Promise<unknown>;
+  bodyLimit?: number;
+}
+
+/** An implementation for every route the protocol declares: a missing one is a type error. */
+export type RouteImplementations = { [K in RouteName]: RouteImplementation<never> };
 
 /** A route's path parameters as a JSON Schema object (every one required, nothing else). */
 export function paramsSchema(params: Record<string, { schema: Record<string, unknown> }>) {
@@ -22,4 +36,28 @@ export function querySchema(query: Record<string, { schema: Record<string, unkno
     additionalProperties: false,
     properties: Object.fromEntries(Object.entries(query).map(([name, p]) => [name, p.schema])),
   };
+}
+
+/**
+ * Registers every route of the protocol's table from its definition alone — method, path,
+ * access, path and query parameters, JSON body — with the implementation given for it.
+ */
+export function registerRoutes(app: FastifyInstance, implementations: RouteImplementations): void {
+  for (const name of Object.keys(ROUTES) as RouteName[]) {
+    const definition: RouteDefinition = ROUTES[name];
+    const implementation = implementations[name] as unknown as RouteImplementation;
+    const request = definition.request;
+    app.route({
+      method: definition.method,
+      url: fastifyPath(definition.path),
+      schema: {
+        ...(definition.params ? { params: paramsSchema(definition.params) } : {}),
+        ...(definition.query ? { querystring: querySchema(definition.query) } : {}),
+        ...(request && "json" in request ? { body: request.json } : {}),
+      },
+      config: { access: definition.access },
+      ...(implementation.bodyLimit ? { bodyLimit: implementation.bodyLimit } : {}),
+      handler: implementation.handler,
+    });
+  }
 }

@@ -4,12 +4,13 @@ import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import { openApiDocument, parseStrictJson, RelayError, type RouteAccess, StrictJsonError } from "@hydrogen/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import { authenticate, checkBody } from "./auth.ts";
+import { authenticate, checkBody, decorateAuth } from "./auth.ts";
 import { bodySha256Native } from "./body-hash.ts";
 import type { RelayContext } from "./context.ts";
 import { clientErrorHandler, frameworkErrors, registerErrorHandlers } from "./errors.ts";
 import { registerRateLimits } from "./rate-limit.ts";
-import { opsRoutes } from "./routes/ops.ts";
+import { registerRoutes } from "./route-schema.ts";
+import { openApiRoute, opsRoutes } from "./routes/ops.ts";
 import { resultRoutes } from "./routes/results.ts";
 import { taskRoutes } from "./routes/tasks.ts";
 
@@ -55,6 +56,7 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   });
 
   registerErrorHandlers(app);
+  decorateAuth(app);
   // Every route declares its query parameters (protocol's route table); one that declares none takes none.
   app.addHook("onRoute", (route) => {
     route.schema = { ...route.schema, querystring: route.schema?.querystring ?? NO_QUERY };
@@ -123,8 +125,8 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  taskRoutes(app, context);
-  resultRoutes(app, context);
-  opsRoutes(app, context);
+  // Every protocol route from its definition; a route without an implementation is a type error.
+  registerRoutes(app, { ...taskRoutes(context), ...resultRoutes(context), ...opsRoutes(context) });
+  openApiRoute(app, context);
   return app;
 }

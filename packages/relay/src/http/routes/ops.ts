@@ -1,7 +1,8 @@
-import { openApiDocument, ROUTES } from "@hydrogen/protocol";
+import { openApiDocument } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
 import { sql } from "kysely";
 import type { RelayContext } from "../context.ts";
+import type { RouteImplementations } from "../route-schema.ts";
 
 /** The relay's state for `/readyz`: every check and whether all pass. */
 export async function readiness(context: RelayContext): Promise<{ ready: boolean; checks: Record<string, string> }> {
@@ -37,23 +38,36 @@ export async function readiness(context: RelayContext): Promise<{ ready: boolean
   return { ready, checks };
 }
 
-/** Liveness, readiness, metrics, the clock, the published limits, and the API description. */
-export function opsRoutes(app: FastifyInstance, context: RelayContext): void {
-  const document = openApiDocument({ version: context.version });
-  app.get(ROUTES.getNow.path, { config: { access: "public" } }, async () => ({ now: Math.floor(Date.now() / 1000) }));
+/** Liveness, readiness, metrics, the clock and the published limits. */
+export function opsRoutes(
+  context: RelayContext,
+): Pick<RouteImplementations, "getNow" | "getLimits" | "health" | "ready" | "metrics"> {
   const { limits } = context.config;
-  app.get(ROUTES.getLimits.path, { config: { access: "public" } }, async () => ({
-    task_args_bytes: limits.taskArgsBytes,
-    image_bytes: limits.imageBytes,
-    upload_bytes: limits.taskBytes,
-  }));
-  app.get(ROUTES.health.path, { config: { access: "public" } }, async () => ({ status: "ok" }));
-  app.get(ROUTES.ready.path, { config: { access: "public" } }, async (_request, reply) => {
-    const { ready, checks } = await readiness(context);
-    return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
-  });
-  app.get(ROUTES.metrics.path, { config: { access: "public" } }, async (_request, reply) =>
-    reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
-  );
+  return {
+    getNow: { handler: async () => ({ now: Math.floor(Date.now() / 1000) }) },
+    getLimits: {
+      handler: async () => ({
+        task_args_bytes: limits.taskArgsBytes,
+        image_bytes: limits.imageBytes,
+        upload_bytes: limits.taskBytes,
+      }),
+    },
+    health: { handler: async () => ({ status: "ok" }) },
+    ready: {
+      handler: async (_request, reply) => {
+        const { ready, checks } = await readiness(context);
+        return reply.status(ready ? 200 : 503).send({ status: ready ? "ready" : "not ready", checks });
+      },
+    },
+    metrics: {
+      handler: async (_request, reply) =>
+        reply.type(context.metrics.registry.contentType).send(await context.metrics.registry.metrics()),
+    },
+  };
+}
+
+/** The API description, generated from the same route table (not itself a protocol route). */
+export function openApiRoute(app: FastifyInstance, context: RelayContext): void {
+  const document = openApiDocument({ version: context.version });
   app.get("/openapi.json", { config: { access: "public" } }, async () => document);
 }

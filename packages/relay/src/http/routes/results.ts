@@ -1,23 +1,21 @@
-import { PngError, type PngExpectation, RelayError, ROUTES, splitResult } from "@hydrogen/protocol";
-import type { FastifyInstance } from "fastify";
+import { PngError, type PngExpectation, RelayError, splitResult } from "@hydrogen/protocol";
+import type { FastifyReply } from "fastify";
 import { relayPhase, taskImageSize } from "../../db/tasks.ts";
 import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { holdForUpload } from "../hold.ts";
 import { readMultipart } from "../multipart.ts";
-import { fastifyPath, paramsSchema, querySchema } from "../route-schema.ts";
+import type { RouteImplementation, RouteImplementations } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
 
 /** Result images: the result node uploads them, verified against its disclosed pHashes; the creator downloads them. */
-export function resultRoutes(app: FastifyInstance, context: RelayContext): void {
+export function resultRoutes(context: RelayContext): Pick<RouteImplementations, "uploadResults" | "getResultImage"> {
   const { metrics, config } = context;
   // Tasks whose upload this instance is receiving: one at a time per task (spec §7).
   const receiving = new Set<string>();
 
-  app.post<{ Params: { id: string } }>(
-    fastifyPath(ROUTES.uploadResults.path),
-    { schema: { params: paramsSchema(ROUTES.uploadResults.params) }, config: { access: "result_node" } },
-    async (request) => {
+  const uploadResults: RouteImplementation<{ Params: { id: string } }> = {
+    handler: async (request) => {
       const task = await loadTask(context, request.params.id);
       await requireResultNode(context, request, task);
       if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
@@ -100,37 +98,32 @@ export function resultRoutes(app: FastifyInstance, context: RelayContext): void 
       request.log.info({ task: task.task_id, images: count }, "result images stored");
       return { task_id: task.task_id, images: count };
     },
-  );
+  };
 
-  app.get<{ Params: { id: string; index: string }; Querystring: { wait?: string } }>(
-    fastifyPath(ROUTES.getResultImage.path),
+  const getResultImage: RouteImplementation<{ Params: { id: string; index: string }; Querystring: { wait?: string } }> =
     {
-      schema: {
-        params: paramsSchema(ROUTES.getResultImage.params),
-        querystring: querySchema(ROUTES.getResultImage.query),
+      handler: async (request, reply: FastifyReply) => {
+        const loaded = await loadTask(context, request.params.id);
+        await requireCreator(context, request, loaded);
+        const index = Number(request.params.index);
+        const task = await holdForUpload(context, "images", loaded, Number(request.query.wait ?? 0), reply.raw);
+        if (!task) return reply; // the client left while held
+        if (task.images_uploaded_at === null) {
+          if (task.chain_phase === "aborted")
+            throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
+          throw new RelayError("RELAY_RESULTS_NOT_UPLOADED", `task ${task.task_id}'s images are not uploaded yet`);
+        }
+        const images = splitResult((task.result ?? "0x") as `0x${string}`).length;
+        if (index >= images) {
+          throw new RelayError("RELAY_IMAGE_INDEX_OUT_OF_RANGE", `task ${task.task_id} has ${images} images`);
+        }
+        const png = await context.images.read(context.db, task.task_id, index);
+        if (!png) throw new Error(`image ${index} of task ${task.task_id} is marked stored but missing`);
+        return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
       },
-      config: { access: "creator" },
-    },
-    async (request, reply) => {
-      const loaded = await loadTask(context, request.params.id);
-      await requireCreator(context, request, loaded);
-      const index = Number(request.params.index);
-      const task = await holdForUpload(context, "images", loaded, Number(request.query.wait ?? 0), reply.raw);
-      if (!task) return reply; // the client left while held
-      if (task.images_uploaded_at === null) {
-        if (task.chain_phase === "aborted")
-          throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
-        throw new RelayError("RELAY_RESULTS_NOT_UPLOADED", `task ${task.task_id}'s images are not uploaded yet`);
-      }
-      const images = splitResult((task.result ?? "0x") as `0x${string}`).length;
-      if (index >= images) {
-        throw new RelayError("RELAY_IMAGE_INDEX_OUT_OF_RANGE", `task ${task.task_id} has ${images} images`);
-      }
-      const png = await context.images.read(context.db, task.task_id, index);
-      if (!png) throw new Error(`image ${index} of task ${task.task_id} is marked stored but missing`);
-      return reply.type("image/png").header("cache-control", "private, max-age=86400, immutable").send(png);
-    },
-  );
+    };
+
+  return { uploadResults, getResultImage };
 }
 
 /** An uploaded image's pHash, decoded strictly in a hashing thread; a refused image is a 422. */

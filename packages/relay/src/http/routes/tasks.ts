@@ -1,27 +1,24 @@
-import { parseTaskArgsJson, RelayError, ROUTES, taskHash, utf8Bytes } from "@hydrogen/protocol";
-import type { FastifyInstance } from "fastify";
+import { parseTaskArgsJson, RelayError, taskHash, utf8Bytes } from "@hydrogen/protocol";
+import type { FastifyReply } from "fastify";
 import { findTask, relayPhase, storeArgs, taskNodes } from "../../db/tasks.ts";
 import { requireCreator, requireCreatorOrNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
 import { holdForUpload } from "../hold.ts";
-import { fastifyPath, paramsSchema, querySchema } from "../route-schema.ts";
+import type { RouteImplementation, RouteImplementations } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
 
 type IdParams = { id: string };
 
 /** Task arguments in, task arguments and status out (spec §7). */
-export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
+export function taskRoutes(
+  context: RelayContext,
+): Pick<RouteImplementations, "uploadTaskArgs" | "getTask" | "getTaskStatus"> {
   const { config, metrics } = context;
 
-  app.post<{ Body: { task_id: string; task_args: string } }>(
-    fastifyPath(ROUTES.uploadTaskArgs.path),
-    {
-      schema: { body: ROUTES.uploadTaskArgs.request.json },
-      config: { access: "creator" },
-      // The arguments travel as a JSON string inside JSON: escaping at most doubles them.
-      bodyLimit: 2 * config.limits.taskArgsBytes + 4096,
-    },
-    async (request) => {
+  const uploadTaskArgs: RouteImplementation<{ Body: { task_id: string; task_args: string } }> = {
+    // The arguments travel as a JSON string inside JSON: escaping at most doubles them.
+    bodyLimit: 2 * config.limits.taskArgsBytes + 4096,
+    handler: async (request) => {
       const { task_id: taskId, task_args: args } = request.body;
       const size = utf8Bytes(args);
       if (size > config.limits.taskArgsBytes) {
@@ -58,15 +55,10 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
       if (stored) context.uploads.notify("args", taskId);
       return { task_id: taskId, task_hash: task.task_hash };
     },
-  );
+  };
 
-  app.get<{ Params: IdParams; Querystring: { wait?: string } }>(
-    fastifyPath(ROUTES.getTask.path),
-    {
-      schema: { params: paramsSchema(ROUTES.getTask.params), querystring: querySchema(ROUTES.getTask.query) },
-      config: { access: "creator_or_node" },
-    },
-    async (request, reply) => {
+  const getTask: RouteImplementation<{ Params: IdParams; Querystring: { wait?: string } }> = {
+    handler: async (request, reply: FastifyReply) => {
       const loaded = await loadTask(context, request.params.id);
       await requireCreatorOrNode(context, request, loaded);
       // A node asks as soon as it sees the task: hold it until the creator uploads the arguments.
@@ -89,12 +81,10 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
       if (task.result !== null) body.result = task.result;
       return body;
     },
-  );
+  };
 
-  app.get<{ Params: IdParams }>(
-    fastifyPath(ROUTES.getTaskStatus.path),
-    { schema: { params: paramsSchema(ROUTES.getTaskStatus.params) }, config: { access: "public" } },
-    async (request) => {
+  const getTaskStatus: RouteImplementation<{ Params: IdParams }> = {
+    handler: async (request) => {
       const task = await findTask(context.db, request.params.id);
       if (!task)
         throw new RelayError("RELAY_TASK_NOT_ON_CHAIN", `the relay has not seen task ${request.params.id} yet`);
@@ -103,5 +93,7 @@ export function taskRoutes(app: FastifyInstance, context: RelayContext): void {
       if (task.num_images !== null) body.num_images = task.num_images;
       return body;
     },
-  );
+  };
+
+  return { uploadTaskArgs, getTask, getTaskStatus };
 }
