@@ -1,4 +1,4 @@
-import { PREPROCESS_METHODS } from "@hydrogen/protocol";
+import { PREPROCESS_METHODS, sleep } from "@hydrogen/protocol";
 import { ComfyClient } from "./client.ts";
 import { PREPROCESSORS } from "./preprocess.ts";
 import type { Workflow } from "./workflow.ts";
@@ -86,7 +86,7 @@ export async function checkComfyUI(
       }
       if (entry?.status?.status_str === "error" || Date.now() > deadline)
         throw new Error(entry ? "the render failed" : "the render timed out");
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   } catch (error) {
     report.render = "failed";

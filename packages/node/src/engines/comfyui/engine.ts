@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { sleep } from "@hydrogen/protocol";
 import type { Logger } from "pino";
 import { type Engine, type EngineRequest, EngineUnavailableError } from "../engine.ts";
 import { ComfyClient, ComfyPromptError } from "./client.ts";
@@ -60,7 +61,7 @@ export class ComfyUIEngine implements Engine {
           }
           return await Promise.all(images.map((image) => this.client.image(image)));
         }
-        await new Promise((resolve) => setTimeout(resolve, this.options.pollIntervalMs));
+        await sleep(this.options.pollIntervalMs, signal);
       }
     } finally {
       signal.removeEventListener("abort", onAbort);
