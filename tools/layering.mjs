@@ -1,7 +1,7 @@
 /**
  * The import directions of the repository (docs/development.md, "Layers"): which workspace a
  * workspace's code may import. Production code (everything but tests and test helpers) follows
- * the layers; tests may also use the test tooling (`@hydrogen/contracts`, `@hydrogen/devnet`)
+ * the layers; tests may also use the test tooling (`@hydrogen/testnet`, `@hydrogen/deploy`, `@hydrogen/devnet`)
  * and other packages' `/testing` entries. Nothing imports the CLI or the e2e suite, and no file
  * reaches into another workspace by a relative path.
  */
@@ -16,17 +16,26 @@ export const LAYERS = {
   "packages/node": { name: "@hydrogen/node", may: ["@hydrogen/protocol", "@hydrogen/chain"] },
   "packages/sdk": { name: "@hydrogen/sdk", may: ["@hydrogen/protocol"] },
   "packages/web": { name: "@hydrogen/web", may: ["@hydrogen/sdk"] },
+  "packages/deploy": { name: "@hydrogen/deploy", may: ["@hydrogen/protocol"] },
+  "packages/testnet": { name: "@hydrogen/testnet", may: ["@hydrogen/protocol", "@hydrogen/deploy"] },
   contracts: { name: "@hydrogen/contracts", may: ["@hydrogen/protocol"] },
   "packages/devnet": {
     name: "@hydrogen/devnet",
-    may: ["@hydrogen/protocol", "@hydrogen/chain", "@hydrogen/contracts", "@hydrogen/relay", "@hydrogen/node"],
+    may: [
+      "@hydrogen/protocol",
+      "@hydrogen/chain",
+      "@hydrogen/deploy",
+      "@hydrogen/testnet",
+      "@hydrogen/relay",
+      "@hydrogen/node",
+    ],
   },
   "packages/cli": {
     name: "@hydrogen/cli",
     may: [
       "@hydrogen/protocol",
       "@hydrogen/chain",
-      "@hydrogen/contracts",
+      "@hydrogen/deploy",
       "@hydrogen/relay",
       "@hydrogen/node",
       "@hydrogen/sdk",
@@ -42,8 +51,8 @@ export const LAYERS = {
  */
 export const EXCEPTIONS = [{ file: "packages/node/test/helpers/network.ts", specifier: "@hydrogen/relay" }];
 
-/** What tests may use on top of their package's layer: the chain tooling and the devnet. */
-const TEST_TOOLING = ["@hydrogen/contracts", "@hydrogen/devnet"];
+/** What tests may use on top of their package's layer: a local chain, the deployer, the devnet. */
+const TEST_TOOLING = ["@hydrogen/testnet", "@hydrogen/deploy", "@hydrogen/devnet"];
 /** Imported by nobody. */
 const TOP = ["@hydrogen/cli", "@hydrogen/e2e"];
 

@@ -37,10 +37,10 @@ describe("layering", () => {
     assert.match(check("e2e", "a.test.ts", "../packages/node/test/helpers/proxy.ts")[0], /relative path/);
     // Allowed: down the layers, test tooling in tests, other packages' /testing entries in tests.
     assert.deepEqual(check("packages/relay", "src/a.ts", "@hydrogen/chain"), []);
-    assert.deepEqual(check("packages/relay", "test/a.test.ts", "@hydrogen/contracts/testing"), []);
+    assert.deepEqual(check("packages/relay", "test/a.test.ts", "@hydrogen/testnet"), []);
     assert.deepEqual(check("packages/sdk", "test/a.test.ts", "@hydrogen/devnet"), []);
     assert.deepEqual(check("e2e", "a.test.ts", "@hydrogen/node/testing"), []);
     assert.deepEqual(check("packages/relay", "bench/a.ts", "../../../tools/bench-smoke.ts"), []);
-    assert.match(check("packages/relay", "src/a.ts", "@hydrogen/contracts/testing")[0], /may not import/);
+    assert.match(check("packages/relay", "src/a.ts", "@hydrogen/testnet")[0], /may not import/);
   });
 });

@@ -3,9 +3,10 @@
  * 10,000 nodes. Nodes here are contracts made by a factory, so thousands join in a few
  * transactions; the measured createTask is a normal transaction from an account.
  */
+
+import { type Chain, CNX } from "@hydrogen/testnet";
 import { type Address, encodeFunctionData } from "viem";
-import { type Chain, CNX } from "../test/helpers/fixture.ts";
-import { compileSolidity } from "../ts/compile.ts";
+import { compileSolidity } from "../scripts/compile.ts";
 import type { Samples } from "./scenarios.ts";
 
 const SPAWN_BATCH = 400;

@@ -3,8 +3,9 @@
  * on anvil (intrinsic gas, calldata and refunds included), averaged over several runs because
  * the node draw is random and its cost depends on where the drawn nodes sit.
  */
+
+import { type Chain, FEE, result, signPermit } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
-import { type Chain, FEE, result, signPermit } from "../test/helpers/fixture.ts";
 
 export class Samples {
   private readonly values = new Map<string, bigint[]>();

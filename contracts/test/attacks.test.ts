@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { type Chain, expectRevert, Round, result, setupChain } from "@hydrogen/testnet";
 import { type Address, type Hex, keccak256, toHex } from "viem";
-import { type Chain, expectRevert, Round, result, setupChain } from "./helpers/fixture.ts";
 import { act, taskInfo } from "./helpers/scenario.ts";
 
 const HONEST = result(1);

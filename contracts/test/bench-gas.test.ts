@@ -5,7 +5,7 @@ import { runBenchSmoke } from "../../tools/bench-smoke.ts";
 
 it("bench:gas runs in its smoke mode and prints its JSON keys", { timeout: 180_000 }, async (t) => {
   const cwd = fileURLToPath(new URL("..", import.meta.url));
-  const result = await runBenchSmoke("scripts/bench-gas.ts", { cwd, signal: t.signal });
+  const result = await runBenchSmoke("bench/gas.ts", { cwd, signal: t.signal });
   assert.deepEqual(Object.keys(result).sort(), [
     "createTaskByNodes",
     "functions",

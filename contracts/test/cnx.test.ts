@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { type Chain, expectRevert, setupChain, signPermit } from "@hydrogen/testnet";
 import { parseEther } from "viem";
-import { type Chain, expectRevert, setupChain, signPermit } from "./helpers/fixture.ts";
 
 describe("CNX", () => {
   let c: Chain;

@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { allAbi, type Chain, CNX, FEE, Phase, Round, result, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import { type Address, BaseError, ContractFunctionRevertedError, type Hex, keccak256, maxUint256, toHex } from "viem";
-import { allAbi, type Chain, CNX, FEE, Phase, Round, result, STAKE, Status, setupChain } from "./helpers/fixture.ts";
 import { taskInfo } from "./helpers/scenario.ts";
 
 const RUNS = Number(process.env.INVARIANT_RUNS ?? 4);

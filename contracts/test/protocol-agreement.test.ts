@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import { buildResult, generateSalt, makeCommitment, resultsMatch } from "@hydrogen/protocol";
+import { type Chain, setupChain } from "@hydrogen/testnet";
 import { type Address, type Hex, toHex } from "viem";
-import { type Chain, setupChain } from "./helpers/fixture.ts";
 
 describe("@hydrogen/protocol agrees with the contract", () => {
   let c: Chain;

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { nodeRegistryAbi, nodeRegistryBytecode } from "@hydrogen/protocol";
+import { type Chain, eventNames, expectRevert, STAKE, Status, setupChain, signPermit } from "@hydrogen/testnet";
 import { type Address, createWalletClient, http, zeroAddress } from "viem";
 import { foundry } from "viem/chains";
-import { type Chain, eventNames, expectRevert, STAKE, Status, setupChain, signPermit } from "./helpers/fixture.ts";
 
 describe("NodeRegistry", () => {
   let c: Chain;

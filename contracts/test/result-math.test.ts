@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, it } from "node:test";
+import { type Chain, setupChain } from "@hydrogen/testnet";
 import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
-import { type Chain, setupChain } from "./helpers/fixture.ts";
 
 /** Reference: the spec §4 match rule, bit by bit. */
 function referenceMatch(a: Uint8Array, b: Uint8Array, threshold: number): boolean {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import type { Address, Hex } from "viem";
 import {
   type Chain,
   eventNames,
@@ -13,7 +12,8 @@ import {
   STAKE,
   Status,
   setupChain,
-} from "./helpers/fixture.ts";
+} from "@hydrogen/testnet";
+import type { Address, Hex } from "viem";
 import {
   type Action,
   act,

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
 import {
   type Chain,
   eventNames,
@@ -12,7 +11,8 @@ import {
   setupChain,
   signPermit,
   TIMEOUT,
-} from "./helpers/fixture.ts";
+} from "@hydrogen/testnet";
+import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
 import { taskInfo } from "./helpers/scenario.ts";
 
 describe("TaskManager: createTask", () => {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import type { Address } from "viem";
 import {
   type Chain,
   expectRevert,
@@ -12,7 +11,8 @@ import {
   STAKE,
   Status,
   setupChain,
-} from "./helpers/fixture.ts";
+} from "@hydrogen/testnet";
+import type { Address } from "viem";
 import {
   type Action,
   act,

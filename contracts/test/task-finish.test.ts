@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { type Chain, expectRevert, FEE, Phase, Reason, result, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import type { Address } from "viem";
-import { type Chain, expectRevert, FEE, Phase, Reason, result, STAKE, Status, setupChain } from "./helpers/fixture.ts";
 import { act, assertDeleted, balances, changes, discloseInOrder, ledger, taskInfo } from "./helpers/scenario.ts";
 
 const HONEST = result(1);

@@ -1,11 +1,10 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "@hydrogen/contracts/anvil";
-import { type Chain, setupChain } from "@hydrogen/contracts/testing";
-import { devnetAccount, devnetKey } from "@hydrogen/devnet";
+import { devAccount, devKey } from "@hydrogen/devnet";
 import type { NodeConfigInput } from "@hydrogen/node";
 import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
+import { type Chain, freePort, setupChain } from "@hydrogen/testnet";
 import { type Address, createPublicClient, createWalletClient, http, type Transport, webSocket } from "viem";
 import { foundry } from "viem/chains";
 import { PROFILE_DIR, Service, waitFor } from "./processes.ts";
@@ -102,7 +101,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
 
   const nodes: E2ENode[] = [];
   for (let i = 0; i < count; i++) {
-    const address = devnetAccount(FIRST_NODE + i).address;
+    const address = devAccount(FIRST_NODE + i).address;
     await chain.fund(address, BigInt(chain.deployment.parameters.stakeAmount));
     const dataDir = join(dir, `node-${i}`);
     mkdirSync(dataDir, { recursive: true });
@@ -132,7 +131,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
       `node ${i}`,
       configFile,
       {
-        HYDROGEN_NODE_PRIVATE_KEY: devnetKey(FIRST_NODE + i),
+        HYDROGEN_NODE_PRIVATE_KEY: devKey(FIRST_NODE + i),
         HYDROGEN_NODE_API_PORT: String(apiPort),
         HYDROGEN_NODE_CONFIG: "",
       },
@@ -178,7 +177,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
   const clients: HydrogenClient[] = [];
   const closeTransports: (() => Promise<void>)[] = [];
   for (let i = 0; i < apps; i++) {
-    const account = devnetAccount(appIndex(i));
+    const account = devAccount(appIndex(i));
     await chain.fund(account.address, 10_000n * 10n ** 18n);
     const appRpc = await rpc(`app-${i}`);
     let transport: Transport = http(appRpc);

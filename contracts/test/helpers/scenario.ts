@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
+import type { Chain } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
-import type { Chain } from "./fixture.ts";
 
 /** What a round does in the commit phase: commit to a result, or report a task error. */
 export type Action = Hex | "error";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
-import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { deployHydrogen } from "@hydrogen/deploy";
 import { cnxAbi, type Deployment, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
+import { type Anvil, startAnvil } from "@hydrogen/testnet";
 import {
   type Address,
   createPublicClient,

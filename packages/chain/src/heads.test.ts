@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { after, describe, it } from "node:test";
-import { startAnvil } from "@hydrogen/contracts/anvil";
 import { Wakeup } from "@hydrogen/protocol";
+import { startAnvil } from "@hydrogen/testnet";
 import { createPublicClient, createTestClient, createWalletClient, type Hex, http, pad, toHex } from "viem";
 import { foundry } from "viem/chains";
 import { type WebSocket, WebSocketServer } from "ws";

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
-import { deployHydrogen } from "@hydrogen/contracts/deploy";
-import { countingTransport } from "@hydrogen/contracts/testing";
+import { deployHydrogen } from "@hydrogen/deploy";
 import { cnxAbi, type Deployment, nodeRegistryAbi } from "@hydrogen/protocol";
+import { type Anvil, countingTransport, devAccount, startAnvil } from "@hydrogen/testnet";
 import {
   type Address,
   createPublicClient,
@@ -13,17 +12,14 @@ import {
   type PublicClient,
   parseEther,
 } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import { ContractRevertError, receiptPollDelays, TransactionDroppedError, TransactionSender } from "./sender.ts";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
 
 describe("TransactionSender", () => {
   let anvil: Anvil;
   let client: PublicClient;
   let deployment: Deployment;
-  const node = mnemonicToAccount(MNEMONIC, { addressIndex: 3 });
+  const node = devAccount(3);
 
   const senderFor = (options = {}) =>
     new TransactionSender(options, {
@@ -34,10 +30,10 @@ describe("TransactionSender", () => {
   before(async () => {
     anvil = await startAnvil({ args: ["--silent", "--accounts", "5"] });
     client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 50 });
-    const deployer = mnemonicToAccount(MNEMONIC, { addressIndex: 0 });
+    const deployer = devAccount(0);
     const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl), account: deployer });
     deployment = await deployHydrogen(wallet, client, {
-      incentivePool: mnemonicToAccount(MNEMONIC, { addressIndex: 1 }).address,
+      incentivePool: devAccount(1).address,
     });
     const hash = await wallet.writeContract({
       address: deployment.contracts.CNX,

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
+import { type Devnet, devKey, ROLES, startDevnet } from "@hydrogen/devnet";
 import { type Deployment, nodeRegistryAbi, taskManagerAbi } from "@hydrogen/protocol";
 import { createHydrogenClient, createTask, RUN_TASK_PHASES } from "@hydrogen/sdk";
 import { createPublicClient, createTestClient, createWalletClient, http, parseEther } from "viem";
@@ -102,7 +102,7 @@ describe("hydrogen command", () => {
     );
     assert.equal(shown.address, created.address);
 
-    const key = devnetKey(ROLES.app);
+    const key = devKey(ROLES.app);
     const imported = await hydrogen(["wallet", "import", "--keystore", join(dir, "b.json"), "--json"], {
       env: { ...env, HYDROGEN_PRIVATE_KEY: key },
     });
@@ -209,7 +209,7 @@ describe("hydrogen command", () => {
 
       // A task whose arguments never reach the relay: nobody can run it; after the deadline its creator cancels.
       const app = createWalletClient({
-        account: privateKeyToAccount(devnetKey(ROLES.app)),
+        account: privateKeyToAccount(devKey(ROLES.app)),
         chain: foundry,
         transport: http(devnet.rpcUrl),
       });
@@ -258,7 +258,7 @@ describe("hydrogen command", () => {
       assert.match(invalid.stderr, /image_width/);
       const poor = await hydrogen(["task", "run", "--prompt", "x", "--size", "128x128", "--out", "o"], {
         cwd,
-        env: { HYDROGEN_PRIVATE_KEY: devnetKey(ROLES.incentivePool) },
+        env: { HYDROGEN_PRIVATE_KEY: devKey(ROLES.incentivePool) },
       });
       assert.equal(poor.code, 5);
       assert.match(poor.stderr, /not enough CNX/);
@@ -302,7 +302,7 @@ describe("hydrogen command", () => {
             outDir,
             "--json",
           ],
-          { env: { DEPLOYER_PRIVATE_KEY: devnetKey(ROLES.deployer) } },
+          { env: { DEPLOYER_PRIVATE_KEY: devKey(ROLES.deployer) } },
         ),
       );
       assert.equal(deployed.file, join(outDir, "31337.json"));
@@ -328,7 +328,7 @@ describe("hydrogen command", () => {
     });
 
     it("refuses to deploy without an RPC URL, a key or an incentive pool, with a clear message (exit 2)", async () => {
-      const env = { DEPLOYER_PRIVATE_KEY: devnetKey(ROLES.deployer) };
+      const env = { DEPLOYER_PRIVATE_KEY: devKey(ROLES.deployer) };
       const pool = devnet.app.address;
       const cases: [string[], RegExp, NodeJS.ProcessEnv][] = [
         [["--incentive-pool", pool], /--rpc/, env],

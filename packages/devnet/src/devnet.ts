@@ -1,14 +1,13 @@
 import { createWriteStream, mkdirSync, rmSync, type WriteStream, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Anvil, startAnvil } from "@hydrogen/contracts/anvil";
-import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { deployHydrogen } from "@hydrogen/deploy";
 import { type HydrogenNode, parseConfig as parseNodeConfig, startNode } from "@hydrogen/node";
 import { cnxAbi, type Deployment, deploymentFileName, nodeRegistryAbi } from "@hydrogen/protocol";
 import { parseConfig as parseRelayConfig, type Relay, startRelay } from "@hydrogen/relay";
+import { type Anvil, type DevAccount, describeAccount, devAccount, devKey, ROLES, startAnvil } from "@hydrogen/testnet";
 import pino from "pino";
 import { createPublicClient, createWalletClient, http, parseEther } from "viem";
 import { foundry } from "viem/chains";
-import { type DevnetAccount, describeAccount, devnetAccount, devnetKey, ROLES } from "./accounts.ts";
 import { serveWebApp } from "./web.ts";
 
 export interface DevnetOptions {
@@ -50,10 +49,10 @@ export interface Devnet {
   webUrl: string | undefined;
   deployment: Deployment;
   deploymentFile: string;
-  accounts: DevnetAccount[];
+  accounts: DevAccount[];
   /** The CLI's application account and the web app's burner. */
-  app: DevnetAccount;
-  burner: DevnetAccount;
+  app: DevAccount;
+  burner: DevAccount;
   nodes: DevnetNode[];
   logs: { relay: string; nodes: string[] };
   /** `devnet.json`: all of the above, for `hydrogen task …` to find the devnet. */
@@ -178,9 +177,9 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
 async function deploy(anvil: Anvil, options: DevnetOptions): Promise<Deployment> {
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport });
-  const wallet = createWalletClient({ account: devnetAccount(ROLES.deployer), chain: foundry, transport });
+  const wallet = createWalletClient({ account: devAccount(ROLES.deployer), chain: foundry, transport });
   return deployHydrogen(wallet, publicClient, {
-    incentivePool: devnetAccount(ROLES.incentivePool).address,
+    incentivePool: devAccount(ROLES.incentivePool).address,
     taskTimeoutSeconds: options.taskTimeoutSeconds ?? 60,
   });
 }
@@ -189,7 +188,7 @@ async function deploy(anvil: Anvil, options: DevnetOptions): Promise<Deployment>
 async function fund(anvil: Anvil, deployment: Deployment, nodes: number, appFunds: bigint): Promise<void> {
   const transport = http(anvil.rpcUrl);
   const publicClient = createPublicClient({ chain: foundry, transport });
-  const wallet = createWalletClient({ account: devnetAccount(ROLES.deployer), chain: foundry, transport });
+  const wallet = createWalletClient({ account: devAccount(ROLES.deployer), chain: foundry, transport });
   const stake = BigInt(deployment.parameters.stakeAmount);
   const grants: [number, bigint][] = [
     [ROLES.app, appFunds],
@@ -203,7 +202,7 @@ async function fund(anvil: Anvil, deployment: Deployment, nodes: number, appFund
         address: deployment.contracts.CNX,
         abi: cnxAbi,
         functionName: "transfer",
-        args: [devnetAccount(index).address, amount],
+        args: [devAccount(index).address, amount],
       }),
     );
   }
@@ -258,7 +257,7 @@ async function startDevnetNode(index: number, anvil: Anvil, relay: Relay, deploy
   });
   const log: WriteStream = createWriteStream(logFile, { flags: "a" });
   const node = await startNode(config, {
-    env: { HYDROGEN_NODE_PRIVATE_KEY: devnetKey(ROLES.firstNode + index) },
+    env: { HYDROGEN_NODE_PRIVATE_KEY: devKey(ROLES.firstNode + index) },
     logDestination: log,
   });
   const info: DevnetNode = {

@@ -1,2 +1,2 @@
-export { DEVNET_MNEMONIC, type DevnetAccount, devnetAccount, devnetKey, ROLES } from "./accounts.ts";
+export { DEV_MNEMONIC, type DevAccount, devAccount, devKey, ROLES } from "@hydrogen/testnet";
 export { type Devnet, type DevnetNode, type DevnetOptions, startDevnet } from "./devnet.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FEE, Status } from "@hydrogen/contracts/testing";
 import { taskHash, taskManagerAbi } from "@hydrogen/protocol";
+import { FEE, Status } from "@hydrogen/testnet";
 import { createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { startFakeRelay } from "./helpers/fake-relay.ts";

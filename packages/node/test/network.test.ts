@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FEE, STAKE, Status } from "@hydrogen/contracts/testing";
 import { phashPngHex, splitResult, stripPng, taskManagerAbi } from "@hydrogen/protocol";
+import { FEE, STAKE, Status } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
 import { type Network, startNetwork, taskArgs } from "./helpers/network.ts";
 

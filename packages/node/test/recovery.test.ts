@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { FEE, Status } from "@hydrogen/contracts/testing";
+import { FEE, Status } from "@hydrogen/testnet";
 import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Chain, STAKE, Status, setupChain } from "@hydrogen/contracts/testing";
+import { type Chain, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import { createKeystore, type HydrogenNode, parseConfig, startNode } from "../src/index.ts";
 import { devKey } from "./helpers/network.ts";
 

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Chain } from "@hydrogen/contracts/testing";
 import {
   buildResult,
   createRelayClient,
@@ -11,6 +10,7 @@ import {
   TASK_ARGS_MAX_BYTES,
   taskHash,
 } from "@hydrogen/protocol";
+import type { Chain } from "@hydrogen/testnet";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";

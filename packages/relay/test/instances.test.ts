@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Chain } from "@hydrogen/contracts/testing";
+import type { Chain } from "@hydrogen/testnet";
 import type { Address } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, postgres, type TestDatabase } from "./helpers/backends.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Chain } from "@hydrogen/contracts/testing";
 import { type RelayErrorBody, routePath } from "@hydrogen/protocol";
+import type { Chain } from "@hydrogen/testnet";
 import type { Relay } from "../src/index.ts";
 import { sqlite, type TestDatabase } from "./helpers/backends.ts";
 import { type ChainTask, createTask, patternPng, relayClient, startChain, startTestRelay } from "./helpers/relay.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Devnet, devnetKey, ROLES, startDevnet } from "@hydrogen/devnet";
+import { type Devnet, devKey, ROLES, startDevnet } from "@hydrogen/devnet";
 
 /** How long after its last await an application's process may take to exit. */
 const EXIT_GRACE_MS = 8_000;
@@ -21,7 +21,7 @@ function runApp(devnet: Devnet, transport: "http" | "webSocket", pollingInterval
     rpcUrl: devnet.rpcUrl,
     relayUrl: devnet.relayUrl,
     deployment: devnet.deployment,
-    privateKey: devnetKey(ROLES.burner),
+    privateKey: devKey(ROLES.burner),
     transport,
     pollingIntervalMs,
   };

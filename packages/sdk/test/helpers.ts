@@ -1,7 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Devnet, devnetAccount, startDevnet } from "@hydrogen/devnet";
+import { type Devnet, devAccount, startDevnet } from "@hydrogen/devnet";
 import { createPublicClient, createTestClient, createWalletClient, http, type Transport } from "viem";
 import { foundry } from "viem/chains";
 import { createHydrogenClient, getNodeStatus, type HydrogenClient } from "../src/index.ts";
@@ -25,9 +25,7 @@ export function clientFor(
   return createHydrogenClient({
     publicClient: createPublicClient({ chain: foundry, transport }),
     walletClient:
-      index === undefined
-        ? undefined
-        : createWalletClient({ account: devnetAccount(index), chain: foundry, transport }),
+      index === undefined ? undefined : createWalletClient({ account: devAccount(index), chain: foundry, transport }),
     deployment: devnet.deployment,
     relayUrl: devnet.relayUrl,
     pollingIntervalMs: extra.pollingIntervalMs ?? 100,

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { deployHydrogen } from "@hydrogen/contracts/deploy";
+import { deployHydrogen } from "@hydrogen/deploy";
 import { deploymentFileName } from "@hydrogen/protocol";
 import { Command } from "commander";
 import { type Address, createPublicClient, createWalletClient, type Hex, http } from "viem";

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Devnet, devnetAccount, ROLES, startDevnet } from "@hydrogen/devnet";
+import { type Devnet, devAccount, ROLES, startDevnet } from "@hydrogen/devnet";
 import { runTask } from "@hydrogen/sdk";
 import { Command } from "commander";
 import { DEFAULT_DEVNET_DIR, sdkClient } from "../connection.ts";
@@ -100,7 +100,7 @@ async function smoke(devnet: Devnet, out: Output): Promise<number> {
     rpcUrl: devnet.rpcUrl,
     relayUrl: devnet.relayUrl,
     deployment: devnet.deployment,
-    account: devnetAccount(ROLES.app),
+    account: devAccount(ROLES.app),
     devnet: true,
   });
   try {

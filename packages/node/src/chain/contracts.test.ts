@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Chain, countingTransport, setupChain } from "@hydrogen/contracts/testing";
 import { makeCommitment, RoundStateValue } from "@hydrogen/protocol";
+import { type Chain, countingTransport, setupChain } from "@hydrogen/testnet";
 import { type Address, createPublicClient, createWalletClient, http, type PublicClient } from "viem";
 import { foundry } from "viem/chains";
 import { NodeChain } from "./contracts.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Chain, setupChain } from "@hydrogen/contracts/testing";
 import { taskManagerAbi } from "@hydrogen/protocol";
+import { type Chain, setupChain } from "@hydrogen/testnet";
 import { type Address, type PublicClient, parseEventLogs, toHex } from "viem";
 import { nodeLogFilters, nodeLogReader } from "./logs.ts";
 

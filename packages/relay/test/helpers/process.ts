@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { freePort } from "@hydrogen/contracts/anvil";
-import type { Chain } from "@hydrogen/contracts/testing";
+import { type Chain, freePort } from "@hydrogen/testnet";
 
 const BIN = fileURLToPath(new URL("../../bin/hydrogen-relay.mjs", import.meta.url));
 

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { type Chain, setupChain } from "@hydrogen/contracts/testing";
 import {
   bodySha256,
   buildResult,
@@ -10,13 +9,12 @@ import {
   taskHash,
 } from "@hydrogen/protocol";
 import { buildPng } from "@hydrogen/protocol/testing";
+import { type Chain, devAccount, setupChain } from "@hydrogen/testnet";
 import pino from "pino";
 import type { Address, Hex } from "viem";
-import { type HDAccount, mnemonicToAccount } from "viem/accounts";
+import type { HDAccount } from "viem/accounts";
 import { parseConfig, type Relay, type RelayConfigInput, startRelay } from "../../src/index.ts";
 import type { TestDatabase } from "./backends.ts";
-
-const MNEMONIC = "test test test test test test test test test test test junk";
 
 /** The local account of an anvil dev address (to sign relay requests). */
 export function accountOf(chain: Chain, address: Address): HDAccount {
@@ -24,7 +22,7 @@ export function accountOf(chain: Chain, address: Address): HDAccount {
     (a) => a.toLowerCase() === address.toLowerCase(),
   );
   assert.ok(index >= 0, `${address} is not an anvil dev account`);
-  return mnemonicToAccount(MNEMONIC, { addressIndex: index });
+  return devAccount(index);
 }
 
 /** A chain with the contracts and `nodes` joined nodes. */

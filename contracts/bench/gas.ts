@@ -11,10 +11,10 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FEE, Status, setupChain } from "@hydrogen/testnet";
 import type { Address } from "viem";
-import { deployFactory, measureCreateTask, prepareScale, type ScaleReport } from "../bench/scale.ts";
-import { runCancelledTask, runErrorTask, runNodeActions, runPermitTask, runTask, Samples } from "../bench/scenarios.ts";
-import { FEE, Status, setupChain } from "../test/helpers/fixture.ts";
+import { deployFactory, measureCreateTask, prepareScale, type ScaleReport } from "./scale.ts";
+import { runCancelledTask, runErrorTask, runNodeActions, runPermitTask, runTask, Samples } from "./scenarios.ts";
 
 const smoke = process.argv.includes("--smoke");
 const RUNS = smoke ? 1 : 12;

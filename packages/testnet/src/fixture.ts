@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { type DeployOptions, deployHydrogen } from "@hydrogen/deploy";
 import {
   AbortReasonValue,
   ChainTaskPhaseValue,
@@ -28,10 +29,9 @@ import {
   toHex,
   zeroHash,
 } from "viem";
-import { mnemonicToAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { type Anvil, startAnvil } from "../../ts/anvil.ts";
-import { type DeployOptions, deployHydrogen } from "../../ts/deploy.ts";
+import { devAccount } from "./accounts.ts";
+import { type Anvil, startAnvil } from "./anvil.ts";
 
 /**
  * An HTTP transport to `url` that calls `onRequest` with each JSON-RPC method before sending it:
@@ -273,8 +273,6 @@ export function result(images = 1, variant = 0, bits = 0): Hex {
   return toHex(bytes);
 }
 
-const ANVIL_MNEMONIC = "test test test test test test test test test test test junk";
-
 /** Signs an EIP-2612 permit for CNX with the key of anvil account `index`. */
 export async function signPermit(
   c: Chain,
@@ -283,7 +281,7 @@ export async function signPermit(
   value: bigint,
   deadline: bigint,
 ): Promise<{ v: number; r: Hex; s: Hex }> {
-  const account = mnemonicToAccount(ANVIL_MNEMONIC, { addressIndex: index });
+  const account = devAccount(index);
   const nonce = (await c.cnx.read("nonces", account.address)) as bigint;
   const signature = await account.signTypedData({
     domain: { name: "Hydrogen CNX", version: "1", chainId: foundry.id, verifyingContract: c.cnx.address },

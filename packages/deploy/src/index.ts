@@ -1,0 +1,1 @@
+export { type DeployOptions, deployHydrogen } from "./deploy.ts";
