@@ -12,8 +12,8 @@ import {
 } from "@hydrogen/sdk";
 import { createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
-import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
-import { waitFor } from "./helpers/processes.ts";
+import { type Network, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
+
 import { startUploadTrap } from "./helpers/upload-trap.ts";
 
 const slashes = (events: TaskEvent[]) => events.filter((e) => e.name === "NodeSlashedForTask");
@@ -37,7 +37,7 @@ describe("faults on a network of real processes", () => {
     it(`kill -9 of every node at ${point}, then a restart: the task finishes, nobody is slashed`, async () => {
       await withNetwork({}, async (network) => {
         await Promise.all(network.nodes.map((n) => n.service.stop("SIGKILL")));
-        await Promise.all(network.nodes.map((n) => n.service.start({ HYDROGEN_NODE_CRASH_AT: point })));
+        await Promise.all(network.nodes.map((n) => n.start({ HYDROGEN_NODE_CRASH_AT: point })));
         const created = await createTask(network.app, { args: smallArgs(11) });
         await uploadTaskArgs(network.app, created);
         // At least the node that reaches the point first dies there (the upload: the result node).
@@ -47,9 +47,7 @@ describe("faults on a network of real processes", () => {
           return true;
         });
         await Promise.all(
-          network.nodes.map((n) =>
-            n.service.exited ? n.service.start() : n.service.stop("SIGKILL").then(() => n.service.start()),
-          ),
+          network.nodes.map((n) => (n.service.exited ? n.start() : n.service.stop("SIGKILL").then(() => n.start()))),
         );
         await completedCleanly(network, created.taskId);
       });
@@ -76,7 +74,7 @@ describe("faults on a network of real processes", () => {
           network.app.relay.getResultImage(created.taskId, 0),
           (error: { code?: string }) => error.code === "RELAY_RESULTS_NOT_UPLOADED",
         );
-        await uploader.service.start();
+        await uploader.start();
         await completedCleanly(network, created.taskId);
       });
     } finally {

@@ -15,8 +15,7 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
-import { type Network, smallArgs, withNetwork } from "./helpers/network.ts";
-import { waitFor } from "./helpers/processes.ts";
+import { type Network, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
 
 type Named<N extends TaskEvent["name"]> = Extract<TaskEvent, { name: N }>;
 const of = <N extends TaskEvent["name"]>(events: TaskEvent[], name: N) =>
@@ -241,8 +240,8 @@ describe("whole-network scenarios (anvil, relay and node processes, the SDK)", (
       const pausing = network.nodeOf(created.nodes[0]);
       const quitting = network.nodeOf(created.nodes[1]);
       const stakeBefore = await network.chain.balance(quitting.address);
-      assert.equal((await pausing.api("/api/actions/pause", "POST")).status, 200);
-      assert.equal((await quitting.api("/api/actions/quit", "POST")).status, 200);
+      assert.equal((await pausing.api("/api/actions/pause", { method: "POST" })).status, 200);
+      assert.equal((await quitting.api("/api/actions/quit", { method: "POST" })).status, 200);
       assert.equal((await getNodeStatus(network.app, { node: pausing.address })).status, "PendingPause");
       assert.equal((await getNodeStatus(network.app, { node: quitting.address })).status, "PendingQuit");
       const outcome = await waitForTask(network.app, { taskId: created.taskId, fromBlock: created.blockNumber });

@@ -45,11 +45,8 @@ export const LAYERS = {
   e2e: { name: "@hydrogen/e2e", may: null },
 };
 
-/**
- * Known crossings, each with the reason it is still here. The node's network test harness
- * starts a relay; one network harness shared by every package (issue 20) removes it.
- */
-export const EXCEPTIONS = [{ file: "packages/node/test/helpers/network.ts", specifier: "@hydrogen/relay" }];
+/** Known crossings, each as `{file, specifier}` with a comment saying why it is still here. */
+export const EXCEPTIONS = [];
 
 /** What tests may use on top of their package's layer: a local chain, the deployer, the devnet. */
 const TEST_TOOLING = ["@hydrogen/testnet", "@hydrogen/deploy", "@hydrogen/devnet"];

@@ -11,7 +11,8 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startNetwork, taskArgs } from "../test/helpers/network.ts";
+import { startNetwork } from "@hydrogen/devnet";
+import { taskArgs } from "../test/helpers/args.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,7 +37,6 @@ const median = (xs: number[]) => {
 
 const net = await startNetwork({ nodeConfig: () => ({ log: { level: "warn" } }) });
 try {
-  await net.startNodes();
   await new Promise((resolve) => setTimeout(resolve, values.smoke ? 500 : 3000));
   const idle = Math.max(...net.nodes.map((node) => rssMb(node.process?.pid)));
   let steady = 0;

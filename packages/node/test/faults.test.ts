@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type Network, startNetwork, waitFor } from "@hydrogen/devnet";
 import { taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import { FEE, Status } from "@hydrogen/testnet";
 import { createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
+import { taskArgs } from "./helpers/args.ts";
 import { startFakeRelay } from "./helpers/fake-relay.ts";
-import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
 import { startProxy } from "./helpers/proxy.ts";
 
 async function errorReports(net: Network, taskId: bigint): Promise<number> {
@@ -33,7 +34,6 @@ describe("a dishonest node and a task nobody can run", () => {
     net = await startNetwork({
       nodeConfig: (i) => (i === 2 ? { engine: { kind: "synthetic", dishonest: true } } : {}),
     });
-    await net.startNodes();
   });
   after(() => net?.stop());
 
@@ -71,8 +71,7 @@ describe("a relay that serves bad arguments", () => {
   let fake: Awaited<ReturnType<typeof startFakeRelay>>;
   before(async () => {
     fake = await startFakeRelay();
-    net = await startNetwork({ relayUrl: () => fake.url });
-    await net.startNodes();
+    net = await startNetwork({ relayFor: () => fake.url });
   });
   after(async () => {
     await net?.stop();
@@ -113,18 +112,19 @@ describe("relay and RPC outages during a task", () => {
   let rpcProxy: Awaited<ReturnType<typeof startProxy>>;
   before(async () => {
     net = await startNetwork({
-      rpcUrl: async (url) => {
-        rpcProxy = await startProxy(url);
+      // The nodes' connections go through proxies (the relay's own chain connection does not).
+      rpcFor: async (component, url) => {
+        if (component === "relay") return url;
+        rpcProxy ??= await startProxy(url);
         return rpcProxy.url;
       },
-      relayUrl: async (relay) => {
-        relayProxy = await startProxy(relay.url);
+      relayFor: async (_node, url) => {
+        relayProxy ??= await startProxy(url);
         return relayProxy.url;
       },
       // Slow enough to cut a connection while the engine runs.
       nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 800 } }),
     });
-    await net.startNodes();
   });
   after(async () => {
     await net?.stop();

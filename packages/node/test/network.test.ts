@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type Network, startNetwork } from "@hydrogen/devnet";
 import { phashPngHex, splitResult, stripPng, taskManagerAbi } from "@hydrogen/protocol";
-import { FEE, STAKE, Status } from "@hydrogen/testnet";
+import { devKey, FEE, ROLES, STAKE, Status } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
-import { type Network, startNetwork, taskArgs } from "./helpers/network.ts";
+import { taskArgs } from "./helpers/args.ts";
 
 describe("three node processes, a relay and anvil", () => {
   let net: Network;
@@ -11,7 +12,6 @@ describe("three node processes, a relay and anvil", () => {
   before(async () => {
     // Node 1 adds pixel noise: its pHashes must still match within the tolerance.
     net = await startNetwork({ nodeConfig: (i) => (i === 1 ? { engine: { kind: "synthetic", noise: 4 } } : {}) });
-    await net.startNodes();
   });
   after(() => net?.stop());
 
@@ -107,8 +107,8 @@ describe("three node processes, a relay and anvil", () => {
     const node = net.node(0);
     const { body } = await node.api<{ logs: { msg: string }[] }>("/api/logs?limit=500");
     assert.ok(body.logs.some((l) => l.msg === "task settled"));
-    const key = (await import("./helpers/network.ts")).devKey(4).slice(2);
-    assert.ok(!node.output.join("").includes(key), "the private key never appears in the logs");
+    const key = devKey(ROLES.firstNode).slice(2);
+    assert.ok(!node.service.text().includes(key), "the private key never appears in the logs");
     assert.ok(!JSON.stringify(body).includes(key));
   });
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { type Network, startNetwork, waitFor } from "@hydrogen/devnet";
 import { FEE, Status } from "@hydrogen/testnet";
-import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
+import { taskArgs } from "./helpers/args.ts";
 
 /**
  * Every node process is killed with SIGKILL at one point of the task, then started again: the
@@ -26,7 +27,6 @@ describe("kill -9 at every state, then restart", () => {
   let net: Network;
   before(async () => {
     net = await startNetwork();
-    await net.startNodes();
   });
   after(() => net?.stop());
 

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Network, startNetwork, taskArgs, waitFor } from "./helpers/network.ts";
+import { type Network, startNetwork, waitFor } from "@hydrogen/devnet";
+import { taskArgs } from "./helpers/args.ts";
 
 describe("shutdown while the engine runs", () => {
   let net: Network;
   before(async () => {
     // Ten minutes per image: only an aborted engine job lets the node stop in time.
     net = await startNetwork({ nodeConfig: () => ({ engine: { kind: "synthetic", delayMs: 600_000 } }) });
-    await net.startNodes();
   });
   after(async () => {
     await net?.stop();

@@ -5,9 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Chain, STAKE, Status, setupChain } from "@hydrogen/testnet";
+import { type Chain, devKey, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import { createKeystore, type HydrogenNode, parseConfig, startNode } from "../src/index.ts";
-import { devKey } from "./helpers/network.ts";
 
 /** The fields these tests read from management API answers. */
 interface Answer {

@@ -72,11 +72,14 @@ export interface ChainOptions {
   deploy?: Partial<DeployOptions>;
   /** Extra anvil arguments. */
   anvilArgs?: string[];
+  /** anvil's port on 127.0.0.1; a free one when absent. */
+  port?: number;
 }
 
 /** A fresh anvil chain with the contracts deployed and some nodes joined. */
 export async function setupChain(options: ChainOptions = {}) {
   const anvil: Anvil = await startAnvil({
+    port: options.port || undefined,
     args: [
       "--accounts",
       String(options.accounts ?? 20),

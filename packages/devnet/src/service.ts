@@ -1,48 +1,30 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { appendFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-
-const NODE_BIN = fileURLToPath(new URL("../../packages/node/bin/hydrogen-node.mjs", import.meta.url));
-const RELAY_BIN = fileURLToPath(new URL("../../packages/relay/bin/hydrogen-relay.mjs", import.meta.url));
+import { sleep } from "@hydrogen/protocol";
 
 /**
- * `E2E_PROFILE_DIR=/some/dir`: every node and the relay write a V8 CPU profile there. They are
- * then stopped with SIGTERM (a killed process writes no profile).
+ * A child process of a network (a node or the relay): started, waited for until it answers,
+ * stopped; its output kept (the last lines, for failure messages) and, with `logFile`, written
+ * to that file as well.
  */
-export const PROFILE_DIR = process.env.E2E_PROFILE_DIR;
-/** `E2E_LOG_DIR=/some/dir`: every node's and the relay's whole output is kept there, one file each. */
-const LOG_DIR = process.env.E2E_LOG_DIR;
-
-function profileFlags(): string[] {
-  return PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [];
-}
-
-/** A child process of the network (a node or the relay), with its output kept for failure messages. */
 export class Service {
   process: ChildProcess | undefined;
-  readonly output: string[] = [];
+  private readonly output: string[] = [];
 
   constructor(
     readonly name: string,
-    private readonly command: string[],
+    private readonly command: readonly string[],
+    /** Variables on top of this process's environment; a later `start` may change them. */
     readonly env: NodeJS.ProcessEnv,
     /** Answers once the service is up. */
     private readonly ready: () => Promise<boolean>,
+    private readonly logFile?: string,
   ) {}
 
-  static node(name: string, configFile: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Service {
-    // The shebang line's flag is repeated when node is run explicitly.
-    const command = PROFILE_DIR
-      ? [process.execPath, "--max-semi-space-size=2", ...profileFlags(), NODE_BIN]
-      : [NODE_BIN];
-    return new Service(name, [...command, "--config", configFile], env, ready);
-  }
-
-  static relay(name: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Service {
-    return new Service(name, [process.execPath, ...profileFlags(), RELAY_BIN], env, ready);
-  }
-
+  /**
+   * Starts the process and waits until `ready` answers; throws (with the output) when it exits
+   * first or does not answer within a minute. `extraEnv` adds variables for this start only.
+   */
   async start(extraEnv: NodeJS.ProcessEnv = {}): Promise<void> {
     const [file, ...args] = this.command as [string, ...string[]];
     const child = spawn(file, args, {
@@ -56,13 +38,13 @@ export class Service {
     while (Date.now() < deadline) {
       if (this.exited) throw new Error(`${this.name} exited on start:\n${this.tail()}`);
       if (await this.ready().catch(() => false)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100);
     }
     throw new Error(`${this.name} did not start:\n${this.tail()}`);
   }
 
   private keep(chunk: Buffer): void {
-    if (LOG_DIR) appendFileSync(join(LOG_DIR, `${this.name}.log`), chunk);
+    if (this.logFile) appendFileSync(this.logFile, chunk);
     this.output.push(chunk.toString());
     if (this.output.length > 4000) this.output.splice(0, 2000);
   }
@@ -71,14 +53,25 @@ export class Service {
     return !this.process || this.process.exitCode !== null || this.process.signalCode !== null;
   }
 
-  /** Sends `signal` and waits for the exit. */
-  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  /** Resolves with the exit signal or code once the process has exited; rejects after `timeoutMs`. */
+  async exit(timeoutMs = 30_000): Promise<string> {
     const child = this.process;
-    if (!child || this.exited) return;
-    await new Promise<void>((resolve) => {
-      child.once("exit", () => resolve());
-      child.kill(signal);
+    if (!child) return "not started";
+    if (this.exited) return String(child.signalCode ?? child.exitCode);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not exit:\n${this.tail()}`)), timeoutMs);
+      child.once("exit", (code, signal) => {
+        clearTimeout(timer);
+        resolve(String(signal ?? code));
+      });
     });
+  }
+
+  /** Sends `signal` and waits for the exit; resolves "exited" when it was not running. */
+  async stop(signal: NodeJS.Signals = "SIGTERM"): Promise<string> {
+    if (this.exited) return "exited";
+    this.process?.kill(signal);
+    return this.exit();
   }
 
   /** Freezes the process (it stops answering) or thaws it. */
@@ -86,11 +79,21 @@ export class Service {
     this.process?.kill(frozen ? "SIGSTOP" : "SIGCONT");
   }
 
+  /** All output kept (the latest few thousand chunks). */
+  text(): string {
+    return this.output.join("");
+  }
+
+  /** The last `lines` lines of output. */
   tail(lines = 30): string {
-    return this.output.join("").split("\n").slice(-lines).join("\n");
+    return this.text().split("\n").slice(-lines).join("\n");
   }
 }
 
+/**
+ * Polls `probe` every 100 ms until it returns something other than `undefined` or `false`;
+ * throws after `timeoutMs` with the last error the probe threw.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
@@ -105,7 +108,7 @@ export async function waitFor<T>(
     } catch (error) {
       last = error;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
 }
