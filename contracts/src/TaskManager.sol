@@ -22,6 +22,15 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     /// @dev 8 bytes per image; 100 images is far past any task the schema allows (10).
     uint256 private constant MAX_RESULT_LENGTH = 800;
 
+    /// @dev Phase sets for `_requirePhase` (bit `1 << phase`): commitments and error reports;
+    /// disclosures; the upload report; the phases a deadline cancel aborts.
+    bytes32 private constant COMMITTING = bytes32(uint256(1) << uint8(TaskPhase.Created));
+    bytes32 private constant DISCLOSING =
+        bytes32((uint256(1) << uint8(TaskPhase.CommitmentsReady)) | (uint256(1) << uint8(TaskPhase.Success)));
+    bytes32 private constant SUCCEEDED = bytes32(uint256(1) << uint8(TaskPhase.Success));
+    bytes32 private constant VOTING =
+        bytes32((uint256(1) << uint8(TaskPhase.Created)) | (uint256(1) << uint8(TaskPhase.CommitmentsReady)));
+
     IERC20 private immutable _token;
     INodeRegistry private immutable _registry;
 
@@ -148,9 +157,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     }
 
     function _requireCommitPhase(uint256 taskId, Task storage task, uint8 round) private returns (uint32 id) {
-        TaskPhase phase = task.phase;
-        if (phase == TaskPhase.Aborted) revert TaskIsAborted(taskId);
-        if (phase != TaskPhase.Created) revert CommitmentsClosed(taskId);
+        _requirePhase(taskId, task, COMMITTING);
         return _requirePending(taskId, task, round);
     }
 
@@ -190,9 +197,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     /// @inheritdoc ITaskManager
     function discloseTaskResult(uint256 taskId, uint8 round, bytes calldata result, bytes32 salt) external {
         Task storage task = _openTask(taskId);
-        TaskPhase phase = task.phase;
-        if (phase == TaskPhase.Aborted) revert TaskIsAborted(taskId);
-        if (phase == TaskPhase.Created) revert CommitmentsNotReady(taskId);
+        TaskPhase phase = _requirePhase(taskId, task, DISCLOSING);
         uint32 id = _requireNode(taskId, task, round);
         RoundState state = _state(task, round);
         if (state != RoundState.Committed) revert NothingToDisclose(taskId, round, state);
@@ -287,7 +292,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     /// @inheritdoc ITaskManager
     function reportResultsUploaded(uint256 taskId, uint8 round) external {
         Task storage task = _openTask(taskId);
-        if (task.phase != TaskPhase.Success) revert TaskNotSucceeded(taskId, task.phase);
+        _requirePhase(taskId, task, SUCCEEDED);
         _requireNode(taskId, task, round);
         uint8 resultRound = task.resultRound;
         if (round != resultRound) revert NotResultNode(taskId, round, resultRound);
@@ -309,8 +314,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
             }
         }
         if (block.timestamp <= task.deadline) revert DeadlineNotReached(taskId, task.deadline, block.timestamp);
-        TaskPhase phase = task.phase;
-        if (phase == TaskPhase.Created || phase == TaskPhase.CommitmentsReady) {
+        if (_phaseBit(task.phase) & VOTING != 0) {
             task.phase = TaskPhase.Aborted;
             emit TaskAborted(taskId, AbortReason.Cancelled);
         }
@@ -360,6 +364,16 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     }
 
     // ---------------------------------------------------------------- access checks
+
+    /// @dev The one phase check: the task's phase, unless its bit is not in `allowed`.
+    function _requirePhase(uint256 taskId, Task storage task, bytes32 allowed) private view returns (TaskPhase phase) {
+        phase = task.phase;
+        if (_phaseBit(phase) & allowed == 0) revert UnexpectedTaskPhase(taskId, phase, allowed);
+    }
+
+    function _phaseBit(TaskPhase phase) private pure returns (bytes32) {
+        return bytes32(uint256(1) << uint8(phase));
+    }
 
     function _openTask(uint256 taskId) private view returns (Task storage task) {
         task = _tasks[taskId];

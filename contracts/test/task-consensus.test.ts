@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { taskPhaseSet } from "@hydrogen/protocol";
 import {
   type Chain,
   eventNames,
@@ -172,11 +173,13 @@ describe("TaskManager: commit, disclose and the majority", () => {
   });
 
   describe("disclosure reverts", () => {
-    it("CommitmentsNotReady before every round has acted", async () => {
+    it("UnexpectedTaskPhase before every round has acted", async () => {
       const task = await c.createTask();
       await act(c, task, [HONEST, HONEST]);
-      await expectRevert(c.disclose(task.taskId, 0, task.nodes[0] as Address, HONEST), "CommitmentsNotReady", [
+      await expectRevert(c.disclose(task.taskId, 0, task.nodes[0] as Address, HONEST), "UnexpectedTaskPhase", [
         task.taskId,
+        Phase.Created,
+        taskPhaseSet("CommitmentsReady", "Success"),
       ]);
     });
 
@@ -247,7 +250,7 @@ describe("TaskManager: commit, disclose and the majority", () => {
   });
 
   describe("commit reverts", () => {
-    it("RoundAlreadyActed, CommitmentsClosed, InvalidRound, NotSelectedNode, TaskNotFound", async () => {
+    it("RoundAlreadyActed, UnexpectedTaskPhase, InvalidRound, NotSelectedNode, TaskNotFound", async () => {
       const task = await c.createTask();
       const [n0, n1] = task.nodes as [Address, Address];
       await c.commit(task.taskId, 0, n0, HONEST);
@@ -256,7 +259,11 @@ describe("TaskManager: commit, disclose and the majority", () => {
       await expectRevert(c.commit(task.taskId, 4, n1, HONEST), "InvalidRound", [task.taskId, 4n]);
       await expectRevert(c.commit(task.taskId + 1n, 0, n0, HONEST), "TaskNotFound", [task.taskId + 1n]);
       await act(c, task, [undefined as never, HONEST, HONEST]);
-      await expectRevert(c.commit(task.taskId, 1, n1, HONEST), "CommitmentsClosed", [task.taskId]);
+      await expectRevert(c.commit(task.taskId, 1, n1, HONEST), "UnexpectedTaskPhase", [
+        task.taskId,
+        Phase.CommitmentsReady,
+        taskPhaseSet("Created"),
+      ]);
     });
   });
 });

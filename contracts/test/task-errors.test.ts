@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { taskPhaseSet } from "@hydrogen/protocol";
 import {
   type Chain,
   expectRevert,
@@ -138,12 +139,20 @@ describe("TaskManager: error reports", () => {
     await assertDeleted(c, task.taskId);
   });
 
-  it("after an abort for errors: commit and disclose revert TaskIsAborted", async () => {
+  it("after an abort for errors: commit and disclose revert UnexpectedTaskPhase", async () => {
     const task = await c.createTask();
     await act(c, task, ["error", "error"]);
     const late = task.nodes[2] as Address;
-    await expectRevert(c.commit(task.taskId, 2, late, HONEST), "TaskIsAborted", [task.taskId]);
-    await expectRevert(c.disclose(task.taskId, 2, late, HONEST), "TaskIsAborted", [task.taskId]);
+    await expectRevert(c.commit(task.taskId, 2, late, HONEST), "UnexpectedTaskPhase", [
+      task.taskId,
+      Phase.Aborted,
+      taskPhaseSet("Created"),
+    ]);
+    await expectRevert(c.disclose(task.taskId, 2, late, HONEST), "UnexpectedTaskPhase", [
+      task.taskId,
+      Phase.Aborted,
+      taskPhaseSet("CommitmentsReady", "Success"),
+    ]);
     await expectRevert(c.tm.send(task.nodes[0] as Address, "reportTaskError", task.taskId, 0), "RoundAlreadyActed", [
       task.taskId,
       0n,
@@ -173,6 +182,10 @@ describe("TaskManager: error reports", () => {
     ]);
     await expectRevert(c.tm.send(n1, "reportTaskError", task.taskId, 2), "NotSelectedNode", [task.taskId, 2n, n1]);
     await c.commit(task.taskId, 2, n2, HONEST);
-    await expectRevert(c.tm.send(n2, "reportTaskError", task.taskId, 2), "CommitmentsClosed", [task.taskId]);
+    await expectRevert(c.tm.send(n2, "reportTaskError", task.taskId, 2), "UnexpectedTaskPhase", [
+      task.taskId,
+      Phase.CommitmentsReady,
+      taskPhaseSet("Created"),
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { taskPhaseSet } from "@hydrogen/protocol";
 import { type Chain, expectRevert, FEE, Phase, Reason, result, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import type { Address } from "viem";
 import { act, assertDeleted, balances, changes, discloseInOrder, ledger, taskInfo } from "./helpers/scenario.ts";
@@ -26,12 +27,12 @@ describe("TaskManager: upload report, cancellation, busy nodes", () => {
   }
 
   describe("reportResultsUploaded", () => {
-    it("reverts TaskNotSucceeded before TaskSuccess", async () => {
+    it("reverts UnexpectedTaskPhase before TaskSuccess", async () => {
       const task = await c.createTask();
       await expectRevert(
         c.tm.send(task.nodes[0] as Address, "reportResultsUploaded", task.taskId, 0),
-        "TaskNotSucceeded",
-        [task.taskId, Phase.Created],
+        "UnexpectedTaskPhase",
+        [task.taskId, Phase.Created, taskPhaseSet("Success")],
       );
     });
 

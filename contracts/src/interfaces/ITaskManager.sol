@@ -114,14 +114,11 @@ interface ITaskManager {
     /// @notice The round has already committed or reported an error.
     error RoundAlreadyActed(uint256 taskId, uint256 round, RoundState state);
 
-    /// @notice The task was aborted: only a late error report or a cancel is accepted.
-    error TaskIsAborted(uint256 taskId);
-
-    /// @notice Commitments can no longer be submitted (all rounds have acted).
-    error CommitmentsClosed(uint256 taskId);
-
-    /// @notice Disclosures start only after `TaskResultCommitmentsReady`.
-    error CommitmentsNotReady(uint256 taskId);
+    /// @notice The call is not allowed in the task's phase `current`. `allowed` has bit
+    /// `1 << phase` set for each phase it is allowed in: commitments and error reports need
+    /// Created (a late error report also Aborted), disclosures CommitmentsReady or Success,
+    /// `reportResultsUploaded` Success.
+    error UnexpectedTaskPhase(uint256 taskId, TaskPhase current, bytes32 allowed);
 
     /// @notice Only a round that committed, and has not disclosed yet, may disclose.
     error NothingToDisclose(uint256 taskId, uint256 round, RoundState state);
@@ -131,9 +128,6 @@ interface ITaskManager {
 
     /// @notice A result must be a positive multiple of 8 bytes (one pHash per image).
     error InvalidResultLength(uint256 taskId, uint256 length);
-
-    /// @notice Results can be reported uploaded only after `TaskSuccess`.
-    error TaskNotSucceeded(uint256 taskId, TaskPhase phase);
 
     /// @notice Only the result node reports the upload; `round` is not its round.
     error NotResultNode(uint256 taskId, uint256 round, uint256 resultRound);

@@ -1,7 +1,15 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { ABORT_REASONS, CHAIN_TASK_PHASES, NODE_STATUSES, NodeStatusValue, ROUND_STATES } from "./enums.ts";
+import {
+  ABORT_REASONS,
+  CHAIN_TASK_PHASES,
+  NODE_STATUSES,
+  NodeStatusValue,
+  ROUND_STATES,
+  taskPhaseSet,
+  taskPhasesIn,
+} from "./enums.ts";
 import { nodeRegistryAbi, taskManagerAbi } from "./index.ts";
 
 const INTERFACES = new URL("../../../../contracts/src/interfaces/", import.meta.url);
@@ -52,5 +60,12 @@ describe("the contracts' enums", () => {
   it("give the on-chain numbers by name", () => {
     assert.equal(NodeStatusValue.Quit, 0);
     assert.equal(NodeStatusValue.PendingQuit, 5);
+  });
+
+  it("phase sets are bitmaps of 1 << phase, as UnexpectedTaskPhase carries them", () => {
+    assert.equal(taskPhaseSet("Created"), `0x${"2".padStart(64, "0")}`);
+    assert.equal(BigInt(taskPhaseSet("CommitmentsReady", "Success")), 0b1100n);
+    assert.deepEqual(taskPhasesIn(taskPhaseSet("Success", "Created")), ["Created", "Success"]);
+    assert.deepEqual(taskPhasesIn(taskPhaseSet()), []);
   });
 });

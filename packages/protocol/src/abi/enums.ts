@@ -35,3 +35,19 @@ export const NodeStatusValue = enumValues(NODE_STATUSES);
 export const ChainTaskPhaseValue = enumValues(CHAIN_TASK_PHASES);
 export const RoundStateValue = enumValues(ROUND_STATES);
 export const AbortReasonValue = enumValues(ABORT_REASONS);
+
+/**
+ * A set of task phases as the contract's `UnexpectedTaskPhase` error carries it: a bytes32
+ * with bit `1 << phase` set for each phase.
+ */
+export function taskPhaseSet(...phases: ChainTaskPhase[]): `0x${string}` {
+  let bits = 0n;
+  for (const phase of phases) bits |= 1n << BigInt(ChainTaskPhaseValue[phase]);
+  return `0x${bits.toString(16).padStart(64, "0")}`;
+}
+
+/** The phases in a `taskPhaseSet` bitmap, in enum order. */
+export function taskPhasesIn(set: `0x${string}`): ChainTaskPhase[] {
+  const bits = BigInt(set);
+  return CHAIN_TASK_PHASES.filter((_, value) => (bits >> BigInt(value)) & 1n);
+}
