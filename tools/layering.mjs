@@ -11,9 +11,10 @@ import { dirname, join, relative, resolve, sep } from "node:path";
 /** Workspace directory → its package name, and the packages its production code may import. */
 export const LAYERS = {
   "packages/protocol": { name: "@hydrogen/protocol", may: [] },
+  "packages/service": { name: "@hydrogen/service", may: [] },
   "packages/chain": { name: "@hydrogen/chain", may: ["@hydrogen/protocol"] },
-  "packages/relay": { name: "@hydrogen/relay", may: ["@hydrogen/protocol", "@hydrogen/chain"] },
-  "packages/node": { name: "@hydrogen/node", may: ["@hydrogen/protocol", "@hydrogen/chain"] },
+  "packages/relay": { name: "@hydrogen/relay", may: ["@hydrogen/protocol", "@hydrogen/chain", "@hydrogen/service"] },
+  "packages/node": { name: "@hydrogen/node", may: ["@hydrogen/protocol", "@hydrogen/chain", "@hydrogen/service"] },
   "packages/sdk": { name: "@hydrogen/sdk", may: ["@hydrogen/protocol"] },
   "packages/web": { name: "@hydrogen/web", may: ["@hydrogen/sdk"] },
   "packages/deploy": { name: "@hydrogen/deploy", may: ["@hydrogen/protocol"] },
@@ -24,6 +25,7 @@ export const LAYERS = {
     may: [
       "@hydrogen/protocol",
       "@hydrogen/chain",
+      "@hydrogen/service",
       "@hydrogen/deploy",
       "@hydrogen/testnet",
       "@hydrogen/relay",
@@ -35,6 +37,7 @@ export const LAYERS = {
     may: [
       "@hydrogen/protocol",
       "@hydrogen/chain",
+      "@hydrogen/service",
       "@hydrogen/deploy",
       "@hydrogen/relay",
       "@hydrogen/node",

@@ -1,12 +1,5 @@
 export { bloomMayContain } from "./bloom.ts";
 export {
-  ConfigError,
-  type EnvironmentMap,
-  type LayeredConfigOptions,
-  loadLayeredConfig,
-  parseWith,
-} from "./config.ts";
-export {
   ChainFollower,
   type FollowerDependencies,
   type FollowerOptions,

@@ -1,6 +1,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Deployment } from "@hydrogen/protocol";
+import { Shutdown } from "@hydrogen/service";
 import { type DevAccount, describeAccount, ROLES } from "@hydrogen/testnet";
 import { parseEther } from "viem";
 import { startNetwork } from "./network.ts";
@@ -90,11 +91,10 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     taskPollMs: 500,
     stopSignal: "SIGTERM",
   });
-  const closers: (() => Promise<void>)[] = [() => network.stop()];
-  const close = async () => {
-    for (const closer of closers.reverse()) await closer().catch(() => {});
-  };
-  try {
+  const shutdown = new Shutdown();
+  shutdown.add("network", () => network.stop());
+  const close = () => shutdown.close();
+  return shutdown.guard(async () => {
     step("network");
     const appFunds = options.appFunds ?? parseEther("10000");
     await network.chain.fund(network.chain.creator, appFunds);
@@ -121,7 +121,7 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
         },
       });
       webUrl = web.url;
-      closers.push(() => web.app.close());
+      shutdown.add("web", () => web.app.close());
       step("web");
     }
 
@@ -158,8 +158,5 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
     const { close: _, ...state } = devnet;
     writeFileSync(devnet.stateFile, `${JSON.stringify(state, null, 2)}\n`);
     return devnet;
-  } catch (error) {
-    await close();
-    throw error;
-  }
+  });
 }

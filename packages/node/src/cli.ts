@@ -1,3 +1,4 @@
+import { waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { startNode } from "./node.ts";
 import { StoreIdentityError } from "./store/store.ts";
@@ -37,14 +38,7 @@ export async function runNode(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      node.log.info({ signal }, "signal received");
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  node.log.info({ signal: await waitForSignal() }, "signal received");
   await node.close();
   return 0;
 }

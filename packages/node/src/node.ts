@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ChainFollower, rpcTransport } from "@hydrogen/chain";
 import { createRelayClient, type Deployment } from "@hydrogen/protocol";
+import { Shutdown } from "@hydrogen/service";
 import type { Logger } from "pino";
 import { type Address, createPublicClient, createWalletClient, defineChain, pad, toHex } from "viem";
 import { startApi } from "./api/server.ts";
@@ -40,6 +41,8 @@ export interface NodeDependencies {
   env?: NodeJS.ProcessEnv;
   /** Where log lines go (stdout by default). */
   logDestination?: NodeJS.WritableStream;
+  /** The process's shutdown registry; the node registers what it opens. Its own when absent. */
+  shutdown?: Shutdown;
 }
 
 /**
@@ -63,31 +66,25 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     rpcUrls: { default: { http: [config.chain.rpcUrl] } },
   });
   // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
+  const shutdown =
+    deps.shutdown ?? new Shutdown((step, error) => log.error({ err: error, step }, "node shutdown step failed"));
   const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl);
+  // A start that fails must not leave the socket open: it would keep the process alive.
+  shutdown.add("rpc", () => rpc.close());
   const client = createPublicClient({
     chain: chainDefinition,
     transport: rpc.transport,
     pollingInterval: config.chain.pollIntervalMs,
   });
   const wallet = createWalletClient({ account, chain: chainDefinition, transport: rpc.transport });
-  const { taskManager, fromBlock } = readDeployment(config);
-  // A start that fails must not leave the socket open: it would keep the process alive.
-  const failed = async (error: unknown): Promise<never> => {
-    await rpc.close();
-    throw error;
-  };
-  const contracts = await resolveContracts(client, taskManager).catch(failed);
+  const { taskManager, fromBlock } = await shutdown.guard(() => readDeployment(config));
+  const contracts = await shutdown.guard(() => resolveContracts(client, taskManager));
 
   const store = new NodeStore(join(config.dataDir, "node.db"));
-  try {
-    store.bindIdentity({ chainId: config.chain.chainId, taskManager, node: account.address });
-  } catch (error) {
-    store.close();
-    await failed(error);
-  }
+  shutdown.add("store", () => store.close());
+  await shutdown.guard(() => store.bindIdentity({ chainId: config.chain.chainId, taskManager, node: account.address }));
   const metrics = createMetrics();
-  // Aborted by close(): the runner, the follower and every wait for a transaction stop with it.
-  const shutdown = new AbortController();
+  // shutdown.signal: the runner, the follower and every wait for a transaction stop with it.
   const chain = new NodeChain(
     contracts,
     { bumpAfterMs: config.chain.bumpAfterMs, headMaxAgeMs: config.chain.pollIntervalMs },
@@ -111,8 +108,11 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     },
   );
   const { engine, models } = createEngine(config, account.address, { log, metrics });
-  void models.preload?.();
   const safety = new NsfwSafetyChecker();
+  shutdown.add("safety checker", () => safety.close());
+  shutdown.add("models", () => models.close?.());
+  shutdown.add("engine", () => engine.close?.());
+  void models.preload?.();
   const relay = createRelayClient({
     url: config.relay.url,
     chainId: config.chain.chainId,
@@ -179,10 +179,13 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     { store, staking, follower: () => follower.status(), ring },
   );
   const apiToken = resolveToken(config);
-  const api = await startApi(
-    { host: config.api.host, port: config.api.port, token: apiToken },
-    { status, metrics: () => metrics.registry.metrics(), log },
-  ).catch(failed);
+  const api = await shutdown.guard(() =>
+    startApi(
+      { host: config.api.host, port: config.api.port, token: apiToken },
+      { status, metrics: () => metrics.registry.metrics(), log },
+    ),
+  );
+  shutdown.add("api", () => api.close());
 
   runner.start(shutdown.signal);
   const following = follower.run(shutdown.signal);
@@ -190,6 +193,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     status.lastError = (error as Error).message;
     log.error({ err: error, code: (error as { code?: string }).code }, "could not take part in the network");
   });
+  shutdown.add("tasks", () => Promise.allSettled([following, starting, runner.stopped()]));
   log.info(
     { address: account.address, wallet: kind, taskManager, engine: engine.name, api: api.url, dataDir: config.dataDir },
     "node started",
@@ -205,14 +209,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     staking,
     log,
     async close() {
-      shutdown.abort();
-      await Promise.allSettled([following, starting, runner.stopped()]);
-      await api.close();
-      await engine.close?.();
-      await models.close?.();
-      await safety.close();
-      store.close();
-      await rpc.close();
+      await shutdown.close();
       log.info("node stopped");
     },
   };

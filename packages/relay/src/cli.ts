@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { openDatabase } from "./db/connect.ts";
 import { startRelay } from "./relay.ts";
@@ -46,14 +47,7 @@ export async function runRelay(argv: string[]): Promise<number> {
     return supervise(config.workers);
   }
   const relay = await startRelay(config);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      relay.context.log.info({ signal }, "signal received");
-      resolve();
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-  });
+  relay.context.log.info({ signal: await waitForSignal() }, "signal received");
   await relay.close();
   // A worker's channel to the primary holds its process open: let go of it so the process can end.
   if (cluster.isWorker) cluster.worker?.disconnect();

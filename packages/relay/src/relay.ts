@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { rpcTransport } from "@hydrogen/chain";
+import { Shutdown } from "@hydrogen/service";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { createPublicClient, type PublicClient } from "viem";
@@ -55,7 +56,14 @@ function baseImageStore(config: RelayConfig): ImageStore {
  * const relay = await startRelay(loadConfig({ file: "relay.json", env: process.env }));
  * process.on("SIGTERM", () => relay.close());
  */
-export async function startRelay(config: RelayConfig, options: { log?: Logger } = {}): Promise<Relay> {
+export async function startRelay(
+  config: RelayConfig,
+  options: {
+    log?: Logger;
+    /** The process's shutdown registry; the relay registers what it opens. Its own when absent. */
+    shutdown?: Shutdown;
+  } = {},
+): Promise<Relay> {
   const log =
     options.log ??
     pino({
@@ -64,10 +72,14 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     });
   const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   log.info({ config: redactConfig(config), instance: instanceId }, "relay starting");
+  const shutdown =
+    options.shutdown ?? new Shutdown((step, error) => log.error({ err: error, step }, "relay shutdown step failed"));
   const database = await openDatabase(config.database.url, { poolSize: config.database.poolSize });
+  shutdown.add("database", () => database.close());
   const metrics = createMetrics();
   // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
   const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl, { retryCount: 2 });
+  shutdown.add("rpc", () => rpc.close());
   const client = createPublicClient({
     transport: rpc.transport,
     pollingInterval: config.chain.pollIntervalMs,
@@ -102,8 +114,8 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
     uploads: new UploadSignals(),
     version: RELAY_VERSION,
   };
-  const app = await buildServer(context);
-  const shutdown = new AbortController();
+  shutdown.add("image hashers", () => context.hasher.close());
+  const app = await shutdown.guard(() => buildServer(context));
   const jobs = [
     sync.run(shutdown.signal),
     runRetention(
@@ -118,33 +130,19 @@ export async function startRelay(config: RelayConfig, options: { log?: Logger } 
       shutdown.signal,
     ),
   ];
-  let address: string;
-  try {
-    address = await app.listen({ host: config.listen.host, port: config.listen.port });
-  } catch (error) {
-    shutdown.abort();
-    await Promise.allSettled(jobs);
-    await context.hasher.close();
-    await database.close();
-    await rpc.close();
-    throw error;
-  }
+  shutdown.add("jobs", () => Promise.allSettled(jobs));
+  const address = await shutdown.guard(() => app.listen({ host: config.listen.host, port: config.listen.port }));
+  shutdown.add("http", async () => {
+    // In-flight requests finish within the grace period; then their connections are cut.
+    const grace = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
+    await app.close();
+    clearTimeout(grace);
+  });
   log.info({ url: address }, "relay listening");
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      log.info("relay shutting down");
-      const grace = setTimeout(() => app.server.closeAllConnections(), config.shutdownGraceSeconds * 1000);
-      await app.close();
-      clearTimeout(grace);
-      shutdown.abort();
-      await Promise.allSettled(jobs);
-      await context.hasher.close();
-      await database.close();
-      await rpc.close();
-      log.info("relay stopped");
-    })();
-    return closing;
+  const close = async () => {
+    if (!shutdown.closed) log.info("relay shutting down");
+    await shutdown.close();
+    log.info("relay stopped");
   };
   return { url: address, app, context, close };
 }

@@ -1,4 +1,4 @@
-import { ConfigError, type EnvironmentMap, loadLayeredConfig, parseWith } from "@hydrogen/chain";
+import { ConfigError, type EnvironmentMap, loadLayeredConfig, parseWith } from "@hydrogen/service";
 import { type NodeConfig, type NodeConfigInput, nodeConfigSchema } from "./schema.ts";
 
 export { ConfigError };

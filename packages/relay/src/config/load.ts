@@ -1,4 +1,4 @@
-import { ConfigError, type EnvironmentMap, loadLayeredConfig, parseWith } from "@hydrogen/chain";
+import { ConfigError, type EnvironmentMap, loadLayeredConfig, parseWith } from "@hydrogen/service";
 import { type RelayConfig, type RelayConfigInput, relayConfigSchema } from "./schema.ts";
 
 export { ConfigError };
