@@ -1,4 +1,4 @@
-import { ROUTES, type RouteDefinition } from "@hydrogen/protocol";
+import { ROUTES, type RouteDefinition, relayErrorBodySchema } from "@hydrogen/protocol";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from "fastify";
 
 /** Turning the protocol package's route definitions into fastify routes (lodestar's createFastifyRoutes is the model). */
@@ -39,8 +39,20 @@ export function querySchema(query: Record<string, { schema: Record<string, unkno
 }
 
 /**
+ * A route's response schemas: its JSON answer (serialized by the schema, so a field the protocol
+ * does not declare never leaves the relay) and the error envelope for every 4xx and 5xx.
+ */
+export function responseSchema(response: RouteDefinition["response"]) {
+  return {
+    ...("json" in response.body ? { [response.status]: response.body.json } : {}),
+    "4xx": relayErrorBodySchema,
+    "5xx": relayErrorBodySchema,
+  };
+}
+
+/**
  * Registers every route of the protocol's table from its definition alone — method, path,
- * access, path and query parameters, JSON body — with the implementation given for it.
+ * access, path and query parameters, JSON body, responses — with the implementation given for it.
  */
 export function registerRoutes(app: FastifyInstance, implementations: RouteImplementations): void {
   for (const name of Object.keys(ROUTES) as RouteName[]) {
@@ -54,6 +66,7 @@ export function registerRoutes(app: FastifyInstance, implementations: RouteImple
         ...(definition.params ? { params: paramsSchema(definition.params) } : {}),
         ...(definition.query ? { querystring: querySchema(definition.query) } : {}),
         ...(request && "json" in request ? { body: request.json } : {}),
+        response: responseSchema(definition.response),
       },
       config: { access: definition.access },
       ...(implementation.bodyLimit ? { bodyLimit: implementation.bodyLimit } : {}),
