@@ -21,10 +21,13 @@ import {
   getAddress,
   type Hash,
   type Hex,
+  type HttpTransport,
   http,
   keccak256,
+  type PublicClient,
   parseEventLogs,
   parseSignature,
+  type TestClient,
   type Transport,
   toHex,
   zeroHash,
@@ -66,6 +69,10 @@ export const Phase = ChainTaskPhaseValue;
 export const Round = RoundStateValue;
 export const Reason = AbortReasonValue;
 
+/** The fixture's clients, named so that its type can be written in declarations. */
+export type AnvilPublicClient = PublicClient<HttpTransport, typeof foundry>;
+export type AnvilTestClient = TestClient<"anvil", HttpTransport, typeof foundry>;
+
 export interface ChainOptions {
   /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */
   accounts?: number;
@@ -76,8 +83,17 @@ export interface ChainOptions {
   port?: number;
 }
 
+/**
+ * A fresh anvil chain with the contracts deployed, its accounts named and helpers to act on
+ * the contracts.
+ */
+export interface Chain extends Awaited<ReturnType<typeof chainFixture>> {
+  publicClient: AnvilPublicClient;
+  testClient: AnvilTestClient;
+}
+
 /** A fresh anvil chain with the contracts deployed and some nodes joined. */
-export async function setupChain(options: ChainOptions = {}) {
+export async function setupChain(options: ChainOptions = {}): Promise<Chain> {
   const anvil: Anvil = await startAnvil({
     port: options.port || undefined,
     args: [
@@ -88,8 +104,28 @@ export async function setupChain(options: ChainOptions = {}) {
     ],
   });
   const transport = http(anvil.rpcUrl);
-  const publicClient = createPublicClient({ chain: foundry, transport, pollingInterval: 50 });
-  const testClient = createTestClient({ chain: foundry, transport, mode: "anvil" });
+  const publicClient: AnvilPublicClient = createPublicClient({
+    chain: foundry,
+    transport,
+    pollingInterval: 50,
+  });
+  const testClient: AnvilTestClient = createTestClient({
+    chain: foundry,
+    transport,
+    mode: "anvil",
+  });
+  // The clients are added here, under their named types: TypeScript cannot write their
+  // inferred types into a declaration file.
+  return { ...(await chainFixture(anvil, publicClient, testClient, options)), publicClient, testClient };
+}
+
+async function chainFixture(
+  anvil: Anvil,
+  publicClient: AnvilPublicClient,
+  testClient: AnvilTestClient,
+  options: ChainOptions,
+) {
+  const transport = http(anvil.rpcUrl);
   const accounts = (await createWalletClient({ chain: foundry, transport }).getAddresses()).map((a) => getAddress(a));
   const at = (index: number): Address => {
     const account = accounts[index];
@@ -198,8 +234,6 @@ export async function setupChain(options: ChainOptions = {}) {
   let snapshotId: Hex | undefined;
   return {
     anvil,
-    publicClient,
-    testClient,
     deployment,
     deployer,
     pool,
@@ -238,8 +272,6 @@ export async function setupChain(options: ChainOptions = {}) {
     stop: () => anvil.stop(),
   };
 }
-
-export type Chain = Awaited<ReturnType<typeof setupChain>>;
 
 /** Asserts that `promise` reverts with the custom error `name` (and `args`, when given). */
 export async function expectRevert(promise: Promise<unknown>, name: string, args?: readonly unknown[]) {

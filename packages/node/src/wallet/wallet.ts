@@ -76,7 +76,11 @@ function readPassword(source: WalletSource): string {
  * @example
  * writeFileSync("key.json", JSON.stringify(await createKeystore(key, password)));
  */
-export async function createKeystore(privateKey: Hex, password: string, options: { n?: number } = {}) {
+export async function createKeystore(
+  privateKey: Hex,
+  password: string,
+  options: { n?: number } = {},
+): Promise<Awaited<ReturnType<Wallet["toV3"]>>> {
   const wallet = Wallet.fromPrivateKey(Buffer.from(privateKey.slice(2), "hex"));
   return wallet.toV3(password, { kdf: "scrypt", ...(options.n ? { n: options.n } : {}) });
 }

@@ -1,5 +1,12 @@
-import { ROUTES, type RouteDefinition, relayErrorBodySchema } from "@hydrogen/protocol";
+import { ROUTES, type RouteAccess, type RouteDefinition, relayErrorBodySchema } from "@hydrogen/protocol";
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteGenericInterface } from "fastify";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Who may call the route (the protocol's table): read by the auth hook. */
+    access?: RouteAccess;
+  }
+}
 
 /** Turning the protocol package's route definitions into fastify routes (lodestar's createFastifyRoutes is the model). */
 

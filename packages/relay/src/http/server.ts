@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import cors from "@fastify/cors";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import { openApiDocument, parseStrictJson, RelayError, type RouteAccess, StrictJsonError } from "@hydrogen/protocol";
+import { openApiDocument, parseStrictJson, RelayError, StrictJsonError } from "@hydrogen/protocol";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { authenticate, checkBody, decorateAuth } from "./auth.ts";
 import { bodySha256Native } from "./body-hash.ts";
@@ -13,12 +13,6 @@ import { registerRoutes } from "./route-schema.ts";
 import { openApiRoute, opsRoutes } from "./routes/ops.ts";
 import { resultRoutes } from "./routes/results.ts";
 import { taskRoutes } from "./routes/tasks.ts";
-
-declare module "fastify" {
-  interface FastifyContextConfig {
-    access?: RouteAccess;
-  }
-}
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
