@@ -1,21 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
-import { type Chain, expectRevert, Round, result, setupChain } from "@hydrogen/testnet";
+import { describe, it } from "node:test";
+import { expectRevert, Round, result } from "@hydrogen/testnet";
 import { type Address, type Hex, keccak256, toHex } from "viem";
-import { act, taskInfo } from "./helpers/scenario.ts";
-
-const HONEST = result(1);
+import { act, HONEST, suiteChain, taskInfo } from "./helpers/scenario.ts";
 
 describe("TaskManager: attacks", () => {
-  let c: Chain;
-
-  before(async () => {
-    c = await setupChain({ accounts: 20 });
-    await c.joinNodes(10);
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 20, nodes: 10 });
 
   it("a node that copies another node's commitment can never disclose it", async () => {
     const task = await c.createTask();

@@ -1,16 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
-import { type Chain, expectRevert, setupChain, signPermit } from "@hydrogen/testnet";
+import { describe, it } from "node:test";
+import { expectRevert, signPermit } from "@hydrogen/testnet";
 import { parseEther } from "viem";
+import { suiteChain } from "./helpers/scenario.ts";
 
 describe("CNX", () => {
-  let c: Chain;
-  before(async () => {
-    c = await setupChain({ accounts: 6 });
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 6 });
 
   it("is an 18-decimal ERC-20 whose whole supply starts with the deployer", async () => {
     assert.equal(await c.cnx.read("decimals"), 18);

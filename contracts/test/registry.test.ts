@@ -1,22 +1,18 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { nodeRegistryAbi, nodeRegistryBytecode } from "@hydrogen/protocol";
-import { type Chain, eventNames, expectRevert, STAKE, Status, setupChain, signPermit } from "@hydrogen/testnet";
+import { eventNames, expectRevert, STAKE, Status, signPermit } from "@hydrogen/testnet";
 import { type Address, createWalletClient, http, zeroAddress } from "viem";
 import { foundry } from "viem/chains";
+import { suiteChain } from "./helpers/scenario.ts";
 
 describe("NodeRegistry", () => {
-  let c: Chain;
+  const c = suiteChain({ accounts: 12 });
   let node: Address;
   let other: Address;
-
-  before(async () => {
-    c = await setupChain({ accounts: 12 });
+  before(() => {
     [node, other] = c.nodes as [Address, Address];
-    await c.snapshot();
   });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
 
   describe("join", () => {
     it("stakes, becomes Available and gets a permanent id", async () => {

@@ -1,46 +1,26 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { taskPhaseSet } from "@hydrogen/protocol";
-import {
-  type Chain,
-  eventNames,
-  expectRevert,
-  FEE,
-  Phase,
-  Reason,
-  Round,
-  result,
-  STAKE,
-  Status,
-  setupChain,
-} from "@hydrogen/testnet";
+import { eventNames, expectRevert, FEE, Phase, Reason, Round, result, STAKE, Status } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
 import {
   type Action,
   act,
   assertDeleted,
   balances,
+  CHEAT,
   changes,
   discloseInOrder,
+  HONEST,
   ledger,
+  NOISY,
+  OTHER_CHEAT,
+  suiteChain,
   taskInfo,
 } from "./helpers/scenario.ts";
 
-const HONEST = result(1);
-const NOISY = result(1, 1, 2); // 2 bits from HONEST in its only chunk: within the threshold of 5
-const CHEAT = result(1, 2, 20);
-const OTHER_CHEAT = result(1, 5, 24);
-
 describe("TaskManager: commit, disclose and the majority", () => {
-  let c: Chain;
-
-  before(async () => {
-    c = await setupChain({ accounts: 14 });
-    await c.joinNodes(3);
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 14, nodes: 3 });
 
   it("the 3rd action emits TaskResultCommitmentsReady and moves the task to CommitmentsReady", async () => {
     const task = await c.createTask();

@@ -1,30 +1,11 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
-import {
-  type Chain,
-  eventNames,
-  expectRevert,
-  FEE,
-  Phase,
-  Round,
-  Status,
-  setupChain,
-  signPermit,
-  TIMEOUT,
-} from "@hydrogen/testnet";
+import { describe, it } from "node:test";
+import { eventNames, expectRevert, FEE, Phase, Round, Status, signPermit, TIMEOUT } from "@hydrogen/testnet";
 import { type Address, type Hex, keccak256, toHex, zeroHash } from "viem";
-import { taskInfo } from "./helpers/scenario.ts";
+import { suiteChain, taskInfo } from "./helpers/scenario.ts";
 
 describe("TaskManager: createTask", () => {
-  let c: Chain;
-
-  before(async () => {
-    c = await setupChain({ accounts: 14 });
-    await c.joinNodes(5);
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 14, nodes: 5 });
 
   it("escrows 3 fees, draws 3 distinct nodes, marks them Busy and emits one TaskCreated per node", async () => {
     const taskHash = keccak256(toHex('{"prompt":"a cat"}'));

@@ -1,32 +1,21 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { taskPhaseSet } from "@hydrogen/protocol";
-import {
-  type Chain,
-  expectRevert,
-  FEE,
-  Phase,
-  Reason,
-  Round,
-  result,
-  STAKE,
-  Status,
-  setupChain,
-} from "@hydrogen/testnet";
+import { expectRevert, FEE, Phase, Reason, Round, STAKE, Status } from "@hydrogen/testnet";
 import type { Address } from "viem";
 import {
   type Action,
   act,
   assertDeleted,
   balances,
+  CHEAT,
   changes,
   discloseInOrder,
+  HONEST,
   ledger,
+  suiteChain,
   taskInfo,
 } from "./helpers/scenario.ts";
-
-const HONEST = result(1);
-const CHEAT = result(1, 2, 20);
 
 /** Every order of acting for 3 rounds. */
 const ORDERS = [
@@ -39,15 +28,7 @@ const ORDERS = [
 ];
 
 describe("TaskManager: error reports", () => {
-  let c: Chain;
-
-  before(async () => {
-    c = await setupChain({ accounts: 14 });
-    await c.joinNodes(3);
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 14, nodes: 3 });
 
   for (const order of ORDERS) {
     it(`1 error and 2 matching results, acting in order ${order.join("")}: success, the reporter is slashed`, async () => {

@@ -1,23 +1,23 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { taskPhaseSet } from "@hydrogen/protocol";
-import { type Chain, expectRevert, FEE, Phase, Reason, result, STAKE, Status, setupChain } from "@hydrogen/testnet";
+import { expectRevert, FEE, Phase, Reason, result, STAKE, Status } from "@hydrogen/testnet";
 import type { Address } from "viem";
-import { act, assertDeleted, balances, changes, discloseInOrder, ledger, taskInfo } from "./helpers/scenario.ts";
-
-const HONEST = result(1);
-const CHEAT = result(1, 2, 20);
+import {
+  act,
+  assertDeleted,
+  balances,
+  CHEAT,
+  changes,
+  discloseInOrder,
+  HONEST,
+  ledger,
+  suiteChain,
+  taskInfo,
+} from "./helpers/scenario.ts";
 
 describe("TaskManager: upload report, cancellation, busy nodes", () => {
-  let c: Chain;
-
-  before(async () => {
-    c = await setupChain({ accounts: 14 });
-    await c.joinNodes(3);
-    await c.snapshot();
-  });
-  after(() => c.stop());
-  beforeEach(() => c.restore());
+  const c = suiteChain({ accounts: 14, nodes: 3 });
 
   async function succeeded() {
     const task = await c.createTask();

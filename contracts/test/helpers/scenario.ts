@@ -1,6 +1,35 @@
 import assert from "node:assert/strict";
-import type { Chain } from "@hydrogen/testnet";
+import { after, before, beforeEach } from "node:test";
+import { type Chain, result, setupChain } from "@hydrogen/testnet";
 import type { Address, Hex } from "viem";
+
+/** One image's result, and results at 2 (within the threshold), 20 and 24 bits from it. */
+export const HONEST = result(1);
+export const NOISY = result(1, 1, 2);
+export const CHEAT = result(1, 2, 20);
+export const OTHER_CHEAT = result(1, 5, 24);
+
+/**
+ * One chain for a suite — `accounts` anvil accounts, the first `nodes` node accounts joined —
+ * put back in that state before each test. Registers the suite's hooks; the chain it returns
+ * is usable from the first test on.
+ */
+export function suiteChain(options: { accounts: number; nodes?: number }): Chain {
+  let chain: Chain | undefined;
+  before(async () => {
+    chain = await setupChain({ accounts: options.accounts });
+    if (options.nodes) await chain.joinNodes(options.nodes);
+    await chain.snapshot();
+  });
+  after(() => chain?.stop());
+  beforeEach(() => chain?.restore());
+  return new Proxy({} as Chain, {
+    get(_target, key) {
+      if (!chain) throw new Error("the suite's chain starts in its before hook");
+      return Reflect.get(chain, key);
+    },
+  });
+}
 
 /** What a round does in the commit phase: commit to a result, or report a task error. */
 export type Action = Hex | "error";
