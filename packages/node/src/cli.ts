@@ -1,4 +1,4 @@
-import { waitForSignal } from "@hydrogen/service";
+import { configFileArgument, waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { startNode } from "./node.ts";
 import { StoreIdentityError } from "./store/store.ts";
@@ -13,12 +13,6 @@ HYDROGEN_NODE_DATA_DIR, HYDROGEN_NODE_KEYSTORE (+ HYDROGEN_NODE_KEYSTORE_PASSWOR
 HYDROGEN_NODE_KEYSTORE_PASSWORD_FILE), HYDROGEN_NODE_PRIVATE_KEY (devnets), HYDROGEN_NODE_ENGINE,
 HYDROGEN_NODE_ON_START (join|wait), HYDROGEN_NODE_API_PORT, HYDROGEN_NODE_LOG_LEVEL. See docs/node.md.`;
 
-function configPath(argv: string[]): string | undefined {
-  const index = argv.indexOf("--config");
-  if (index >= 0) return argv[index + 1];
-  return process.env.HYDROGEN_NODE_CONFIG;
-}
-
 /**
  * The `hydrogen-node` command (also `hydrogen node start`): runs until SIGTERM/SIGINT; resolves
  * with the exit code (2 for a configuration problem).
@@ -30,7 +24,7 @@ export async function runNode(argv: string[]): Promise<number> {
   }
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
-    node = await startNode(loadConfig({ file: configPath(argv), env: process.env }));
+    node = await startNode(loadConfig({ file: configFileArgument(argv, "HYDROGEN_NODE_CONFIG"), env: process.env }));
   } catch (error) {
     if (error instanceof ConfigError || error instanceof WalletError || error instanceof StoreIdentityError) {
       process.stderr.write(`hydrogen-node: ${error.message}\n`);

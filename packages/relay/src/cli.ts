@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { waitForSignal } from "@hydrogen/service";
+import { configFileArgument, waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { openDatabase } from "./db/connect.ts";
 import { startRelay } from "./relay.ts";
@@ -16,12 +16,6 @@ HYDROGEN_RELAY_WORKERS (processes sharing the port), HYDROGEN_RELAY_RATE_LIMIT_P
 HYDROGEN_RELAY_RATE_LIMIT_PER_SIGNER, HYDROGEN_RELAY_HASH_THREADS.
 See docs/relay.md.`;
 
-function configPath(argv: string[]): string | undefined {
-  const index = argv.indexOf("--config");
-  if (index >= 0) return argv[index + 1];
-  return process.env.HYDROGEN_RELAY_CONFIG;
-}
-
 /**
  * The `hydrogen-relay` command (also `hydrogen relay`): runs until SIGTERM/SIGINT; resolves
  * with the exit code (2 for a configuration problem).
@@ -33,7 +27,7 @@ export async function runRelay(argv: string[]): Promise<number> {
   }
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ file: configPath(argv), env: process.env });
+    config = loadConfig({ file: configFileArgument(argv, "HYDROGEN_RELAY_CONFIG"), env: process.env });
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`hydrogen-relay: ${error.message}\n`);

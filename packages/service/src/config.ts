@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** A service's configuration is unusable; `issues` lists every problem with its path. */
 export class ConfigError extends Error {
@@ -85,4 +85,17 @@ export function loadLayeredConfig<S extends z.ZodType>(options: LayeredConfigOpt
   }
   if (issues.length) throw new ConfigError(`invalid ${options.service} environment`, issues);
   return parseWith(options.service, options.schema, input);
+}
+
+/** The `log` section every service's configuration has: pino's level, "info" by default. */
+export const logConfigSchema = z
+  .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
+  .strict()
+  .prefault({});
+
+/** The configuration file a command names: `--config <file>`, else the variable `envVar`. */
+export function configFileArgument(argv: string[], envVar: string, env: NodeJS.ProcessEnv = process.env) {
+  const index = argv.indexOf("--config");
+  if (index >= 0) return argv[index + 1];
+  return env[envVar];
 }

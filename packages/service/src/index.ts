@@ -1,2 +1,10 @@
-export { ConfigError, type EnvironmentMap, type LayeredConfigOptions, loadLayeredConfig, parseWith } from "./config.ts";
+export {
+  ConfigError,
+  configFileArgument,
+  type EnvironmentMap,
+  type LayeredConfigOptions,
+  loadLayeredConfig,
+  logConfigSchema,
+  parseWith,
+} from "./config.ts";
 export { Shutdown, waitForSignal } from "./shutdown.ts";

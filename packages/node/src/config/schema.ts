@@ -1,3 +1,4 @@
+import { logConfigSchema } from "@hydrogen/service";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -147,10 +148,7 @@ export const nodeConfigSchema = z
       })
       .strict()
       .prefault({}),
-    log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
-      .strict()
-      .prefault({}),
+    log: logConfigSchema,
   })
   .strict();
 

@@ -1,4 +1,5 @@
 import { TASK_ARGS_MAX_BYTES } from "@hydrogen/protocol";
+import { logConfigSchema } from "@hydrogen/service";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -161,10 +162,7 @@ export const relayConfigSchema = z
     signatureWindowSeconds: z.number().int().positive().default(60),
     /** Seconds in-flight requests get to finish on shutdown. */
     shutdownGraceSeconds: z.number().positive().default(10),
-    log: z
-      .object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") })
-      .strict()
-      .prefault({}),
+    log: logConfigSchema,
   })
   .strict();
 
