@@ -1,11 +1,4 @@
+import { runCommand } from "@hydrogen/service";
 import { runRelay } from "./cli.ts";
 
-runRelay(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`hydrogen-relay: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = 1;
-  },
-);
+runCommand("hydrogen-relay", () => runRelay(process.argv.slice(2)));

@@ -7,4 +7,4 @@ export {
   logConfigSchema,
   parseWith,
 } from "./config.ts";
-export { Shutdown, waitForSignal } from "./shutdown.ts";
+export { runCommand, Shutdown, waitForSignal } from "./shutdown.ts";

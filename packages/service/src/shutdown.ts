@@ -81,3 +81,19 @@ export function waitForSignal(signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"])
     });
   });
 }
+
+/**
+ * A command's entry point: `main` resolves with the exit code; a throw is printed with its
+ * stack, prefixed with the command's name, and exits with 1.
+ */
+export function runCommand(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`${name}: ${(error as Error).stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
