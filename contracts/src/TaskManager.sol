@@ -9,6 +9,8 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {INodeRegistry} from "./interfaces/INodeRegistry.sol";
 import {ITaskManager} from "./interfaces/ITaskManager.sol";
 import {ResultMath} from "./libraries/ResultMath.sol";
+import {Task, TaskRounds} from "./libraries/TaskRounds.sol";
+import {TaskVote} from "./libraries/TaskVote.sol";
 import {TaskStorage} from "./TaskStorage.sol";
 
 /// @title TaskManager
@@ -16,6 +18,8 @@ import {TaskStorage} from "./TaskStorage.sol";
 /// refunds and slashing (spec §3–§5).
 contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     using SafeERC20 for IERC20;
+    using TaskRounds for Task;
+    using TaskVote for Task;
 
     uint256 private constant NODES_PER_TASK = 3;
 
@@ -94,9 +98,10 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         task.node2 = ids[2];
         task.deadline = uint40(block.timestamp + _taskTimeout);
         task.phase = TaskPhase.Created;
-        task.firstRound = NO_ROUND;
-        task.secondRound = NO_ROUND;
-        task.resultRound = NO_ROUND;
+        // No result stored yet, none chosen.
+        task.firstRound = TaskRounds.NO_ROUND;
+        task.secondRound = TaskRounds.NO_ROUND;
+        task.resultRound = TaskRounds.NO_ROUND;
         // Fixed at creation, like the fee: a parameter change never alters a running task.
         task.distanceThreshold = _distanceThreshold;
 
@@ -130,7 +135,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         Task storage task = _openTask(taskId);
         uint32 id = _requireCommitPhase(taskId, task, round);
         _setCommitment(id, commitment);
-        _setState(task, round, RoundState.Committed);
+        task.setState(round, RoundState.Committed);
         emit TaskResultCommitmentSubmitted(taskId, msg.sender, round, commitment);
         _closeCommitPhaseIfDone(taskId, task);
     }
@@ -147,9 +152,9 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
             return;
         }
         _requireCommitPhase(taskId, task, round);
-        _setState(task, round, RoundState.ErrorReported);
+        task.setState(round, RoundState.ErrorReported);
         emit TaskErrorReported(taskId, msg.sender, round);
-        if (_countState(task, RoundState.ErrorReported) == 2) {
+        if (task.count(RoundState.ErrorReported) == 2) {
             _abortForErrors(taskId, task);
         } else {
             _closeCommitPhaseIfDone(taskId, task);
@@ -163,12 +168,12 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
 
     function _requirePending(uint256 taskId, Task storage task, uint8 round) private returns (uint32 id) {
         id = _requireNode(taskId, task, round);
-        RoundState state = _state(task, round);
+        RoundState state = task.state(round);
         if (state != RoundState.Pending) revert RoundAlreadyActed(taskId, round, state);
     }
 
     function _closeCommitPhaseIfDone(uint256 taskId, Task storage task) private {
-        if (_countState(task, RoundState.Pending) != 0) return;
+        if (task.count(RoundState.Pending) != 0) return;
         task.phase = TaskPhase.CommitmentsReady;
         emit TaskResultCommitmentsReady(taskId);
     }
@@ -181,7 +186,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         emit TaskAborted(taskId, AbortReason.ErrorReported);
         uint256 refund;
         for (uint8 round = 0; round < NODES_PER_TASK; ++round) {
-            RoundState state = _state(task, round);
+            RoundState state = task.state(round);
             if (state == RoundState.ErrorReported) {
                 _pay(taskId, task, round, _nodeAddress(task, round));
             } else if (state == RoundState.Committed) {
@@ -199,7 +204,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         Task storage task = _openTask(taskId);
         TaskPhase phase = _requirePhase(taskId, task, DISCLOSING);
         uint32 id = _requireNode(taskId, task, round);
-        RoundState state = _state(task, round);
+        RoundState state = task.state(round);
         if (state != RoundState.Committed) revert NothingToDisclose(taskId, round, state);
         uint256 length = result.length;
         if (length == 0 || length % 8 != 0 || length > MAX_RESULT_LENGTH) {
@@ -209,56 +214,31 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         bytes32 disclosed = _makeCommitment(taskId, msg.sender, keccak256(result), salt);
         if (committed != disclosed) revert CommitmentMismatch(taskId, round, committed, disclosed);
 
-        _setState(task, round, RoundState.Disclosed);
+        task.setState(round, RoundState.Disclosed);
         emit TaskResultDisclosed(taskId, msg.sender, round, result);
 
-        if (phase == TaskPhase.Success) {
-            _settleLateDisclosure(taskId, task, round, result);
-        } else if (task.firstRound == NO_ROUND) {
-            _storeResult(task, FIRST, round, result);
-        } else if (task.secondRound == NO_ROUND) {
-            _secondDisclosure(taskId, task, round, result);
-        } else {
-            _thirdDisclosure(taskId, task, round, result);
-        }
+        if (phase == TaskPhase.Success) return _settleLateDisclosure(taskId, task, round, result);
+        if (!task.hasResult(TaskVote.FIRST)) return _storeResult(task, TaskVote.FIRST, round, result);
+        (TaskVote.Verdict verdict, uint8 odd) = task.tally(taskId, result, _matchesStored);
+        if (verdict == TaskVote.Verdict.KeepSecond) _storeResult(task, TaskVote.SECOND, round, result);
+        else if (verdict == TaskVote.Verdict.MatchFirst) _agree(taskId, task, round, TaskVote.FIRST, odd);
+        else if (verdict == TaskVote.Verdict.MatchSecond) _agree(taskId, task, round, TaskVote.SECOND, odd);
+        else _abortDisagreement(taskId, task);
     }
 
-    function _secondDisclosure(uint256 taskId, Task storage task, uint8 round, bytes calldata result) private {
-        uint8 first = task.firstRound;
-        if (_matchesStored(taskId, task, FIRST, result)) {
-            _succeed(taskId, task, first, FIRST);
-            _pay(taskId, task, round, msg.sender);
-            _deleteIfSettled(taskId, task);
-        } else if (_countState(task, RoundState.ErrorReported) != 0) {
-            // Two different results and one error report: no majority for anything.
-            _abortDisagreement(taskId, task);
-        } else {
-            _storeResult(task, SECOND, round, result);
-        }
-    }
-
-    function _thirdDisclosure(uint256 taskId, Task storage task, uint8 round, bytes calldata result) private {
-        uint8 matched;
-        uint8 odd;
-        uint256 which;
-        if (_matchesStored(taskId, task, FIRST, result)) {
-            (matched, odd, which) = (task.firstRound, task.secondRound, FIRST);
-        } else if (_matchesStored(taskId, task, SECOND, result)) {
-            (matched, odd, which) = (task.secondRound, task.firstRound, SECOND);
-        } else {
-            _abortDisagreement(taskId, task);
-            return;
-        }
-        _succeed(taskId, task, matched, which);
-        uint256 refund = _slash(taskId, task, odd);
+    /// @dev `round` disclosed a result matching stored result `which`: the task succeeds, `round`
+    /// is paid and `odd` (unless NO_ROUND: the third round may still disclose) is slashed. The
+    /// task stays: its result node is settled only when it reports the upload.
+    function _agree(uint256 taskId, Task storage task, uint8 round, uint256 which, uint8 odd) private {
+        _succeed(taskId, task, which == TaskVote.FIRST ? task.firstRound : task.secondRound, which);
+        uint256 refund = odd == TaskRounds.NO_ROUND ? 0 : _slash(taskId, task, odd);
         _pay(taskId, task, round, msg.sender);
         _refund(taskId, task, refund);
     }
 
     /// @dev A disclosure after `TaskSuccess`: paid if it matches the result, slashed if not.
     function _settleLateDisclosure(uint256 taskId, Task storage task, uint8 round, bytes calldata result) private {
-        uint256 which = task.resultRound == task.firstRound ? FIRST : SECOND;
-        if (_matchesStored(taskId, task, which, result)) {
+        if (_matchesStored(taskId, task, task.resultSlot(), result)) {
             _pay(taskId, task, round, msg.sender);
         } else {
             _refund(taskId, task, _slash(taskId, task, round));
@@ -273,7 +253,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         task.resultRound = resultRound;
         emit TaskSuccess(taskId, _loadResult(taskId, task, which), _nodeAddress(task, resultRound));
         for (uint8 round = 0; round < NODES_PER_TASK; ++round) {
-            if (_state(task, round) == RoundState.ErrorReported) {
+            if (task.state(round) == RoundState.ErrorReported) {
                 _refund(taskId, task, _slash(taskId, task, round));
             }
         }
@@ -296,11 +276,11 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         _requireNode(taskId, task, round);
         uint8 resultRound = task.resultRound;
         if (round != resultRound) revert NotResultNode(taskId, round, resultRound);
-        if (_state(task, round) == RoundState.Settled) revert ResultsAlreadyReported(taskId);
+        if (task.state(round) == RoundState.Settled) revert ResultsAlreadyReported(taskId);
         emit TaskResultUploaded(taskId, msg.sender);
         _pay(taskId, task, round, msg.sender);
         // A late disclosure still compares against the result, whose node is now free.
-        if (_countState(task, RoundState.Settled) == NODES_PER_TASK) _deleteTask(taskId, task);
+        if (task.count(RoundState.Settled) == NODES_PER_TASK) _deleteTask(taskId, task);
         else _pinResult(taskId, task);
     }
 
@@ -325,7 +305,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     // ---------------------------------------------------------------- settlement
 
     function _pay(uint256 taskId, Task storage task, uint8 round, address node) private {
-        _setState(task, round, RoundState.Settled);
+        task.setState(round, RoundState.Settled);
         uint256 fee = task.feePerNode;
         emit NodePaid(taskId, node, fee);
         _token.safeTransfer(node, fee);
@@ -334,7 +314,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
 
     /// @return refund the slashed node's fee share, owed to the creator
     function _slash(uint256 taskId, Task storage task, uint8 round) private returns (uint256 refund) {
-        _setState(task, round, RoundState.Settled);
+        task.setState(round, RoundState.Settled);
         address node = _nodeAddress(task, round);
         emit NodeSlashedForTask(taskId, node, round);
         _registry.slash(node);
@@ -344,8 +324,8 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     /// @return refund the freed nodes' fee shares, owed to the creator
     function _freeUnsettled(Task storage task) private returns (uint256 refund) {
         for (uint8 round = 0; round < NODES_PER_TASK; ++round) {
-            if (_state(task, round) != RoundState.Settled) {
-                _setState(task, round, RoundState.Settled);
+            if (task.state(round) != RoundState.Settled) {
+                task.setState(round, RoundState.Settled);
                 refund += task.feePerNode;
                 _registry.finishTask(_nodeAddress(task, round));
             }
@@ -360,7 +340,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     }
 
     function _deleteIfSettled(uint256 taskId, Task storage task) private {
-        if (_countState(task, RoundState.Settled) == NODES_PER_TASK) _deleteTask(taskId, task);
+        if (task.count(RoundState.Settled) == NODES_PER_TASK) _deleteTask(taskId, task);
     }
 
     // ---------------------------------------------------------------- access checks
@@ -384,7 +364,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     function _requireNode(uint256 taskId, Task storage task, uint8 round) private returns (uint32 id) {
         if (round >= NODES_PER_TASK) revert InvalidRound(taskId, round);
         id = _callerId();
-        if (id == 0 || id != _nodeId(task, round)) revert NotSelectedNode(taskId, round, msg.sender);
+        if (id == 0 || id != task.nodeId(round)) revert NotSelectedNode(taskId, round, msg.sender);
     }
 
     /// @dev The caller's registry node id (0 if it never joined), cached after the first look-up.
@@ -397,7 +377,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     }
 
     function _nodeAddress(Task storage task, uint256 round) private view returns (address) {
-        return _registry.nodeAddress(_nodeId(task, round));
+        return _registry.nodeAddress(task.nodeId(round));
     }
 
     // ---------------------------------------------------------------- pure helpers
@@ -444,7 +424,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
         info.resultRound = task.resultRound;
         for (uint8 round = 0; round < NODES_PER_TASK; ++round) {
             info.nodes[round] = _nodeAddress(task, round);
-            info.rounds[round] = _state(task, round);
+            info.rounds[round] = task.state(round);
         }
     }
 
@@ -452,7 +432,7 @@ contract TaskManager is ITaskManager, TaskStorage, Ownable2Step {
     function taskResult(uint256 taskId) external view returns (bytes memory) {
         Task storage task = _openTask(taskId);
         if (task.phase != TaskPhase.Success) return "";
-        return _loadResult(taskId, task, task.resultRound == task.firstRound ? FIRST : SECOND);
+        return _loadResult(taskId, task, task.resultSlot());
     }
 
     /// @inheritdoc ITaskManager

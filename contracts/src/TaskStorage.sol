@@ -1,42 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ITaskManager} from "./interfaces/ITaskManager.sol";
+import {Task, TaskRounds} from "./libraries/TaskRounds.sol";
+import {TaskVote} from "./libraries/TaskVote.sol";
 
 /// @title TaskStorage
 /// @notice The TaskManager's storage. A task is written fresh for every task and each fresh
 /// slot costs 22,100 gas, so a task takes two slots: its nodes are the registry's 32-bit ids,
 /// and per-node data (commitment, then result) lives in slots reused by each node (`_work`).
 abstract contract TaskStorage {
-    /// @dev slot 0: creator 160 | feePerNode 96.
-    /// slot 1: node ids 3×32 | deadline 40 | phase, 3 round states, firstRound, secondRound,
-    /// resultRound, distanceThreshold 8 each | firstLength, secondLength 16 each | resultPinned 8.
-    /// "first"/"second" are the first two results disclosed: the only ones ever compared
-    /// against. Their bytes are in their node's `_work` words.
-    struct Task {
-        address creator;
-        uint96 feePerNode;
-        uint32 node0;
-        uint32 node1;
-        uint32 node2;
-        uint40 deadline;
-        ITaskManager.TaskPhase phase;
-        ITaskManager.RoundState state0;
-        ITaskManager.RoundState state1;
-        ITaskManager.RoundState state2;
-        uint8 firstRound;
-        uint8 secondRound;
-        uint8 resultRound;
-        uint8 distanceThreshold;
-        uint16 firstLength;
-        uint16 secondLength;
-        bool resultPinned;
-    }
-
-    /// @dev `firstRound` / `secondRound` / `resultRound` before they are known.
-    uint8 internal constant NO_ROUND = 3;
-    uint256 internal constant FIRST = 0;
-    uint256 internal constant SECOND = 1;
+    using TaskRounds for Task;
+    using TaskVote for Task;
 
     mapping(uint256 taskId => Task) internal _tasks;
 
@@ -53,30 +27,6 @@ abstract contract TaskStorage {
     /// reused by its next task). Deleted with the task.
     mapping(uint256 key => bytes32) private _pinned;
 
-    function _nodeId(Task storage task, uint256 round) internal view returns (uint32) {
-        if (round == 0) return task.node0;
-        if (round == 1) return task.node1;
-        return task.node2;
-    }
-
-    function _state(Task storage task, uint256 round) internal view returns (ITaskManager.RoundState) {
-        if (round == 0) return task.state0;
-        if (round == 1) return task.state1;
-        return task.state2;
-    }
-
-    function _setState(Task storage task, uint256 round, ITaskManager.RoundState state) internal {
-        if (round == 0) task.state0 = state;
-        else if (round == 1) task.state1 = state;
-        else task.state2 = state;
-    }
-
-    function _countState(Task storage task, ITaskManager.RoundState state) internal view returns (uint256 count) {
-        if (task.state0 == state) ++count;
-        if (task.state1 == state) ++count;
-        if (task.state2 == state) ++count;
-    }
-
     /// @dev The commitment of node `nodeId`.
     function _commitment(uint32 nodeId) internal view returns (bytes32) {
         return _work[_key(nodeId, 0)];
@@ -89,14 +39,14 @@ abstract contract TaskStorage {
     /// @dev Stores `result` as the task's first or second disclosed result, from `round`.
     function _storeResult(Task storage task, uint256 which, uint8 round, bytes calldata result) internal {
         uint256 length = result.length;
-        if (which == FIRST) {
+        if (which == TaskVote.FIRST) {
             task.firstRound = round;
             task.firstLength = uint16(length);
         } else {
             task.secondRound = round;
             task.secondLength = uint16(length);
         }
-        uint256 key = _key(_nodeId(task, round), 0);
+        uint256 key = _key(task.nodeId(round), 0);
         for (uint256 offset = 0; offset < length; offset += 32) {
             uint256 end = offset + 32 < length ? offset + 32 : length;
             _work[key++] = bytes32(result[offset:end]);
@@ -105,10 +55,10 @@ abstract contract TaskStorage {
 
     function _loadResult(uint256 taskId, Task storage task, uint256 which) internal view returns (bytes memory result) {
         (uint8 round, uint256 length) =
-            which == FIRST ? (task.firstRound, task.firstLength) : (task.secondRound, task.secondLength);
+            which == TaskVote.FIRST ? (task.firstRound, task.firstLength) : (task.secondRound, task.secondLength);
         bool pinned = task.resultPinned && round == task.resultRound;
         mapping(uint256 => bytes32) storage words = pinned ? _pinned : _work;
-        uint256 key = pinned ? _key(taskId, 0) : _key(_nodeId(task, round), 0);
+        uint256 key = pinned ? _key(taskId, 0) : _key(task.nodeId(round), 0);
         // Whole words are written: leave room for the last one.
         result = new bytes(length + 32);
         assembly ("memory-safe") {
@@ -125,7 +75,7 @@ abstract contract TaskStorage {
     /// @dev Keeps the result readable after the result node is released.
     function _pinResult(uint256 taskId, Task storage task) internal {
         uint256 length = task.resultRound == task.firstRound ? task.firstLength : task.secondLength;
-        uint256 from = _key(_nodeId(task, task.resultRound), 0);
+        uint256 from = _key(task.nodeId(task.resultRound), 0);
         uint256 to = _key(taskId, 0);
         for (uint256 offset = 0; offset < length; offset += 32) {
             _pinned[to++] = _work[from++];
