@@ -7,6 +7,7 @@ export type HydrogenErrorCode =
   | "SDK_NO_ACCOUNT"
   | "SDK_INSUFFICIENT_CNX"
   | "SDK_INSUFFICIENT_ALLOWANCE"
+  | "SDK_PERMIT_REJECTED"
   | "SDK_NOT_ENOUGH_NODES"
   | "SDK_CONTRACT_REVERTED"
   | "SDK_TASK_NOT_FOUND"
@@ -82,6 +83,27 @@ export class InsufficientAllowanceError extends HydrogenError {
     readonly required: bigint,
   ) {
     super("SDK_INSUFFICIENT_ALLOWANCE", `not enough CNX allowance: ${allowance} wei approved, ${required} needed`);
+  }
+}
+
+/**
+ * The CNX permit signed for the fee was not accepted, so the fee could not be taken: its nonce
+ * had been used by another transaction of the account, it expired, or the token refused the
+ * signature (a wallet that signs for another chain or token).
+ */
+export class PermitRejectedError extends HydrogenError {
+  override name = "PermitRejectedError";
+  constructor(
+    readonly reason: "nonce_used" | "expired" | "refused",
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      "SDK_PERMIT_REJECTED",
+      `the CNX permit for the fee was not accepted: ${detail}`,
+      reason !== "refused",
+      options,
+    );
   }
 }
 

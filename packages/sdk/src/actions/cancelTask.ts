@@ -1,4 +1,5 @@
 import type { Hash } from "viem";
+import { inAccountLane } from "../account-lane.ts";
 import { type HydrogenClient, requireWallet } from "../client.ts";
 import { sendTaskManager } from "../contract-errors.ts";
 import type { ContractRevertedError, NoAccountError } from "../errors.ts";
@@ -24,6 +25,8 @@ export async function cancelTask(
   parameters: CancelTaskParameters,
 ): Promise<CancelTaskReturnType> {
   const wallet = requireWallet(client, "cancelTask");
-  const { transactionHash, receipt } = await sendTaskManager(client, wallet, "cancelTask", [parameters.taskId]);
+  const { transactionHash, receipt } = await inAccountLane(client, wallet.account.address, () =>
+    sendTaskManager(client, wallet, "cancelTask", [parameters.taskId]),
+  );
   return { transactionHash, gasUsed: receipt.gasUsed };
 }

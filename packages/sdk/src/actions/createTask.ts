@@ -1,25 +1,29 @@
 import {
   cnxAbi,
+  nextDelay,
   parseTaskArgs,
   parseTaskArgsJson,
   permitTypes,
   RelayError,
   RelayUnreachableError,
+  sleep,
   TASK_ARGS_MAX_BYTES,
   type TaskArgsInput,
   taskHash,
   utf8Bytes,
 } from "@hydrogen/protocol";
 import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
-import { type HydrogenClient, requireWallet } from "../client.ts";
+import { inAccountLane, isNonceConflict } from "../account-lane.ts";
+import { type HydrogenClient, type HydrogenWallet, requireWallet } from "../client.ts";
 import { sendTaskManager, taskManagerCallAbi } from "../contract-errors.ts";
 import {
   ContractRevertedError,
-  type InsufficientAllowanceError,
+  InsufficientAllowanceError,
   InsufficientCnxError,
   InvalidTaskArgsError,
   type NoAccountError,
   type NotEnoughNodesError,
+  PermitRejectedError,
   TaskArgsTooLargeError,
 } from "../errors.ts";
 import { waitForReceipt } from "../receipt.ts";
@@ -55,6 +59,7 @@ export type CreateTaskErrorType =
   | InsufficientCnxError
   | InsufficientAllowanceError
   | NotEnoughNodesError
+  | PermitRejectedError
   | ContractRevertedError;
 
 /**
@@ -76,46 +81,14 @@ export async function createTask(
   await checkArgsSize(client, argsJson);
 
   const wallet = requireWallet(client, "createTask");
-  const { publicClient, contracts } = client;
-  const account = wallet.account.address;
   const hash = taskHash(argsJson);
-  const [feePerNode, balance, allowance] = await Promise.all([
-    publicClient.readContract({ address: contracts.TaskManager, abi: taskManagerCallAbi, functionName: "feePerNode" }),
-    publicClient.readContract({ address: contracts.CNX, abi: cnxAbi, functionName: "balanceOf", args: [account] }),
-    publicClient.readContract({
-      address: contracts.CNX,
-      abi: cnxAbi,
-      functionName: "allowance",
-      args: [account, contracts.TaskManager],
-    }),
-  ]);
-  const fee = (feePerNode as bigint) * 3n;
-  if ((balance as bigint) < fee) throw new InsufficientCnxError(balance as bigint, fee);
-  const payment = parameters.payment ?? ((allowance as bigint) >= fee ? "allowance" : "permit");
-
-  if (payment === "approve" && (allowance as bigint) < fee) {
-    const approval = await wallet.writeContract({
-      address: contracts.CNX,
-      abi: cnxAbi,
-      functionName: "approve",
-      args: [contracts.TaskManager, fee],
-      chain: wallet.chain ?? null,
-      account: wallet.account,
-    });
-    await waitForReceipt(client, approval);
-  }
-  const call =
-    payment === "permit"
-      ? {
-          functionName: "createTaskWithPermit" as const,
-          args: [hash, zeroHash, ...(await signPermit(client, fee))] as const,
-        }
-      : { functionName: "createTask" as const, args: [hash, zeroHash] as const };
-
-  const { transactionHash, receipt } = await sendTaskManager(client, wallet, call.functionName, call.args);
+  // One at a time per account from this client; other senders of the account are raced.
+  const { functionName, fee, transactionHash, receipt } = await inAccountLane(client, wallet.account.address, () =>
+    payAndCreate(client, wallet, hash, parameters.payment),
+  );
   const created = parseEventLogs({ abi: taskManagerCallAbi, eventName: "TaskCreated", logs: receipt.logs });
   const first = created[0];
-  if (!first) throw new ContractRevertedError(call.functionName, "NoTaskCreatedEvent", [transactionHash]);
+  if (!first) throw new ContractRevertedError(functionName, "NoTaskCreatedEvent", [transactionHash]);
   const nodes = [] as unknown as [Address, Address, Address];
   for (const log of created) nodes[log.args.round] = log.args.selectedNode;
   return {
@@ -128,6 +101,116 @@ export async function createTask(
     blockNumber: receipt.blockNumber,
     gasUsed: receipt.gasUsed,
   };
+}
+
+/**
+ * How often a task is built again when another sender of the account (a second process, a tab)
+ * took its account nonce or its permit nonce between our read and our send.
+ */
+const ATTEMPTS = 5;
+
+async function payAndCreate(
+  client: HydrogenClient,
+  wallet: HydrogenWallet,
+  hash: Hex,
+  payment: CreateTaskParameters["payment"],
+) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await payAndCreateOnce(client, wallet, hash, payment);
+    } catch (error) {
+      const raced = isNonceConflict(error) || (error instanceof PermitRejectedError && error.reason === "nonce_used");
+      if (!raced || attempt >= ATTEMPTS) throw error;
+      // Apart, so that two racing senders do not collide again.
+      await sleep(nextDelay(attempt, { firstMs: 50, maxMs: 1000 }) * (0.5 + Math.random()));
+    }
+  }
+}
+
+/** Reads the fee, balance and allowance, pays as asked (permit, approve, allowance), creates the task. */
+async function payAndCreateOnce(
+  client: HydrogenClient,
+  wallet: HydrogenWallet,
+  hash: Hex,
+  payment: CreateTaskParameters["payment"],
+) {
+  const { publicClient, contracts } = client;
+  const account = wallet.account.address;
+  const [feePerNode, balance, allowance] = await Promise.all([
+    publicClient.readContract({ address: contracts.TaskManager, abi: taskManagerCallAbi, functionName: "feePerNode" }),
+    publicClient.readContract({ address: contracts.CNX, abi: cnxAbi, functionName: "balanceOf", args: [account] }),
+    publicClient.readContract({
+      address: contracts.CNX,
+      abi: cnxAbi,
+      functionName: "allowance",
+      args: [account, contracts.TaskManager],
+    }),
+  ]);
+  const fee = (feePerNode as bigint) * 3n;
+  if ((balance as bigint) < fee) throw new InsufficientCnxError(balance as bigint, fee);
+  const pay = payment ?? ((allowance as bigint) >= fee ? "allowance" : "permit");
+
+  if (pay === "approve" && (allowance as bigint) < fee) {
+    const approval = await wallet.writeContract({
+      address: contracts.CNX,
+      abi: cnxAbi,
+      functionName: "approve",
+      args: [contracts.TaskManager, fee],
+      chain: wallet.chain ?? null,
+      account: wallet.account,
+    });
+    await waitForReceipt(client, approval);
+  }
+  if (pay !== "permit") {
+    const sent = await sendTaskManager(client, wallet, "createTask", [hash, zeroHash]);
+    return { functionName: "createTask", fee, ...sent };
+  }
+  const permit = await signPermit(client, fee);
+  try {
+    const sent = await sendTaskManager(client, wallet, "createTaskWithPermit", [
+      hash,
+      zeroHash,
+      permit.deadline,
+      permit.v,
+      permit.r,
+      permit.s,
+    ]);
+    return { functionName: "createTaskWithPermit", fee, ...sent };
+  } catch (error) {
+    // The contract goes on without a failed permit, and then finds no allowance: say why.
+    if (error instanceof InsufficientAllowanceError) throw await permitRejection(client, permit, error);
+    throw error;
+  }
+}
+
+/** Why a permit was not accepted: its nonce was used meanwhile, it expired, or the token refused it. */
+async function permitRejection(client: HydrogenClient, permit: SignedPermit, cause: unknown) {
+  const [nonce, block] = await Promise.all([
+    client.publicClient.readContract({
+      address: client.contracts.CNX,
+      abi: cnxAbi,
+      functionName: "nonces",
+      args: [permit.owner],
+    }),
+    client.publicClient.getBlock(),
+  ]);
+  if (nonce !== permit.nonce) {
+    return new PermitRejectedError(
+      "nonce_used",
+      `its nonce ${permit.nonce} was used by another transaction of ${permit.owner} (the token is at ${nonce})`,
+      { cause },
+    );
+  }
+  if (block.timestamp > permit.deadline) {
+    return new PermitRejectedError("expired", `it expired at ${permit.deadline} (block time ${block.timestamp})`, {
+      cause,
+    });
+  }
+  return new PermitRejectedError(
+    "refused",
+    "the token refused the signature (signed for another chain, token or account?)",
+    { cause },
+  );
 }
 
 /** What each relay publishes it takes, asked once per client. */
@@ -172,8 +255,17 @@ function largestField(value: unknown, path = ""): { path: string; bytes: number 
   return best;
 }
 
+interface SignedPermit {
+  owner: Address;
+  nonce: bigint;
+  deadline: bigint;
+  v: number;
+  r: Hex;
+  s: Hex;
+}
+
 /** An EIP-2612 permit letting the TaskManager take `value` CNX, valid for an hour. */
-async function signPermit(client: HydrogenClient, value: bigint): Promise<[bigint, number, Hex, Hex]> {
+async function signPermit(client: HydrogenClient, value: bigint): Promise<SignedPermit> {
   const wallet = requireWallet(client, "createTask");
   const { publicClient, contracts } = client;
   const owner = wallet.account.address;
@@ -192,5 +284,5 @@ async function signPermit(client: HydrogenClient, value: bigint): Promise<[bigin
     message: { owner, spender: contracts.TaskManager, value, nonce: nonce as bigint, deadline },
   });
   const { r, s, v, yParity } = parseSignature(signature);
-  return [deadline, Number(v ?? BigInt(27 + (yParity ?? 0))), r, s];
+  return { owner, nonce: nonce as bigint, deadline, v: Number(v ?? BigInt(27 + (yParity ?? 0))), r, s };
 }

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { type Chain, devAccount, ROLES, setupChain } from "@hydrogen/testnet";
+import { createPublicClient, createWalletClient, http } from "viem";
+import { foundry } from "viem/chains";
+import { createHydrogenClient, createTask, type HydrogenClient, PermitRejectedError } from "../src/index.ts";
+
+const NODES = 60;
+/** The application account: after the nodes. */
+const APP = ROLES.firstNode + NODES;
+
+/**
+ * A client for the application account. Its relay is not running: createTask then takes the
+ * schema's size limit, and nothing here needs the relay.
+ */
+function appClient(chain: Chain, chainId = chain.deployment.chainId): HydrogenClient {
+  const transport = http(chain.anvil.rpcUrl);
+  return createHydrogenClient({
+    publicClient: createPublicClient({ chain: foundry, transport }),
+    walletClient: createWalletClient({ account: devAccount(APP), chain: foundry, transport }),
+    deployment: { ...chain.deployment, chainId },
+    relayUrl: "http://127.0.0.1:9",
+    pollingIntervalMs: 50,
+  });
+}
+
+const args = (seed: number) => ({
+  base_model: "org/model",
+  prompt: "a lighthouse at dawn",
+  task_config: { seed, num_images: 1, image_width: 128, image_height: 128 },
+});
+
+describe("one account, many tasks at once", () => {
+  let chain: Chain;
+  before(async () => {
+    chain = await setupChain({ accounts: APP + 1 });
+    await chain.joinNodes(NODES);
+    await chain.fund(devAccount(APP).address, 10_000n * 10n ** 18n);
+    await chain.snapshot();
+  });
+  after(() => chain?.stop());
+  beforeEach(() => chain.restore());
+
+  it("20 concurrent createTask calls from one client all succeed, each paid by its own permit", async () => {
+    const client = appClient(chain);
+    const before = await chain.balance(devAccount(APP).address);
+    const created = await Promise.all(Array.from({ length: 20 }, (_, i) => createTask(client, { args: args(i) })));
+    assert.equal(new Set(created.map((t) => t.taskId)).size, 20);
+    for (const task of created) assert.equal(new Set(task.nodes).size, 3);
+    const fee = created[0]?.fee ?? 0n;
+    assert.equal(await chain.balance(devAccount(APP).address), before - 20n * fee);
+    assert.equal(await chain.cnx.read("nonces", devAccount(APP).address), 20n, "one permit per task");
+  });
+
+  it("two clients of one account (as two processes) race for its nonces and permits: all tasks succeed", async () => {
+    const [first, second] = [appClient(chain), appClient(chain)];
+    const created = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => createTask(i % 2 ? first : second, { args: args(100 + i) })),
+    );
+    assert.equal(new Set(created.map((t) => t.taskId)).size, 10);
+  });
+
+  it("a permit the token refuses is reported as such, not as a missing allowance", async () => {
+    // Signed for another chain: the token's domain does not match, the permit is refused.
+    const client = appClient(chain, 1);
+    await assert.rejects(createTask(client, { args: args(200) }), (error: unknown) => {
+      assert.ok(error instanceof PermitRejectedError, String(error));
+      assert.equal(error.code, "SDK_PERMIT_REJECTED");
+      assert.equal(error.reason, "refused");
+      assert.equal(error.retryable, false);
+      return true;
+    });
+    assert.equal(await chain.cnx.read("nonces", devAccount(APP).address), 0n);
+  });
+});
