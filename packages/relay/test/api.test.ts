@@ -45,7 +45,11 @@ for (const backend of await backends()) {
     before(async () => {
       chain = await startChain(24);
       database = await backend.create();
-      relay = await startTestRelay(chain, database, { limits: { imageBytes: 64 * 1024, taskBytes: 256 * 1024 } });
+      relay = await startTestRelay(chain, database, {
+        limits: { imageBytes: 64 * 1024, taskBytes: 256 * 1024 },
+        // An early upload is refused at once here; the hold has its own test.
+        successHoldSeconds: 0,
+      });
       api = relayClient(relay, chain);
       stranger = chain.creator2;
     });
@@ -183,6 +187,25 @@ for (const backend of await backends()) {
       await chain.tm.send(task.nodes[0] as Address, "reportResultsUploaded", task.taskId, 0);
       await api.waitForPhase(task.taskId, "results_uploaded");
       assert.equal((await api.image(chain.creator, task.taskId, 1)).status, 200);
+    });
+
+    it("holds a result node's upload sent before the relay saw TaskSuccess, and stores it once it has", async () => {
+      // A second instance on the same database: the first one follows the chain, this one hears
+      // of the success through the database.
+      const second = await startTestRelay(chain, database, { successHoldSeconds: 60 });
+      try {
+        const images = [patternPng(7)];
+        const task = await seenTask(images, 7);
+        assert.equal((await api.uploadArgs(chain.creator, task.taskId, task.args)).status, 200);
+        const upload = relayClient(second, chain).uploadResults(task.nodes[0] as Address, task.taskId, images);
+        await heldRequests(relayClient(second, chain), 1);
+        await succeed(chain, task);
+        const stored = await upload;
+        assert.equal(stored.status, 200, await stored.clone().text());
+        await api.waitForPhase(task.taskId, "results_uploaded");
+      } finally {
+        await second.close();
+      }
     });
 
     it("refuses arguments whose hash is not the task hash, or that fail the schema (every violation listed)", async () => {

@@ -43,6 +43,8 @@ const LEASE = "chain-follower";
  * check (fencing), so a paused ex-leader cannot write after losing the lease.
  */
 export class ChainSync {
+  /** The follower while this instance holds the lease. */
+  private following: ChainFollower | undefined;
   private leader = false;
   private readonly cursorName: string;
 
@@ -100,14 +102,21 @@ export class ChainSync {
         });
     }, this.options.renewMs);
     const follower = this.follower(following);
+    this.following = follower;
     try {
       await follower.run(following.signal);
     } finally {
+      this.following = undefined;
       clearInterval(renew);
       signal.removeEventListener("abort", stop);
       this.leader = false;
       metrics.leader.set(0);
     }
+  }
+
+  /** Asks the follower (when this instance follows) to read the chain now rather than at its next poll. */
+  catchUp(): void {
+    this.following?.requestStep();
   }
 
   private follower(following: AbortController): ChainFollower {

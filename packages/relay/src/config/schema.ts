@@ -160,6 +160,12 @@ export const relayConfigSchema = z
       .prefault({}),
     /** Seconds a request's timestamp may differ from the relay's clock. */
     signatureWindowSeconds: z.number().int().positive().default(60),
+    /**
+     * Seconds an image upload from a selected node is held while the relay has not yet seen
+     * the task's TaskSuccess (the node saw it first): the relay catches up meanwhile, and the
+     * upload goes through as soon as it has. 0 refuses at once (409 RELAY_TASK_NOT_SUCCEEDED).
+     */
+    successHoldSeconds: z.number().min(0).max(60).default(10),
     /** Seconds in-flight requests get to finish on shutdown. */
     shutdownGraceSeconds: z.number().positive().default(10),
     log: logConfigSchema,

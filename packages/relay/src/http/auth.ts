@@ -90,7 +90,7 @@ export async function requireCreatorOrNode(
 export async function requireResultNode(context: RelayContext, request: FastifyRequest, task: TaskRow): Promise<void> {
   const who = signer(request);
   if (task.result_node === null) {
-    if (taskNodes(task).some((node) => same(who, node)) && task.chain_phase !== "aborted") {
+    if (awaitsSuccess(request, task)) {
       throw new RelayError("RELAY_TASK_NOT_SUCCEEDED", `task ${task.task_id} has no result node yet`);
     }
     throw new RelayError("RELAY_FORBIDDEN", `only task ${task.task_id}'s result node may upload its images`);
@@ -99,6 +99,12 @@ export async function requireResultNode(context: RelayContext, request: FastifyR
     throw new RelayError("RELAY_FORBIDDEN", `only task ${task.task_id}'s result node may upload its images`);
   }
   await claim(context, request);
+}
+
+/** A selected node asks for what needs TaskSuccess before this relay has seen it (the node may have). */
+export function awaitsSuccess(request: FastifyRequest, task: TaskRow): boolean {
+  const who = signer(request);
+  return task.result_node === null && task.chain_phase !== "aborted" && taskNodes(task).some((node) => same(who, node));
 }
 
 /** Throws RELAY_AUTH_BODY_MISMATCH unless the body read hashes to the signed hash. */

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { sleep } from "@hydrogen/protocol";
 import type { TaskRow } from "../db/tasks.ts";
 import type { RelayContext } from "./context.ts";
 import { loadTask } from "./task-lookup.ts";
@@ -19,15 +20,43 @@ const MISSING: Record<UploadKind, (task: TaskRow) => boolean> = {
  * the client left. An upload to this instance wakes it at once; one to another instance sharing
  * the database is seen at the next re-read.
  */
-export async function holdForUpload(
+export function holdForUpload(
   context: RelayContext,
   kind: UploadKind,
   task: TaskRow,
   seconds: number,
   response: ServerResponse,
 ): Promise<TaskRow | undefined> {
-  const until = Date.now() + seconds * 1000;
-  const waiting = (t: TaskRow) => MISSING[kind](t) && t.chain_phase !== "aborted" && Date.now() < until;
+  return holdTask(context, task, { missing: MISSING[kind], kind, seconds, recheckMs: HOLD_RECHECK_MS }, response);
+}
+
+/**
+ * Holds a result node's upload while this relay has not seen the task's TaskSuccess, which the
+ * node saw first: the follower is asked to read the chain at once, and the task re-read every
+ * 100 ms, until the result node is known, the task is aborted, `seconds` pass or the client
+ * leaves.
+ */
+export function holdForSuccess(
+  context: RelayContext,
+  task: TaskRow,
+  seconds: number,
+  response: ServerResponse,
+): Promise<TaskRow | undefined> {
+  const missing = (t: TaskRow) => {
+    if (t.result_node === null) context.sync.catchUp();
+    return t.result_node === null;
+  };
+  return holdTask(context, task, { missing, seconds, recheckMs: 100 }, response);
+}
+
+async function holdTask(
+  context: RelayContext,
+  task: TaskRow,
+  hold: { missing: (task: TaskRow) => boolean; kind?: UploadKind; seconds: number; recheckMs: number },
+  response: ServerResponse,
+): Promise<TaskRow | undefined> {
+  const until = Date.now() + hold.seconds * 1000;
+  const waiting = (t: TaskRow) => hold.missing(t) && t.chain_phase !== "aborted" && Date.now() < until;
   if (!waiting(task)) return task;
   const gone = new AbortController();
   const leave = () => gone.abort();
@@ -36,7 +65,9 @@ export async function holdForUpload(
   try {
     let current = task;
     while (waiting(current)) {
-      await context.uploads.wait(kind, current.task_id, Math.min(HOLD_RECHECK_MS, until - Date.now()), gone.signal);
+      const ms = Math.min(hold.recheckMs, until - Date.now());
+      if (hold.kind) await context.uploads.wait(hold.kind, current.task_id, ms, gone.signal);
+      else await sleep(ms, gone.signal).catch(() => {});
       if (gone.signal.aborted) return undefined;
       current = await loadTask(context, current.task_id);
     }

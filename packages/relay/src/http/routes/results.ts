@@ -1,9 +1,9 @@
 import { PngError, type PngExpectation, RelayError, splitResult } from "@hydrogen/protocol";
 import type { FastifyReply } from "fastify";
 import { relayPhase, taskImageSize } from "../../db/tasks.ts";
-import { checkBody, requireCreator, requireResultNode } from "../auth.ts";
+import { awaitsSuccess, checkBody, requireCreator, requireResultNode } from "../auth.ts";
 import type { RelayContext } from "../context.ts";
-import { holdForUpload } from "../hold.ts";
+import { holdForSuccess, holdForUpload } from "../hold.ts";
 import { readMultipart } from "../multipart.ts";
 import type { RouteImplementation, RouteImplementations } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
@@ -15,8 +15,13 @@ export function resultRoutes(context: RelayContext): Pick<RouteImplementations, 
   const receiving = new Set<string>();
 
   const uploadResults: RouteImplementation<{ Params: { id: string } }> = {
-    handler: async (request) => {
-      const task = await loadTask(context, request.params.id);
+    handler: async (request, reply) => {
+      let task = await loadTask(context, request.params.id);
+      if (awaitsSuccess(request, task)) {
+        const held = await holdForSuccess(context, task, config.successHoldSeconds, reply.raw);
+        if (!held) return reply;
+        task = held;
+      }
       await requireResultNode(context, request, task);
       if (task.chain_phase === "aborted") throw new RelayError("RELAY_TASK_ENDED", `task ${task.task_id} was aborted`);
       if (relayPhase(task) === "results_uploaded") {
