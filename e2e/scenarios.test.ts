@@ -15,7 +15,7 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
-import { type Network, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
+import { type Network, type NetworkOptions, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
 
 type Named<N extends TaskEvent["name"]> = Extract<TaskEvent, { name: N }>;
 const of = <N extends TaskEvent["name"]>(events: TaskEvent[], name: N) =>
@@ -33,52 +33,66 @@ async function allFree(network: Network, except: string[] = []) {
   });
 }
 
-describe("whole-network scenarios (anvil, relay and node processes, the SDK)", () => {
-  it("success: the task completes, the images verify, every node is paid, nobody is slashed", async () => {
-    await withNetwork({}, async (network) => {
-      const run = await runTask(network.app, { args: smallArgs(1, 2) });
-      assert.equal(run.images.length, 2);
-      await waitFor(
-        "the result upload report",
-        async () => of(await getTaskEvents(network.app, { taskId: run.taskId }), "TaskResultUploaded").length === 1,
-      );
-      const events = await getTaskEvents(network.app, { taskId: run.taskId });
-      assert.equal(of(events, "NodePaid").length, 3);
-      assert.equal(of(events, "NodeSlashedForTask").length, 0);
-      assert.equal(of(events, "CreatorRefunded").length, 0);
-      await allFree(network);
-    });
-  });
+/**
+ * The chains the first scenarios run on: anvil, and Hardhat's node (a second, independently
+ * written EVM) with 1-second blocks and a chain id other than anvil's.
+ */
+const CHAINS: { name: string; options: NetworkOptions }[] = [
+  { name: "anvil", options: {} },
+  {
+    name: "Hardhat node, 1-s blocks, chain 1337",
+    options: { node: "hardhat", hardhat: { chainId: 1337, blockMs: 1000 } },
+  },
+];
 
-  it("one dishonest node: slashed, its stake in the incentive pool, the task succeeds, the app refunded its share", async () => {
-    await withNetwork(
-      { nodeConfig: (i) => (i === 2 ? { engine: { kind: "synthetic", dishonest: true } } : {}) },
-      async (network) => {
-        const liar = network.node(2).address;
-        const poolBefore = await network.chain.balance(network.chain.pool);
-        const run = await runTask(network.app, { args: smallArgs(2) });
-        assert.equal(run.images.length, 1);
-        const events = await waitFor("the slash", async () => {
-          const all = await getTaskEvents(network.app, { taskId: run.taskId });
-          return of(all, "NodeSlashedForTask").length === 1 && of(all, "TaskResultUploaded").length === 1
-            ? all
-            : undefined;
-        });
-        assert.equal(of(events, "NodeSlashedForTask")[0]?.node, liar);
-        const refund = of(events, "CreatorRefunded");
-        assert.equal(refund.length, 1);
-        assert.equal(refund[0]?.amount, BigInt(network.chain.deployment.parameters.feePerNode));
-        const status = await getNodeStatus(network.app, { node: liar });
-        assert.equal(status.status, "Quit");
-        assert.equal(status.stake, 0n);
-        assert.equal(
-          (await network.chain.balance(network.chain.pool)) - poolBefore,
-          BigInt(network.chain.deployment.parameters.stakeAmount),
+describe("whole-network scenarios (a local chain, relay and node processes, the SDK)", () => {
+  for (const { name, options } of CHAINS) {
+    it(`success (${name}): the task completes, the images verify, every node is paid, nobody is slashed`, async () => {
+      await withNetwork(options, async (network) => {
+        const run = await runTask(network.app, { args: smallArgs(1, 2) });
+        assert.equal(run.images.length, 2);
+        await waitFor(
+          "the result upload report",
+          async () => of(await getTaskEvents(network.app, { taskId: run.taskId }), "TaskResultUploaded").length === 1,
         );
-        await allFree(network, [liar]);
-      },
-    );
-  });
+        const events = await getTaskEvents(network.app, { taskId: run.taskId });
+        assert.equal(of(events, "NodePaid").length, 3);
+        assert.equal(of(events, "NodeSlashedForTask").length, 0);
+        assert.equal(of(events, "CreatorRefunded").length, 0);
+        await allFree(network);
+      });
+    });
+
+    it(`one dishonest node (${name}): slashed, its stake in the incentive pool, the task succeeds, the app refunded its share`, async () => {
+      await withNetwork(
+        { ...options, nodeConfig: (i) => (i === 2 ? { engine: { kind: "synthetic", dishonest: true } } : {}) },
+        async (network) => {
+          const liar = network.node(2).address;
+          const poolBefore = await network.chain.balance(network.chain.pool);
+          const run = await runTask(network.app, { args: smallArgs(2) });
+          assert.equal(run.images.length, 1);
+          const events = await waitFor("the slash", async () => {
+            const all = await getTaskEvents(network.app, { taskId: run.taskId });
+            return of(all, "NodeSlashedForTask").length === 1 && of(all, "TaskResultUploaded").length === 1
+              ? all
+              : undefined;
+          });
+          assert.equal(of(events, "NodeSlashedForTask")[0]?.node, liar);
+          const refund = of(events, "CreatorRefunded");
+          assert.equal(refund.length, 1);
+          assert.equal(refund[0]?.amount, BigInt(network.chain.deployment.parameters.feePerNode));
+          const status = await getNodeStatus(network.app, { node: liar });
+          assert.equal(status.status, "Quit");
+          assert.equal(status.stake, 0n);
+          assert.equal(
+            (await network.chain.balance(network.chain.pool)) - poolBefore,
+            BigInt(network.chain.deployment.parameters.stakeAmount),
+          );
+          await allFree(network, [liar]);
+        },
+      );
+    });
+  }
 
   it("three disagreeing nodes: aborted (ResultsDisagree), the whole fee refunded, nobody slashed", async () => {
     await withNetwork({ nodeConfig: () => ({ engine: { kind: "synthetic", dishonest: true } }) }, async (network) => {

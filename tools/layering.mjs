@@ -125,3 +125,25 @@ export function checkLayering(root) {
     EXCEPTIONS.some((e) => relative(root, v.file).split(sep).join("/") === e.file && v.specifier === e.specifier);
   return out.filter((v) => !excepted(v));
 }
+
+/** Workspaces whose production code may drive a development chain (spec §7 "Real chains"). */
+const DEV_CHAIN_WORKSPACES = ["packages/testnet", "packages/devnet"];
+/** What only a development chain answers: its RPC namespaces, and viem's test client. */
+const DEV_CHAIN_ONLY = /["'`](?:anvil|evm|hardhat)_[A-Za-z]+|createTestClient/;
+
+/**
+ * Production files outside the test tooling and the devnet that use development-chain-only RPC
+ * methods (`anvil_*`, `evm_*`, `hardhat_*`) or viem's test client: `{file, match}` each.
+ */
+export function devChainUses(root) {
+  const out = [];
+  for (const workspace of Object.keys(LAYERS)) {
+    if (DEV_CHAIN_WORKSPACES.includes(workspace) || workspace === "e2e" || workspace === "contracts") continue;
+    for (const file of files(join(root, workspace))) {
+      if (isTestCode(relative(join(root, workspace), file))) continue;
+      const match = readFileSync(file, "utf8").match(DEV_CHAIN_ONLY);
+      if (match) out.push({ file, match: match[0] });
+    }
+  }
+  return out;
+}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { checkLayering, importsOf, violationsIn } from "./layering.mjs";
+import { checkLayering, devChainUses, importsOf, violationsIn } from "./layering.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const at = (workspace, path) => join(ROOT, workspace, path);
@@ -11,6 +11,13 @@ describe("layering", () => {
   it("the repository imports only in the allowed directions", () => {
     const found = checkLayering(ROOT).map((v) => `${v.file.slice(ROOT.length)}: ${v.specifier} (${v.why})`);
     assert.deepEqual(found, []);
+  });
+
+  it("nothing outside tests, the test chain and the devnet calls anvil_*, evm_* or hardhat_* methods", () => {
+    assert.deepEqual(
+      devChainUses(ROOT).map((u) => `${u.file.slice(ROOT.length)}: ${u.match}`),
+      [],
+    );
   });
 
   it("finds static, re-exported and dynamic imports", () => {

@@ -5,8 +5,8 @@ import {
   wsUrlOf,
 } from "@hydrogen/devnet";
 import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
+import { localChain } from "@hydrogen/testnet";
 import { createPublicClient, createWalletClient, http, type Transport, webSocket } from "viem";
-import { foundry } from "viem/chains";
 
 export { NETWORK_API_TOKEN as API_TOKEN, waitFor } from "@hydrogen/devnet";
 
@@ -29,6 +29,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
     ...options,
     apps: options.apps ?? 1,
   });
+  const chain = localChain(network.chain.deployment.chainId);
   const clients: HydrogenClient[] = [];
   const closeTransports: (() => Promise<void>)[] = [];
   try {
@@ -37,13 +38,13 @@ export async function startNetwork(options: NetworkOptions = {}) {
       let transport: Transport = http(appRpc);
       if (options.appWebSocket) {
         const socket = webSocket(wsUrlOf(appRpc), { reconnect: false });
-        closeTransports.push(async () => (await socket({ chain: foundry }).value?.getRpcClient())?.close());
+        closeTransports.push(async () => (await socket({ chain }).value?.getRpcClient())?.close());
         transport = socket;
       }
       clients.push(
         createHydrogenClient({
-          publicClient: createPublicClient({ chain: foundry, transport }),
-          walletClient: createWalletClient({ account, chain: foundry, transport }),
+          publicClient: createPublicClient({ chain, transport }),
+          walletClient: createWalletClient({ account, chain, transport }),
           deployment: network.chain.deployment,
           relayUrl: network.relayUrl,
           pollingIntervalMs: 100,

@@ -6,7 +6,7 @@ import type { DeployOptions } from "@hydrogen/deploy";
 import type { NodeConfigInput, NodeStatusReport, TaskSummary } from "@hydrogen/node";
 import { createRelayClient, deploymentFileName, taskHash } from "@hydrogen/protocol";
 import type { RelayConfigInput } from "@hydrogen/relay";
-import { type Chain, devAccount, devKey, freePort, ROLES, setupChain } from "@hydrogen/testnet";
+import { type Chain, type ChainOptions, devAccount, devKey, freePort, ROLES, setupChain } from "@hydrogen/testnet";
 import type { Address, HDAccount } from "viem";
 import { Service, waitFor } from "./service.ts";
 
@@ -35,6 +35,9 @@ export interface NetworkOptions {
   deploy?: Partial<DeployOptions>;
   /** Extra anvil arguments, e.g. `["--block-time", "2"]`. */
   anvilArgs?: string[];
+  /** The EVM implementation: anvil (default) or Hardhat's `hardhat node` (with its chain id and block interval). */
+  node?: ChainOptions["node"];
+  hardhat?: ChainOptions["hardhat"];
   /** Fixed ports; free ones when absent. */
   ports?: { anvil?: number; relay?: number };
   /** The RPC URL a component (`relay`, `node-<i>`, `app-<i>`) uses, e.g. a proxy in front of anvil. */
@@ -155,6 +158,8 @@ export async function startNetwork(options: NetworkOptions = {}) {
   const chain: Chain = await setupChain({
     accounts: ROLES.firstNode + count + apps,
     anvilArgs: options.anvilArgs,
+    node: options.node,
+    hardhat: options.hardhat,
     port: options.ports?.anvil,
     deploy: options.deploy,
   });

@@ -6,14 +6,17 @@ import { dirname, join } from "node:path";
 
 const require = createRequire(import.meta.url);
 
-/** A running anvil chain. */
-export interface Anvil {
+/** A running local chain node (anvil or Hardhat). */
+export interface LocalNode {
   rpcUrl: string;
   port: number;
   process: ChildProcess;
   /** Stops the chain and waits for the process to exit. */
   stop(): Promise<void>;
 }
+
+/** A running anvil chain. */
+export type Anvil = LocalNode;
 
 export interface AnvilOptions {
   /** Port on 127.0.0.1; a free one when absent. */
@@ -54,31 +57,54 @@ export async function freePort(): Promise<number> {
  */
 export async function startAnvil(options: AnvilOptions = {}): Promise<Anvil> {
   const port = options.port ?? (await freePort());
-  const child = spawn(anvilBinary(), ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])], {
+  return startLocalNode({
+    name: "anvil",
+    command: anvilBinary(),
+    args: ["--host", "127.0.0.1", "--port", String(port), ...(options.args ?? [])],
+    port,
+    startTimeoutMs: options.startTimeoutMs,
+    // `ANVIL_LOG=/some/file`: anvil's whole output (one line per RPC method called, unless
+    // `--silent`) goes to `/some/file.<pid>` as well, to count what a benchmark asks of the chain.
+    logFile: process.env.ANVIL_LOG,
+  });
+}
+
+/** A chain node process started on 127.0.0.1, resolved once it answers `eth_chainId`. */
+export async function startLocalNode(options: {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  startTimeoutMs?: number;
+  logFile?: string;
+}): Promise<LocalNode> {
+  const child = spawn(options.command, options.args, {
     stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...options.env },
+    cwd: options.cwd,
   });
   let output = "";
   const collect = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
   child.stdout.on("data", collect);
-  // `ANVIL_LOG=/some/file`: anvil's whole output (one line per RPC method called, unless
-  // `--silent`) goes to `/some/file.<pid>` as well, to count what a benchmark asks of the chain.
-  if (process.env.ANVIL_LOG) child.stdout.pipe(createWriteStream(`${process.env.ANVIL_LOG}.${child.pid}`));
+  if (options.logFile) child.stdout.pipe(createWriteStream(`${options.logFile}.${child.pid}`));
   child.stderr.on("data", collect);
-  const rpcUrl = `http://127.0.0.1:${port}`;
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   while (!(await answers(rpcUrl))) {
-    if (child.exitCode !== null) throw new Error(`anvil exited with code ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`${options.name} exited with code ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`anvil did not answer on ${rpcUrl} in time:\n${output}`);
+      throw new Error(`${options.name} did not answer on ${rpcUrl} in time:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return {
     rpcUrl,
-    port,
+    port: options.port,
     process: child,
     stop: () =>
       new Promise((resolve) => {

@@ -18,6 +18,7 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
+  defineChain,
   getAddress,
   type Hash,
   type Hex,
@@ -30,11 +31,14 @@ import {
   type TestClient,
   type Transport,
   toHex,
+  type Chain as ViemChain,
   zeroHash,
 } from "viem";
+import { getChainId } from "viem/actions";
 import { foundry } from "viem/chains";
 import { devAccount } from "./accounts.ts";
-import { type Anvil, startAnvil } from "./anvil.ts";
+import { type Anvil, type LocalNode, startAnvil } from "./anvil.ts";
+import { startHardhat } from "./hardhat.ts";
 
 /**
  * An HTTP transport to `url` that calls `onRequest` with each JSON-RPC method before sending it:
@@ -70,8 +74,13 @@ export const Round = RoundStateValue;
 export const Reason = AbortReasonValue;
 
 /** The fixture's clients, named so that its type can be written in declarations. */
-export type AnvilPublicClient = PublicClient<HttpTransport, typeof foundry>;
-export type AnvilTestClient = TestClient<"anvil", HttpTransport, typeof foundry>;
+export type AnvilPublicClient = PublicClient<HttpTransport, ViemChain>;
+export type AnvilTestClient = TestClient<"anvil" | "hardhat", HttpTransport, ViemChain>;
+
+/** A viem chain definition for a local chain with id `id` (anvil's 31337, Hardhat's 1337, …). */
+export function localChain(id: number): ViemChain {
+  return defineChain({ ...foundry, id, name: `local chain ${id}` });
+}
 
 export interface ChainOptions {
   /** anvil dev accounts: 0 deployer, 1 incentive pool, 2–3 creators, 4… nodes. */
@@ -79,8 +88,15 @@ export interface ChainOptions {
   deploy?: Partial<DeployOptions>;
   /** Extra anvil arguments. */
   anvilArgs?: string[];
-  /** anvil's port on 127.0.0.1; a free one when absent. */
+  /** The node's port on 127.0.0.1; a free one when absent. */
   port?: number;
+  /**
+   * Which EVM implementation: anvil (the default) or Hardhat's `hardhat node` (a second,
+   * independent one; `anvilArgs` do not apply).
+   */
+  node?: "anvil" | "hardhat";
+  /** Hardhat only: the chain id (default 1337) and a block every `blockMs` (default: instant). */
+  hardhat?: { chainId?: number; blockMs?: number };
 }
 
 /**
@@ -92,31 +108,32 @@ export interface Chain extends Awaited<ReturnType<typeof chainFixture>> {
   testClient: AnvilTestClient;
 }
 
-/** A fresh anvil chain with the contracts deployed and some nodes joined. */
+/** A fresh local chain with the contracts deployed. */
 export async function setupChain(options: ChainOptions = {}): Promise<Chain> {
-  const anvil: Anvil = await startAnvil({
-    port: options.port || undefined,
-    args: [
-      "--accounts",
-      String(options.accounts ?? 20),
-      ...(process.env.ANVIL_LOG ? [] : ["--silent"]),
-      ...(options.anvilArgs ?? []),
-    ],
-  });
-  const transport = http(anvil.rpcUrl);
-  const publicClient: AnvilPublicClient = createPublicClient({
-    chain: foundry,
-    transport,
-    pollingInterval: 50,
-  });
-  const testClient: AnvilTestClient = createTestClient({
-    chain: foundry,
-    transport,
-    mode: "anvil",
-  });
+  const node: LocalNode =
+    options.node === "hardhat"
+      ? await startHardhat({
+          port: options.port || undefined,
+          accounts: options.accounts ?? 20,
+          chainId: options.hardhat?.chainId,
+          blockMs: options.hardhat?.blockMs,
+        })
+      : await startAnvil({
+          port: options.port || undefined,
+          args: [
+            "--accounts",
+            String(options.accounts ?? 20),
+            ...(process.env.ANVIL_LOG ? [] : ["--silent"]),
+            ...(options.anvilArgs ?? []),
+          ],
+        });
+  const transport = http(node.rpcUrl);
+  const chain = localChain(await getChainId(createPublicClient({ transport })));
+  const publicClient: AnvilPublicClient = createPublicClient({ chain, transport, pollingInterval: 50 });
+  const testClient: AnvilTestClient = createTestClient({ chain, transport, mode: options.node ?? "anvil" });
   // The clients are added here, under their named types: TypeScript cannot write their
   // inferred types into a declaration file.
-  return { ...(await chainFixture(anvil, publicClient, testClient, options)), publicClient, testClient };
+  return { ...(await chainFixture(node, publicClient, testClient, options)), publicClient, testClient };
 }
 
 async function chainFixture(
@@ -126,7 +143,8 @@ async function chainFixture(
   options: ChainOptions,
 ) {
   const transport = http(anvil.rpcUrl);
-  const accounts = (await createWalletClient({ chain: foundry, transport }).getAddresses()).map((a) => getAddress(a));
+  const chain = publicClient.chain;
+  const accounts = (await createWalletClient({ chain, transport }).getAddresses()).map((a) => getAddress(a));
   const at = (index: number): Address => {
     const account = accounts[index];
     if (!account) throw new Error(`no anvil account ${index}`);
@@ -137,7 +155,7 @@ async function chainFixture(
   const creator = at(2);
   const creator2 = at(3);
   const nodes = accounts.slice(4);
-  const wallet = createWalletClient({ chain: foundry, transport, account: deployer });
+  const wallet = createWalletClient({ chain, transport, account: deployer });
   const deployment = await deployHydrogen(wallet, publicClient, {
     incentivePool: pool,
     taskTimeoutSeconds: TIMEOUT,
@@ -319,7 +337,7 @@ export async function signPermit(
   const account = devAccount(index);
   const nonce = (await c.cnx.read("nonces", account.address)) as bigint;
   const signature = await account.signTypedData({
-    domain: { name: "Hydrogen CNX", version: "1", chainId: foundry.id, verifyingContract: c.cnx.address },
+    domain: { name: "Hydrogen CNX", version: "1", chainId: c.deployment.chainId, verifyingContract: c.cnx.address },
     types: permitTypes,
     primaryType: "Permit",
     message: { owner: account.address, spender, value, nonce, deadline },

@@ -1,6 +1,16 @@
 export { DEV_MNEMONIC, type DevAccount, describeAccount, devAccount, devKey, ROLES } from "./accounts.ts";
-export { type Anvil, type AnvilOptions, anvilBinary, freePort, startAnvil } from "./anvil.ts";
 export {
+  type Anvil,
+  type AnvilOptions,
+  anvilBinary,
+  freePort,
+  type LocalNode,
+  startAnvil,
+  startLocalNode,
+} from "./anvil.ts";
+export {
+  type AnvilPublicClient,
+  type AnvilTestClient,
   allAbi,
   type Chain,
   type ChainOptions,
@@ -9,6 +19,7 @@ export {
   eventNames,
   expectRevert,
   FEE,
+  localChain,
   Phase,
   Reason,
   Round,
@@ -19,3 +30,4 @@ export {
   signPermit,
   TIMEOUT,
 } from "./fixture.ts";
+export { type HardhatOptions, startHardhat } from "./hardhat.ts";
