@@ -1,4 +1,5 @@
 export { bloomMayContain } from "./bloom.ts";
+export { assertChainId, ChainMismatchError } from "./chain-id.ts";
 export {
   ChainFollower,
   type FollowerDependencies,

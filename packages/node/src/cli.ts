@@ -1,3 +1,4 @@
+import { ChainMismatchError } from "@hydrogen/chain";
 import { configFileArgument, waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { startNode } from "./node.ts";
@@ -26,7 +27,12 @@ export async function runNode(argv: string[]): Promise<number> {
   try {
     node = await startNode(loadConfig({ file: configFileArgument(argv, "HYDROGEN_NODE_CONFIG"), env: process.env }));
   } catch (error) {
-    if (error instanceof ConfigError || error instanceof WalletError || error instanceof StoreIdentityError) {
+    if (
+      error instanceof ConfigError ||
+      error instanceof WalletError ||
+      error instanceof StoreIdentityError ||
+      error instanceof ChainMismatchError
+    ) {
       process.stderr.write(`hydrogen-node: ${error.message}\n`);
       return 2;
     }

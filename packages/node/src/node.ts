@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ChainFollower, rpcTransport } from "@hydrogen/chain";
-import { createRelayClient, type Deployment } from "@hydrogen/protocol";
-import { Shutdown } from "@hydrogen/service";
+import { assertChainId, ChainFollower, rpcTransport } from "@hydrogen/chain";
+import { createRelayClient } from "@hydrogen/protocol";
+import { readDeploymentFile, Shutdown } from "@hydrogen/service";
 import type { Logger } from "pino";
 import { type Address, createPublicClient, createWalletClient, defineChain, pad, toHex } from "viem";
 import { startApi } from "./api/server.ts";
@@ -11,7 +11,6 @@ import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
 import { applyBatch } from "./chain/events.ts";
 import { nodeLogFilters, nodeLogReader } from "./chain/logs.ts";
-import { ConfigError } from "./config/load.ts";
 import type { NodeConfig } from "./config/schema.ts";
 import { createEngine } from "./engines/index.ts";
 import { failpoint } from "./failpoints.ts";
@@ -78,6 +77,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   });
   const wallet = createWalletClient({ account, chain: chainDefinition, transport: rpc.transport });
   const { taskManager, fromBlock } = await shutdown.guard(() => readDeployment(config));
+  await shutdown.guard(() => assertChainId(client, config.chain.chainId, config.chain.rpcUrl));
   const contracts = await shutdown.guard(() => resolveContracts(client, taskManager));
 
   const store = new NodeStore(join(config.dataDir, "node.db"));
@@ -218,19 +218,9 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
 /** The TaskManager and first block to follow: from the deployments file, else the config. */
 function readDeployment(config: NodeConfig): { taskManager: Address; fromBlock: bigint } {
   if (config.chain.deployment) {
-    let deployment: Deployment;
-    try {
-      deployment = JSON.parse(readFileSync(config.chain.deployment, "utf8")) as Deployment;
-    } catch (error) {
-      throw new ConfigError(`cannot read deployment ${config.chain.deployment}: ${(error as Error).message}`);
-    }
-    if (deployment.chainId !== config.chain.chainId) {
-      throw new ConfigError(
-        `deployment ${config.chain.deployment} is for chain ${deployment.chainId}, not ${config.chain.chainId}`,
-      );
-    }
+    const deployment = readDeploymentFile(config.chain.deployment, config.chain.chainId);
     return {
-      taskManager: (config.chain.taskManager as Address | undefined) ?? deployment.contracts.TaskManager,
+      taskManager: (config.chain.taskManager ?? deployment.taskManager) as Address,
       fromBlock: BigInt(config.chain.fromBlock ?? deployment.deploymentBlock),
     };
   }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ChainMismatchError } from "@hydrogen/chain";
 import { type Chain, devKey, STAKE, Status, setupChain } from "@hydrogen/testnet";
 import { createKeystore, type HydrogenNode, parseConfig, startNode } from "../src/index.ts";
 
@@ -50,6 +51,23 @@ describe("staking lifecycle (a node in process, keystore wallet)", () => {
   after(async () => {
     await node?.close();
     await chain?.stop();
+  });
+
+  it("refuses to start against an RPC that serves another chain", async () => {
+    const otherDir = mkdtempSync(join(tmpdir(), "node-wrong-chain-"));
+    await assert.rejects(
+      startNode(
+        parseConfig({
+          dataDir: otherDir,
+          chain: { rpcUrl: chain.anvil.rpcUrl, chainId: 1, taskManager: chain.tm.address },
+          relay: { url: "http://127.0.0.1:9" },
+          api: { port: 0 },
+          log: { level: "silent" },
+        }),
+        { env: { HYDROGEN_NODE_PRIVATE_KEY: devKey(4) } },
+      ),
+      (error: unknown) => error instanceof ChainMismatchError && error.actual === 31337 && error.expected === 1,
+    );
   });
 
   it("with onStart=wait it only reports the status; the generated API token file is private", async () => {

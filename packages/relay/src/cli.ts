@@ -1,4 +1,5 @@
 import cluster from "node:cluster";
+import { ChainMismatchError } from "@hydrogen/chain";
 import { configFileArgument, waitForSignal } from "@hydrogen/service";
 import { ConfigError, loadConfig } from "./config/load.ts";
 import { openDatabase } from "./db/connect.ts";
@@ -8,7 +9,7 @@ const USAGE = `Usage: hydrogen-relay [--config relay.json]   (also: hydrogen rel
 
 Runs the Hydrogen relay. Configuration comes from the JSON file (also HYDROGEN_RELAY_CONFIG)
 and environment variables, which win: HYDROGEN_RELAY_RPC_URL, HYDROGEN_RELAY_WS_URL,
-HYDROGEN_RELAY_CHAIN_ID, HYDROGEN_RELAY_TASK_MANAGER, HYDROGEN_RELAY_FROM_BLOCK,
+HYDROGEN_RELAY_CHAIN_ID, HYDROGEN_RELAY_DEPLOYMENT or HYDROGEN_RELAY_TASK_MANAGER (+ HYDROGEN_RELAY_FROM_BLOCK),
 HYDROGEN_RELAY_CONFIRMATIONS, HYDROGEN_RELAY_DATABASE_URL (sqlite:<path> or postgres://…),
 HYDROGEN_RELAY_IMAGE_STORE (files|database), HYDROGEN_RELAY_IMAGE_DIR, HYDROGEN_RELAY_HOST,
 HYDROGEN_RELAY_PORT, HYDROGEN_RELAY_RETENTION_SECONDS, HYDROGEN_RELAY_LOG_LEVEL,
@@ -40,7 +41,16 @@ export async function runRelay(argv: string[]): Promise<number> {
     await (await openDatabase(config.database.url)).close();
     return supervise(config.workers);
   }
-  const relay = await startRelay(config);
+  let relay: Awaited<ReturnType<typeof startRelay>>;
+  try {
+    relay = await startRelay(config);
+  } catch (error) {
+    if (error instanceof ChainMismatchError) {
+      process.stderr.write(`hydrogen-relay: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
   relay.context.log.info({ signal: await waitForSignal() }, "signal received");
   await relay.close();
   // A worker's channel to the primary holds its process open: let go of it so the process can end.

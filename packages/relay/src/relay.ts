@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { rpcTransport } from "@hydrogen/chain";
+import { assertChainId, rpcTransport } from "@hydrogen/chain";
 import { Shutdown } from "@hydrogen/service";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
@@ -84,6 +84,7 @@ export async function startRelay(
     transport: rpc.transport,
     pollingInterval: config.chain.pollIntervalMs,
   }) as PublicClient;
+  await shutdown.guard(() => assertChainId(client, config.chain.chainId, config.chain.rpcUrl));
   const sync = new ChainSync(
     {
       taskManager: config.chain.taskManager as `0x${string}`,

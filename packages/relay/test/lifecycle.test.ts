@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ChainMismatchError } from "@hydrogen/chain";
 import { routePath } from "@hydrogen/protocol";
 import type { Chain } from "@hydrogen/testnet";
 import type { Address } from "viem";
@@ -25,6 +26,11 @@ const base = {
   chain: { rpcUrl: "http://127.0.0.1:8545", chainId: 31337, taskManager: `0x${"ab".repeat(20)}` },
   database: { url: "sqlite:/tmp/relay.db" },
 };
+
+/** `base` as environment variables (no deployment file, no task manager). */
+function envOf(config: typeof base): NodeJS.ProcessEnv {
+  return { HYDROGEN_RELAY_RPC_URL: config.chain.rpcUrl, HYDROGEN_RELAY_DATABASE_URL: config.database.url };
+}
 
 describe("relay configuration", () => {
   it("fills in documented defaults", () => {
@@ -71,6 +77,32 @@ describe("relay configuration", () => {
     assert.throws(() => loadConfig({ file }), /is not JSON/);
   });
 
+  it("finds the contracts in a deployments file, which must be for the configured chain", () => {
+    const file = join(tmpdir(), `relay-deployment-${process.pid}.json`);
+    const taskManager = `0x${"cd".repeat(20)}`;
+    writeFileSync(
+      file,
+      JSON.stringify({ chainId: 1337, deploymentBlock: 42, contracts: { TaskManager: taskManager } }),
+    );
+    const chain = { rpcUrl: "http://127.0.0.1:8545", chainId: 1337, deployment: file };
+    const config = parseConfig({ ...base, chain });
+    assert.equal(config.chain.taskManager, taskManager);
+    assert.equal(config.chain.fromBlock, 42);
+    assert.equal(
+      loadConfig({ env: { ...envOf(base), HYDROGEN_RELAY_DEPLOYMENT: file, HYDROGEN_RELAY_CHAIN_ID: "1337" } }).chain
+        .fromBlock,
+      42,
+    );
+    assert.throws(
+      () => parseConfig({ ...base, chain: { ...chain, chainId: 31337 } }),
+      (error: unknown) => error instanceof ConfigError && /is for chain 1337, not 31337/.test(error.message),
+    );
+    assert.throws(
+      () => parseConfig({ ...base, chain: { rpcUrl: chain.rpcUrl, chainId: 1337 } }),
+      /give chain.deployment or chain.taskManager/,
+    );
+  });
+
   it("the command exits 2 with the problems on a bad configuration", () => {
     const bin = fileURLToPath(new URL("../bin/hydrogen-relay.mjs", import.meta.url));
     const run = spawnSync(process.execPath, [bin], {
@@ -79,6 +111,29 @@ describe("relay configuration", () => {
     });
     assert.equal(run.status, 2);
     assert.match(run.stderr, /HYDROGEN_RELAY_CHAIN_ID/);
+  });
+});
+
+describe("the chain it is pointed at", () => {
+  let chain: Chain;
+  before(async () => {
+    chain = await startChain(0);
+  });
+  after(() => chain?.stop());
+
+  it("refuses to start when the RPC serves another chain than the configured one", async () => {
+    const database = await sqlite.create();
+    try {
+      await assert.rejects(
+        startTestRelay(chain, database, {
+          chain: { rpcUrl: chain.anvil.rpcUrl, chainId: 1, taskManager: chain.tm.address },
+        }),
+        (error: unknown) =>
+          error instanceof ChainMismatchError && /serves chain 31337.*for chain 1/.test(error.message),
+      );
+    } finally {
+      await database.drop();
+    }
   });
 });
 

@@ -7,4 +7,5 @@ export {
   logConfigSchema,
   parseWith,
 } from "./config.ts";
+export { type DeploymentRef, readDeploymentFile } from "./deployment.ts";
 export { runCommand, Shutdown, waitForSignal } from "./shutdown.ts";

@@ -10,6 +10,7 @@ export const ENVIRONMENT = {
   HYDROGEN_RELAY_RPC_URL: { path: ["chain", "rpcUrl"] },
   HYDROGEN_RELAY_WS_URL: { path: ["chain", "wsUrl"] },
   HYDROGEN_RELAY_CHAIN_ID: { path: ["chain", "chainId"], number: true },
+  HYDROGEN_RELAY_DEPLOYMENT: { path: ["chain", "deployment"] },
   HYDROGEN_RELAY_TASK_MANAGER: { path: ["chain", "taskManager"] },
   HYDROGEN_RELAY_FROM_BLOCK: { path: ["chain", "fromBlock"], number: true },
   HYDROGEN_RELAY_CONFIRMATIONS: { path: ["chain", "confirmations"], number: true },

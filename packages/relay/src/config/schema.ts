@@ -1,5 +1,5 @@
 import { TASK_ARGS_MAX_BYTES } from "@hydrogen/protocol";
-import { logConfigSchema } from "@hydrogen/service";
+import { logConfigSchema, readDeploymentFile } from "@hydrogen/service";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be a 0x-prefixed 20-byte address");
@@ -31,15 +31,37 @@ export const relayConfigSchema = z
         /** A WebSocket endpoint for new-block subscriptions; polling `rpcUrl` otherwise. */
         wsUrl: z.string().url().optional(),
         chainId: z.number().int().positive(),
-        taskManager: address,
+        /** A `deployments/<chainId>.json` file (read at start); or give `taskManager` (and `fromBlock`). */
+        deployment: z.string().optional(),
+        taskManager: address.optional(),
         /** The block to start following at when there is no cursor (the deployment block). */
-        fromBlock: z.number().int().min(0).default(0),
+        fromBlock: z.number().int().min(0).optional(),
         /** Blocks a log must be buried under before it is applied; 0 on a devnet. */
         confirmations: z.number().int().min(0).max(1000).default(0),
         pollIntervalMs: z.number().int().positive().default(1000),
         maxRange: z.number().int().positive().default(2000),
       })
-      .strict(),
+      .strict()
+      .transform((chain, ctx) => {
+        // The contracts: the deployment file's, unless given here.
+        let taskManager = chain.taskManager;
+        let fromBlock = chain.fromBlock;
+        if (chain.deployment) {
+          try {
+            const deployment = readDeploymentFile(chain.deployment, chain.chainId);
+            taskManager ??= deployment.taskManager;
+            fromBlock ??= deployment.deploymentBlock;
+          } catch (error) {
+            ctx.addIssue({ code: "custom", path: ["deployment"], message: (error as Error).message });
+            return z.NEVER;
+          }
+        }
+        if (!taskManager) {
+          ctx.addIssue({ code: "custom", message: "give chain.deployment or chain.taskManager" });
+          return z.NEVER;
+        }
+        return { ...chain, taskManager, fromBlock: fromBlock ?? 0 };
+      }),
     database: z
       .object({
         /** `sqlite:<path>` (the default backend) or `postgres://…`. */
