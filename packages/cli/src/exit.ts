@@ -1,3 +1,4 @@
+import { DeployError } from "@hydrogen/deploy";
 import { RelayError, RelayUnreachableError } from "@hydrogen/protocol";
 import {
   ContractRevertedError,
@@ -43,6 +44,8 @@ export class CliError extends Error {
 /** The exit code an error means. */
 export function exitCodeOf(error: unknown): number {
   if (error instanceof CliError) return error.exitCode;
+  // Refused before anything was sent (fix the command), or a deployment step the chain refused.
+  if (error instanceof DeployError) return /^nothing was deployed/.test(error.message) ? EXIT.usage : EXIT.refused;
   if (
     error instanceof InvalidTaskArgsError ||
     error instanceof TaskArgsTooLargeError ||

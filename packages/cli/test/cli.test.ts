@@ -336,6 +336,12 @@ describe("hydrogen command", () => {
         [["--rpc", devnet.rpcUrl, "--incentive-pool", pool], /DEPLOYER_PRIVATE_KEY/, { DEPLOYER_PRIVATE_KEY: "0x12" }],
         [["--rpc", devnet.rpcUrl], /--incentive-pool/, env],
         [["--rpc", devnet.rpcUrl, "--incentive-pool", "0x1234"], /not an address/, env],
+        // Checked before anything is sent: no "internal error" dump, no half-deployed token.
+        [
+          ["--rpc", devnet.rpcUrl, "--incentive-pool", `0x${"0".repeat(40)}`],
+          /incentive pool is the zero address/,
+          env,
+        ],
       ];
       for (const [args, message, caseEnv] of cases) {
         const result = await hydrogen(["contracts", "deploy", ...args], {

@@ -2,8 +2,10 @@ import {
   cnxAbi,
   cnxBytecode,
   type Deployment,
+  nextDelay,
   nodeRegistryAbi,
   nodeRegistryBytecode,
+  sleep,
   taskManagerAbi,
   taskManagerBytecode,
 } from "@hydrogen/protocol";
@@ -15,9 +17,14 @@ import {
   type Hash,
   type PublicClient,
   parseEther,
+  type TransactionReceipt,
+  TransactionReceiptNotFoundError,
   type Transport,
   type WalletClient,
 } from "viem";
+import { DeployError, deployPreflight, deployStepError } from "./preflight.ts";
+
+export { DeployError } from "./preflight.ts";
 
 /** Deployment parameters; every field but `incentivePool` has the spec's default. */
 export interface DeployOptions {
@@ -66,23 +73,27 @@ export async function deployHydrogen(
 ): Promise<Deployment> {
   const deployer = wallet.account.address;
   const params = { ...DEPLOY_DEFAULTS, ...definedOnly(options) };
+  const owner = params.owner ?? deployer;
+  await deployPreflight(publicClient, { ...params, deployer, owner, incentivePool: options.incentivePool });
   const chainId = await publicClient.getChainId();
-  const confirm = async (hash: Hash) => {
-    const receipt = await publicClient.waitForTransactionReceipt({ hash });
-    if (receipt.status !== "success") throw new Error(`deployment transaction ${hash} reverted`);
+  const confirm = async (step: string, hash: Hash) => {
+    const receipt = await receiptOf(publicClient, hash);
+    if (receipt.status !== "success") throw new DeployError(`${step}: transaction ${hash} reverted`);
     return receipt;
   };
-  const deploy = async (abi: readonly unknown[], bytecode: `0x${string}`, args: readonly unknown[]) => {
-    const hash = await wallet.deployContract({ abi, bytecode, args, chain: wallet.chain ?? null } as never);
-    const receipt = await confirm(hash);
-    if (!receipt.contractAddress) throw new Error(`transaction ${hash} created no contract`);
+  const deploy = async (name: string, abi: readonly unknown[], bytecode: `0x${string}`, args: readonly unknown[]) => {
+    const hash = await wallet
+      .deployContract({ abi, bytecode, args, chain: wallet.chain ?? null } as never)
+      .catch((error: unknown) => Promise.reject(deployStepError(`deploying ${name}`, error)));
+    const receipt = await confirm(`deploying ${name}`, hash);
+    if (!receipt.contractAddress) throw new DeployError(`deploying ${name}: transaction ${hash} created no contract`);
     return { address: getAddress(receipt.contractAddress), block: Number(receipt.blockNumber) };
   };
 
-  const cnx = options.token ? undefined : await deploy(cnxAbi, cnxBytecode, [params.initialSupply]);
+  const cnx = options.token ? undefined : await deploy("CNX", cnxAbi, cnxBytecode, [params.initialSupply]);
   const token: Address = options.token ?? (cnx?.address as Address);
   let firstBlock = cnx?.block;
-  const registry = await deploy(nodeRegistryAbi, nodeRegistryBytecode, [
+  const registry = await deploy("NodeRegistry", nodeRegistryAbi, nodeRegistryBytecode, [
     token,
     deployer,
     options.incentivePool,
@@ -90,7 +101,7 @@ export async function deployHydrogen(
     BigInt(params.maxNodes),
   ]);
   firstBlock ??= registry.block;
-  const taskManager = await deploy(taskManagerAbi, taskManagerBytecode, [
+  const taskManager = await deploy("TaskManager", taskManagerAbi, taskManagerBytecode, [
     token,
     registry.address,
     deployer,
@@ -98,11 +109,14 @@ export async function deployHydrogen(
     BigInt(params.distanceThreshold),
     BigInt(params.taskTimeoutSeconds),
   ]);
-  const write = (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) =>
-    wallet.writeContract({ address, abi, functionName, args, chain: wallet.chain ?? null } as never).then(confirm);
+  const write = async (address: Address, abi: readonly unknown[], functionName: string, args: readonly unknown[]) => {
+    const hash = await wallet
+      .writeContract({ address, abi, functionName, args, chain: wallet.chain ?? null } as never)
+      .catch((error: unknown) => Promise.reject(deployStepError(functionName, error)));
+    return confirm(functionName, hash);
+  };
   await write(registry.address, nodeRegistryAbi, "setTaskManager", [taskManager.address]);
 
-  const owner = params.owner ?? deployer;
   if (owner.toLowerCase() !== deployer.toLowerCase()) {
     await write(registry.address, nodeRegistryAbi, "transferOwnership", [owner]);
     await write(taskManager.address, taskManagerAbi, "transferOwnership", [owner]);
@@ -124,6 +138,24 @@ export async function deployHydrogen(
     },
     deployedAt: new Date().toISOString(),
   };
+}
+
+/**
+ * A transaction's receipt, looked for after 50 ms and then at doubling intervals up to 2 s: a
+ * chain that mines at once answers at once, one with 12-s blocks is asked a few times a block.
+ */
+async function receiptOf(publicClient: PublicClient, hash: Hash, timeoutMs = 600_000): Promise<TransactionReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    await sleep(nextDelay(attempt, { firstMs: 50, maxMs: 2000 }));
+    try {
+      return await publicClient.getTransactionReceipt({ hash });
+    } catch (error) {
+      if (!(error instanceof TransactionReceiptNotFoundError)) throw error;
+      if (Date.now() > deadline)
+        throw new DeployError(`transaction ${hash} was not mined within ${timeoutMs / 1000} s`);
+    }
+  }
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

@@ -1,1 +1,1 @@
-export { type DeployOptions, deployHydrogen } from "./deploy.ts";
+export { DeployError, type DeployOptions, deployHydrogen } from "./deploy.ts";
