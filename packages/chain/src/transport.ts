@@ -26,13 +26,22 @@ export interface RpcTransport {
  * const client = createPublicClient({ transport: rpc.transport });
  * await rpc.close();
  */
-export function rpcTransport(rpcUrl: string, wsUrl?: string, options: RpcTransportOptions = {}): RpcTransport {
+export function rpcTransport(
+  rpcUrl: string | readonly string[],
+  wsUrl?: string,
+  options: RpcTransportOptions = {},
+): RpcTransport {
   const { retryCount, timeoutMs: timeout } = options;
-  const overHttp = http(rpcUrl, { retryCount, timeout });
+  // Several HTTP endpoints: each is tried in turn when the one before fails (another provider,
+  // a second node of one's own), always starting from the first.
+  const urls = typeof rpcUrl === "string" ? [rpcUrl] : [...rpcUrl];
+  const httpTransports = urls.map((url) => http(url, { retryCount: urls.length > 1 ? 0 : retryCount, timeout }));
+  const overHttp =
+    httpTransports.length > 1 ? fallback(httpTransports, { retryCount }) : (httpTransports[0] as Transport);
   if (!wsUrl) return { transport: overHttp, close: async () => {} };
   const overWebSocket = webSocket(wsUrl, { reconnect: { attempts: Number.POSITIVE_INFINITY, delay: 1000 }, timeout });
   return {
-    transport: fallback([overWebSocket, overHttp], { retryCount }),
+    transport: fallback([overWebSocket, ...httpTransports], { retryCount }),
     async close() {
       // viem keeps one socket per URL and options: this is the one the clients use.
       const socket = await overWebSocket({}).value?.getRpcClient();

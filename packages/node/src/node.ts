@@ -67,7 +67,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
   const shutdown =
     deps.shutdown ?? new Shutdown((step, error) => log.error({ err: error, step }, "node shutdown step failed"));
-  const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl);
+  const rpc = rpcTransport([config.chain.rpcUrl, ...config.chain.fallbackRpcUrls], config.chain.wsUrl);
   // A start that fails must not leave the socket open: it would keep the process alive.
   shutdown.add("rpc", () => rpc.close());
   const client = createPublicClient({

@@ -78,7 +78,9 @@ export async function startRelay(
   shutdown.add("database", () => database.close());
   const metrics = createMetrics();
   // Over the WebSocket when one is configured (HTTP is then the fallback): see rpcTransport.
-  const rpc = rpcTransport(config.chain.rpcUrl, config.chain.wsUrl, { retryCount: 2 });
+  const rpc = rpcTransport([config.chain.rpcUrl, ...config.chain.fallbackRpcUrls], config.chain.wsUrl, {
+    retryCount: 2,
+  });
   shutdown.add("rpc", () => rpc.close());
   const client = createPublicClient({
     transport: rpc.transport,

@@ -28,6 +28,8 @@ export const relayConfigSchema = z
     chain: z
       .object({
         rpcUrl: z.string().url(),
+        /** More HTTP endpoints of the same chain, tried in turn when the one before fails. */
+        fallbackRpcUrls: z.array(z.string().url()).max(8).default([]),
         /** A WebSocket endpoint for new-block subscriptions; polling `rpcUrl` otherwise. */
         wsUrl: z.string().url().optional(),
         chainId: z.number().int().positive(),
