@@ -266,6 +266,20 @@ describe("hydrogen command", () => {
       assert.equal(unreachable.code, 6);
     });
 
+    it("wallet send moves ETH and CNX from this account, and refuses more than it holds (exit 5)", async () => {
+      const to = privateKeyToAccount(`0x${"17".repeat(32)}`).address;
+      const eth = json<{ transactionHash: string }>(await hydrogen(["wallet", "send", to, "0.25", "--json"], { cwd }));
+      assert.match(eth.transactionHash, /^0x[0-9a-f]{64}$/);
+      assert.equal((await hydrogen(["wallet", "send", to, "12.5", "--cnx"], { cwd })).code, 0);
+      const balance = json<{ eth: string; cnx: string }>(await hydrogen(["wallet", "balance", to, "--json"], { cwd }));
+      assert.equal(balance.eth, parseEther("0.25").toString());
+      assert.equal(balance.cnx, parseEther("12.5").toString());
+      const tooMuch = await hydrogen(["wallet", "send", to, "1000000000", "--cnx"], { cwd });
+      assert.equal(tooMuch.code, 5);
+      assert.match(tooMuch.stderr, /holds .* CNX, less than 1000000000/);
+      assert.equal((await hydrogen(["wallet", "send", "0x1234", "1"], { cwd })).code, 2);
+    });
+
     it("shows balances and manages a node through its API", async () => {
       const balance = json<{ cnx: string }>(
         await hydrogen(["wallet", "balance", devnet.app.address, "--json"], { cwd }),

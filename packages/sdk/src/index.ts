@@ -79,3 +79,4 @@ export {
   type HydrogenWallet,
 } from "./client.ts";
 export * from "./errors.ts";
+export { type WaitForReceiptOptions, waitForReceipt } from "./receipt.ts";

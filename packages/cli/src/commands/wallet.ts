@@ -7,6 +7,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { type ConnectionOptions, connectionOptions, resolveConnection } from "../connection.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { Output } from "../output.ts";
+import { sendCommand } from "./send.ts";
 
 interface KeystoreOptions {
   keystore: string;
@@ -113,5 +114,6 @@ export function walletCommand(env: NodeJS.ProcessEnv): Command {
         `${address}\n  ETH ${formatEther(eth)}\n  CNX ${formatEther(cnx as bigint)}`,
       );
     });
+  sendCommand(wallet, env);
   return wallet;
 }
