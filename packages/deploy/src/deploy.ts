@@ -146,8 +146,9 @@ export async function deployHydrogen(
  */
 async function receiptOf(publicClient: PublicClient, hash: Hash, timeoutMs = 600_000): Promise<TransactionReceipt> {
   const deadline = Date.now() + timeoutMs;
-  for (let attempt = 0; ; attempt++) {
-    await sleep(nextDelay(attempt, { firstMs: 50, maxMs: 2000 }));
+  for (let wait = 0; ; ) {
+    wait = nextDelay(wait, { firstMs: 50, maxMs: 2000 });
+    await sleep(wait);
     try {
       return await publicClient.getTransactionReceipt({ hash });
     } catch (error) {

@@ -115,14 +115,16 @@ async function payAndCreate(
   hash: Hex,
   payment: CreateTaskParameters["payment"],
 ) {
+  let wait = 0;
   for (let attempt = 1; ; attempt++) {
     try {
       return await payAndCreateOnce(client, wallet, hash, payment);
     } catch (error) {
       const raced = isNonceConflict(error) || (error instanceof PermitRejectedError && error.reason === "nonce_used");
       if (!raced || attempt >= ATTEMPTS) throw error;
-      // Apart, so that two racing senders do not collide again.
-      await sleep(nextDelay(attempt, { firstMs: 50, maxMs: 1000 }) * (0.5 + Math.random()));
+      // Apart, and jittered, so that two racing senders do not collide again.
+      wait = nextDelay(wait, { firstMs: 50, maxMs: 1000 });
+      await sleep(wait * (0.5 + Math.random()));
     }
   }
 }
