@@ -1,4 +1,14 @@
-import { fallback, http, type Transport, webSocket } from "viem";
+import { withRetry } from "@hydrogen/protocol";
+import {
+  BaseError,
+  fallback,
+  HttpRequestError,
+  http,
+  RpcRequestError,
+  TimeoutError,
+  type Transport,
+  webSocket,
+} from "viem";
 
 export interface RpcTransportOptions {
   /** Retries of a failed request (viem's backoff). Default 3. */
@@ -35,17 +45,74 @@ export function rpcTransport(
   // Several HTTP endpoints: each is tried in turn when the one before fails (another provider,
   // a second node of one's own), always starting from the first.
   const urls = typeof rpcUrl === "string" ? [rpcUrl] : [...rpcUrl];
-  const httpTransports = urls.map((url) => http(url, { retryCount: urls.length > 1 ? 0 : retryCount, timeout }));
+  const httpTransports = urls.map((url) =>
+    revertAwareHttp(url, { retryCount: urls.length > 1 ? 0 : retryCount, timeout }),
+  );
+  // Each HTTP transport retries by itself; the fallback only moves on, and never on a revert.
+  const fallbackOptions = { retryCount: 0, shouldThrow: (error: Error) => isRevert(error) || undefined };
   const overHttp =
-    httpTransports.length > 1 ? fallback(httpTransports, { retryCount }) : (httpTransports[0] as Transport);
+    httpTransports.length > 1 ? fallback(httpTransports, fallbackOptions) : (httpTransports[0] as Transport);
   if (!wsUrl) return { transport: overHttp, close: async () => {} };
-  const overWebSocket = webSocket(wsUrl, { reconnect: { attempts: Number.POSITIVE_INFINITY, delay: 1000 }, timeout });
+  const overWebSocket = webSocket(wsUrl, {
+    reconnect: { attempts: Number.POSITIVE_INFINITY, delay: 1000 },
+    timeout,
+    retryCount: 0,
+  });
   return {
-    transport: fallback([overWebSocket, ...httpTransports], { retryCount }),
+    transport: fallback([overWebSocket, ...httpTransports], fallbackOptions),
     async close() {
       // viem keeps one socket per URL and options: this is the one the clients use.
       const socket = await overWebSocket({}).value?.getRpcClient();
       socket?.close();
     },
   };
+}
+
+/**
+ * viem's HTTP transport, retried like viem retries it (a failed connection, a timeout, 429 and
+ * 5xx, JSON-RPC "internal" and limit errors) except when the answer is a revert: some nodes
+ * (Hardhat) send an expected revert as JSON-RPC error -32603, which viem would ask three more
+ * times, a second lost per revert.
+ */
+export function revertAwareHttp(url: string, options: { retryCount?: number; timeout?: number } = {}): Transport {
+  const retryCount = options.retryCount ?? 3;
+  const base = http(url, { retryCount: 0, timeout: options.timeout });
+  return (params) => {
+    const transport = base(params);
+    const request = ((args: never, requestOptions?: never) =>
+      withRetry(() => transport.request(args, requestOptions), {
+        shouldRetry: (error, attempt) => attempt < retryCount && isRetryableRpcError(error),
+        delay: (attempt) => 150 * 2 ** attempt,
+      })) as typeof transport.request;
+    return { ...transport, request };
+  };
+}
+
+/** JSON-RPC codes worth asking again: unknown, internal (unless a revert), limit exceeded, rate limits. */
+const RETRYABLE_RPC_CODES = new Set([-1, -32603, -32005, -32007, 429]);
+const RETRYABLE_HTTP_STATUSES = new Set([403, 408, 413, 429, 500, 502, 503, 504]);
+
+/** Whether a failed request may succeed if sent again: never a revert, which the chain decided. */
+export function isRetryableRpcError(error: unknown): boolean {
+  if (isRevert(error)) return false;
+  if (!(error instanceof BaseError)) return false;
+  if (error.walk((e) => e instanceof TimeoutError)) return true;
+  const rpc = error.walk((e) => e instanceof RpcRequestError) as RpcRequestError | null;
+  if (rpc) return RETRYABLE_RPC_CODES.has(rpc.code);
+  const httpError = error.walk((e) => e instanceof HttpRequestError) as HttpRequestError | null;
+  if (httpError) return httpError.status === undefined || RETRYABLE_HTTP_STATUSES.has(httpError.status);
+  return false;
+}
+
+/** An execution revert: JSON-RPC code 3, revert data, or a node's "reverted" message. */
+function isRevert(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const { code, data } = e as { code?: unknown; data?: unknown };
+    if (code === 3) return true;
+    if (typeof data === "string" && /^0x[0-9a-f]{8}/i.test(data)) return true;
+    if (typeof data === "object" && data !== null && typeof (data as { data?: unknown }).data === "string") return true;
+    if (/execution reverted|reverted with|VM Exception while processing transaction: revert/i.test(e.message))
+      return true;
+  }
+  return false;
 }
