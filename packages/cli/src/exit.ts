@@ -12,6 +12,7 @@ import {
   TaskArgsTooLargeError,
   TaskNotFoundError,
   TimeoutError,
+  WrongChainError,
 } from "@hydrogen/sdk";
 
 /** What the `hydrogen` command's exit codes mean (docs/cli.md has the table). */
@@ -49,7 +50,8 @@ export function exitCodeOf(error: unknown): number {
   if (
     error instanceof InvalidTaskArgsError ||
     error instanceof TaskArgsTooLargeError ||
-    error instanceof TaskNotFoundError
+    error instanceof TaskNotFoundError ||
+    error instanceof WrongChainError
   ) {
     return EXIT.usage;
   }

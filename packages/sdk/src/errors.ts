@@ -8,6 +8,7 @@ export type HydrogenErrorCode =
   | "SDK_INSUFFICIENT_CNX"
   | "SDK_INSUFFICIENT_ALLOWANCE"
   | "SDK_PERMIT_REJECTED"
+  | "SDK_WRONG_CHAIN"
   | "SDK_NOT_ENOUGH_NODES"
   | "SDK_CONTRACT_REVERTED"
   | "SDK_TASK_NOT_FOUND"
@@ -103,6 +104,23 @@ export class PermitRejectedError extends HydrogenError {
       `the CNX permit for the fee was not accepted: ${detail}`,
       reason !== "refused",
       options,
+    );
+  }
+}
+
+/** The RPC or the wallet is on another chain than the deployment's; nothing was sent. */
+export class WrongChainError extends HydrogenError {
+  override name = "WrongChainError";
+  constructor(
+    readonly where: "rpc" | "wallet",
+    readonly actual: number,
+    readonly expected: number,
+  ) {
+    super(
+      "SDK_WRONG_CHAIN",
+      where === "rpc"
+        ? `the RPC serves chain ${actual}, but the deployment is for chain ${expected}`
+        : `the wallet is on chain ${actual}: switch it to chain ${expected}, the deployment's`,
     );
   }
 }

@@ -2,8 +2,15 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Chain, devAccount, ROLES, setupChain } from "@hydrogen/testnet";
 import { createPublicClient, createWalletClient, http } from "viem";
+import { toAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
-import { createHydrogenClient, createTask, type HydrogenClient, PermitRejectedError } from "../src/index.ts";
+import {
+  createHydrogenClient,
+  createTask,
+  type HydrogenClient,
+  PermitRejectedError,
+  WrongChainError,
+} from "../src/index.ts";
 
 const NODES = 60;
 /** The application account: after the nodes. */
@@ -61,8 +68,24 @@ describe("one account, many tasks at once", () => {
   });
 
   it("a permit the token refuses is reported as such, not as a missing allowance", async () => {
-    // Signed for another chain: the token's domain does not match, the permit is refused.
-    const client = appClient(chain, 1);
+    // A wallet that signs typed data with another key than its account's (a misconfigured
+    // signer): the token recovers another owner and refuses the permit.
+    const app = devAccount(APP);
+    const other = devAccount(APP - 1);
+    const signer = toAccount({
+      address: app.address,
+      signMessage: (message) => app.signMessage(message),
+      signTransaction: (transaction, options) => app.signTransaction(transaction, options),
+      signTypedData: (typedData) => other.signTypedData(typedData as never),
+    });
+    const transport = http(chain.anvil.rpcUrl);
+    const client = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport }),
+      walletClient: createWalletClient({ account: signer, chain: foundry, transport }),
+      deployment: chain.deployment,
+      relayUrl: "http://127.0.0.1:9",
+      pollingIntervalMs: 50,
+    });
     await assert.rejects(createTask(client, { args: args(200) }), (error: unknown) => {
       assert.ok(error instanceof PermitRejectedError, String(error));
       assert.equal(error.code, "SDK_PERMIT_REJECTED");
@@ -70,6 +93,17 @@ describe("one account, many tasks at once", () => {
       assert.equal(error.retryable, false);
       return true;
     });
-    assert.equal(await chain.cnx.read("nonces", devAccount(APP).address), 0n);
+    assert.equal(await chain.cnx.read("nonces", app.address), 0n);
+  });
+
+  it("refuses to pay on another chain than the deployment's, before sending anything", async () => {
+    const client = appClient(chain, 1);
+    await assert.rejects(createTask(client, { args: args(300) }), (error: unknown) => {
+      assert.ok(error instanceof WrongChainError, String(error));
+      assert.equal(error.where, "rpc");
+      assert.match(error.message, /serves chain 31337, but the deployment is for chain 1/);
+      return true;
+    });
+    assert.equal(await chain.publicClient.getTransactionCount({ address: devAccount(APP).address }), 0);
   });
 });

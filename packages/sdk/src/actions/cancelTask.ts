@@ -1,5 +1,6 @@
 import type { Hash } from "viem";
 import { inAccountLane } from "../account-lane.ts";
+import { ensureChain } from "../chain-check.ts";
 import { type HydrogenClient, requireWallet } from "../client.ts";
 import { sendTaskManager } from "../contract-errors.ts";
 import type { ContractRevertedError, NoAccountError } from "../errors.ts";
@@ -25,6 +26,7 @@ export async function cancelTask(
   parameters: CancelTaskParameters,
 ): Promise<CancelTaskReturnType> {
   const wallet = requireWallet(client, "cancelTask");
+  await ensureChain(client);
   const { transactionHash, receipt } = await inAccountLane(client, wallet.account.address, () =>
     sendTaskManager(client, wallet, "cancelTask", [parameters.taskId]),
   );

@@ -14,6 +14,7 @@ import {
 } from "@hydrogen/protocol";
 import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
 import { inAccountLane, isNonceConflict } from "../account-lane.ts";
+import { ensureChain } from "../chain-check.ts";
 import { type HydrogenClient, type HydrogenWallet, requireWallet } from "../client.ts";
 import { sendTaskManager, taskManagerCallAbi } from "../contract-errors.ts";
 import {
@@ -25,6 +26,7 @@ import {
   type NotEnoughNodesError,
   PermitRejectedError,
   TaskArgsTooLargeError,
+  type WrongChainError,
 } from "../errors.ts";
 import { waitForReceipt } from "../receipt.ts";
 
@@ -60,6 +62,7 @@ export type CreateTaskErrorType =
   | InsufficientAllowanceError
   | NotEnoughNodesError
   | PermitRejectedError
+  | WrongChainError
   | ContractRevertedError;
 
 /**
@@ -136,6 +139,7 @@ async function payAndCreateOnce(
   hash: Hex,
   payment: CreateTaskParameters["payment"],
 ) {
+  await ensureChain(client);
   const { publicClient, contracts } = client;
   const account = wallet.account.address;
   const [feePerNode, balance, allowance] = await Promise.all([
