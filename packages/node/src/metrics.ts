@@ -95,6 +95,11 @@ export function createMetrics() {
       registers,
     }),
     slashes: new Counter({ name: "hydrogen_node_slashes_total", help: "Times this node was slashed", registers }),
+    lowGas: new Gauge({
+      name: "hydrogen_node_low_gas",
+      help: "1 while the ETH balance cannot pay one task's transactions (the node pauses itself)",
+      registers,
+    }),
     followerLag: new Gauge({
       name: "hydrogen_node_follower_lag_blocks",
       help: "Blocks between the chain head and the last applied block",

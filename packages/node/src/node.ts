@@ -14,6 +14,7 @@ import { nodeLogFilters, nodeLogReader } from "./chain/logs.ts";
 import type { NodeConfig } from "./config/schema.ts";
 import { createEngine } from "./engines/index.ts";
 import { failpoint } from "./failpoints.ts";
+import { GasGuard } from "./gas-guard.ts";
 import { createLogger, LogRing } from "./logging.ts";
 import { createMetrics } from "./metrics.ts";
 import { NsfwSafetyChecker } from "./safety/checker.ts";
@@ -187,13 +188,30 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   );
   shutdown.add("api", () => api.close());
 
+  const gasGuard = new GasGuard(
+    { gasPerTask: config.staking.gasPerTask, intervalMs: config.staking.gasCheckMs },
+    {
+      chain,
+      staking,
+      log: log.child({ module: "gas" }),
+      onChange: (state) => {
+        metrics.lowGas.set(state.low ? 1 : 0);
+        status.lastError = state.reason;
+      },
+    },
+  );
+
   runner.start(shutdown.signal);
   const following = follower.run(shutdown.signal);
   const starting = staking.onStart(config.staking.onStart).catch((error: unknown) => {
     status.lastError = (error as Error).message;
     log.error({ err: error, code: (error as { code?: string }).code }, "could not take part in the network");
   });
-  shutdown.add("tasks", () => Promise.allSettled([following, starting, runner.stopped()]));
+  // After the start's own staking action: the guard may pause what the start just joined.
+  const guarding = config.staking.pauseOnLowGas
+    ? starting.then(() => gasGuard.run(shutdown.signal))
+    : Promise.resolve();
+  shutdown.add("tasks", () => Promise.allSettled([following, starting, guarding, runner.stopped()]));
   log.info(
     { address: account.address, wallet: kind, taskManager, engine: engine.name, api: api.url, dataDir: config.dataDir },
     "node started",

@@ -54,6 +54,13 @@ export const nodeConfigSchema = z
         onStart: z.enum(["join", "wait"]).default("join"),
         /** Join with an EIP-2612 permit (one transaction) instead of approve + join. */
         usePermit: z.boolean().default(true),
+        /**
+         * Pause the node while its ETH cannot pay one task's transactions (`gasPerTask` gas at the
+         * current fee), and resume it once it covers two; checked every `gasCheckMs`.
+         */
+        pauseOnLowGas: z.boolean().default(true),
+        gasPerTask: z.number().int().positive().default(400_000),
+        gasCheckMs: z.number().int().min(100).default(60_000),
       })
       .strict()
       .prefault({}),
