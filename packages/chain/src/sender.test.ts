@@ -128,6 +128,33 @@ describe("TransactionSender", () => {
     );
   });
 
+  it("never pays more per gas than the operator's cap, in the first send or its replacements", async () => {
+    const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    const { maxFeePerGas } = await client.estimateFeesPerGas();
+    const cap = maxFeePerGas + 1000n; // room for at most one small bump
+    await test.setAutomine(false);
+    try {
+      const sender = senderFor({ bumpAfterMs: 200, maxFeePerGasCap: cap });
+      const sending = sender.send({
+        address: deployment.contracts.NodeRegistry,
+        abi: nodeRegistryAbi,
+        functionName: "pause",
+      });
+      await new Promise((resolve) => setTimeout(resolve, 1000)); // several bump periods
+      await test.mine({ blocks: 1 });
+      const sent = await sending;
+      assert.ok(sent.hashes.length <= 2, `at most one replacement fits under the cap: ${sent.hashes.length}`);
+      for (const hash of sent.hashes) {
+        const tx = await client.getTransaction({ hash }).catch(() => undefined);
+        if (tx) assert.ok((tx.maxFeePerGas ?? 0n) <= cap, `${tx.maxFeePerGas} > ${cap}`);
+      }
+      const mined = await client.getTransaction({ hash: sent.hash });
+      assert.ok((mined.maxFeePerGas ?? 0n) <= cap);
+    } finally {
+      await test.setAutomine(true);
+    }
+  });
+
   it("stops waiting for an unmined transaction when aborted, and broadcasts nothing after", async () => {
     const test = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
     await test.setAutomine(false);

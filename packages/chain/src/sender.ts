@@ -65,6 +65,11 @@ export interface SenderOptions {
   maxBumps?: number;
   /** How long a fee estimate is reused (a replacement raises a stale one). Default 1,000 ms. */
   feeCacheMs?: number;
+  /**
+   * The most the operator pays per gas (EIP-1559 `maxFeePerGas`), in wei: estimates and
+   * replacements never go above it; at the cap a stuck transaction waits instead of being bumped.
+   */
+  maxFeePerGasCap?: bigint;
 }
 
 /** An EIP-1559 contract call as signed, kept to sign its replacements. */
@@ -186,12 +191,18 @@ export class TransactionSender {
       data: encodeFunctionData({ abi, functionName: call.functionName, args } as never),
       nonce,
       gas: call.minGas !== undefined && call.minGas > withHeadroom ? call.minGas : withHeadroom,
-      maxFeePerGas: fees.maxFeePerGas,
-      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      ...this.capped(fees.maxFeePerGas, fees.maxPriorityFeePerGas),
     };
     const hash = await this.sendFields(request);
     this.deps.onBroadcast?.(call, hash);
     return { nonce, request, hash };
+  }
+
+  /** Fees within the operator's cap (the tip never above the fee). */
+  private capped(maxFeePerGas: bigint, maxPriorityFeePerGas: bigint) {
+    const cap = this.options.maxFeePerGasCap;
+    const fee = cap !== undefined && maxFeePerGas > cap ? cap : maxFeePerGas;
+    return { maxFeePerGas: fee, maxPriorityFeePerGas: maxPriorityFeePerGas > fee ? fee : maxPriorityFeePerGas };
   }
 
   /** Fee caps, asked of the RPC node at most once per `feeCacheMs`. */
@@ -237,11 +248,13 @@ export class TransactionSender {
           throw error;
       }
       const factor = BigInt(100 + (this.options.bumpPercent ?? 15));
-      current = {
-        ...current,
-        maxFeePerGas: (current.maxFeePerGas * factor) / 100n + 1n,
-        maxPriorityFeePerGas: (current.maxPriorityFeePerGas * factor) / 100n + 1n,
-      };
+      const bumped = this.capped(
+        (current.maxFeePerGas * factor) / 100n + 1n,
+        (current.maxPriorityFeePerGas * factor) / 100n + 1n,
+      );
+      // At the cap: a replacement must pay more to be accepted, so wait for this one instead.
+      if (bumped.maxFeePerGas <= current.maxFeePerGas) continue;
+      current = { ...current, ...bumped };
       try {
         hashes.push(await this.sendFields(current));
       } catch (error) {

@@ -5,7 +5,7 @@ import { assertChainId, ChainFollower, rpcTransport } from "@hydrogen/chain";
 import { createRelayClient } from "@hydrogen/protocol";
 import { readDeploymentFile, Shutdown } from "@hydrogen/service";
 import type { Logger } from "pino";
-import { type Address, createPublicClient, createWalletClient, defineChain, pad, toHex } from "viem";
+import { type Address, createPublicClient, createWalletClient, defineChain, pad, parseGwei, toHex } from "viem";
 import { startApi } from "./api/server.ts";
 import { StatusSource } from "./api/status.ts";
 import { type Contracts, NodeChain, resolveContracts } from "./chain/contracts.ts";
@@ -88,7 +88,12 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   // shutdown.signal: the runner, the follower and every wait for a transaction stop with it.
   const chain = new NodeChain(
     contracts,
-    { bumpAfterMs: config.chain.bumpAfterMs, headMaxAgeMs: config.chain.pollIntervalMs },
+    {
+      bumpAfterMs: config.chain.bumpAfterMs,
+      headMaxAgeMs: config.chain.pollIntervalMs,
+      maxFeePerGasCap:
+        config.chain.maxFeePerGasGwei === undefined ? undefined : parseGwei(String(config.chain.maxFeePerGasGwei)),
+    },
     {
       client,
       wallet,

@@ -50,12 +50,12 @@ export class NodeChain {
 
   constructor(
     readonly contracts: Contracts,
-    options: { bumpAfterMs: number; headMaxAgeMs?: number },
+    options: { bumpAfterMs: number; headMaxAgeMs?: number; maxFeePerGasCap?: bigint },
     private readonly deps: NodeChainDependencies,
   ) {
     this.headMaxAgeMs = options.headMaxAgeMs ?? 1000;
     this.sender = new TransactionSender(
-      { bumpAfterMs: options.bumpAfterMs },
+      { bumpAfterMs: options.bumpAfterMs, maxFeePerGasCap: options.maxFeePerGasCap },
       { client: deps.client, wallet: deps.wallet, onBroadcast: deps.onBroadcast, signal: deps.signal },
     );
     this.address = deps.wallet.account.address;

@@ -31,6 +31,8 @@ export const nodeConfigSchema = z
         maxRange: z.number().int().positive().default(2000),
         /** Replace a transaction not mined after this long with higher fees. */
         bumpAfterMs: z.number().int().positive().default(30_000),
+        /** The most the node pays per gas, in gwei (EIP-1559 max fee): no estimate or replacement goes above it. */
+        maxFeePerGasGwei: z.number().positive().optional(),
       })
       .strict()
       .refine((chain) => chain.deployment || chain.taskManager, "give chain.deployment or chain.taskManager"),
