@@ -16,6 +16,8 @@ export interface HydrogenClient {
   relay: RelayClient;
   /** How often waits poll the chain and the relay. */
   pollingIntervalMs: number;
+  /** The widest block range one `eth_getLogs` asks for. */
+  maxLogRange: bigint;
 }
 
 export interface CreateHydrogenClientParameters {
@@ -29,6 +31,11 @@ export interface CreateHydrogenClientParameters {
   pollingIntervalMs?: number;
   /** Per relay request. Default 30 s. */
   relayTimeoutMs?: number;
+  /**
+   * The widest block range one `eth_getLogs` asks for; event reads are split into such ranges.
+   * Default 5,000 (what public providers commonly allow).
+   */
+  maxLogRange?: number;
   fetch?: typeof fetch;
 }
 
@@ -63,6 +70,7 @@ export function createHydrogenClient(parameters: CreateHydrogenClientParameters)
     deploymentBlock: BigInt(deployment.deploymentBlock),
     relay,
     pollingIntervalMs: parameters.pollingIntervalMs ?? 500,
+    maxLogRange: BigInt(parameters.maxLogRange ?? 5_000),
   };
 }
 

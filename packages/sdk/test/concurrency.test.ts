@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Chain, devAccount, ROLES, setupChain } from "@hydrogen/testnet";
-import { createPublicClient, createWalletClient, http } from "viem";
+import { createPublicClient, createWalletClient, type Hex, http } from "viem";
 import { toAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import {
   createHydrogenClient,
   createTask,
+  getTaskEvents,
   type HydrogenClient,
   PermitRejectedError,
   WrongChainError,
@@ -94,6 +95,36 @@ describe("one account, many tasks at once", () => {
       return true;
     });
     assert.equal(await chain.cnx.read("nonces", app.address), 0n);
+  });
+
+  it("reads events in block ranges no wider than maxLogRange", async () => {
+    const { taskId } = await createTask(appClient(chain), { args: args(400) });
+    const ranges: bigint[] = [];
+    const base = http(chain.anvil.rpcUrl);
+    const recording: typeof base = (options) => {
+      const transport = base(options);
+      const request = (async (call: { method: string; params?: [{ fromBlock: Hex; toBlock: Hex }] }) => {
+        const filter = call.params?.[0];
+        if (call.method === "eth_getLogs" && filter)
+          ranges.push(BigInt(filter.toBlock) - BigInt(filter.fromBlock) + 1n);
+        return transport.request(call as never);
+      }) as typeof transport.request;
+      return { ...transport, request };
+    };
+    const narrow = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport: recording }),
+      deployment: chain.deployment,
+      relayUrl: "http://127.0.0.1:9",
+      maxLogRange: 3,
+    });
+    const events = await getTaskEvents(narrow, { taskId });
+    assert.ok(ranges.length > 1, "more than one read");
+    assert.ok(
+      ranges.every((blocks) => blocks <= 3n),
+      `ranges: ${ranges.join(", ")}`,
+    );
+    assert.deepEqual(events, await getTaskEvents(appClient(chain), { taskId }));
+    assert.equal(events.filter((e) => e.name === "TaskCreated").length, 3);
   });
 
   it("refuses to pay on another chain than the deployment's, before sending anything", async () => {

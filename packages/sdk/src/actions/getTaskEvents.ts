@@ -51,24 +51,29 @@ export async function readTaskEvents(
   return (await readEvents(client, taskLogFilter(client, taskId).topics, fromBlock, toBlock)).map((e) => e.event);
 }
 
-/** TaskManager events matching `topics` in [fromBlock, toBlock], each with its task id. */
+/**
+ * TaskManager events matching `topics` in [fromBlock, toBlock], each with its task id, read in
+ * ranges of at most the client's `maxLogRange` blocks.
+ */
 export async function readEvents(
   client: HydrogenClient,
   topics: (Hex | Hex[] | null)[],
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<{ taskId: bigint; event: TaskEvent }[]> {
-  const raw = await client.publicClient.request({
-    method: "eth_getLogs",
-    params: [
-      {
-        address: client.contracts.TaskManager,
-        topics,
-        fromBlock: numberToHex(fromBlock),
-        toBlock: numberToHex(toBlock),
-      },
-    ],
-  });
+  // In ranges of at most `maxLogRange` blocks: public providers refuse wider ones.
+  const raw = [];
+  for (let from = fromBlock; from <= toBlock; from += client.maxLogRange) {
+    const to = from + client.maxLogRange - 1n < toBlock ? from + client.maxLogRange - 1n : toBlock;
+    raw.push(
+      ...(await client.publicClient.request({
+        method: "eth_getLogs",
+        params: [
+          { address: client.contracts.TaskManager, topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) },
+        ],
+      })),
+    );
+  }
   const logs = raw.map((log) => formatLog(log));
   const events: { taskId: bigint; event: TaskEvent }[] = [];
   for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
