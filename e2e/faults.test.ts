@@ -13,6 +13,7 @@ import {
 import { createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { type Network, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
+import { startProviderProxy } from "./helpers/provider-proxy.ts";
 
 import { startUploadTrap } from "./helpers/upload-trap.ts";
 
@@ -239,3 +240,35 @@ function startMiner(anvil: { mine(args: { blocks: number }): Promise<void> }, ms
     },
   };
 }
+
+describe("behind a public provider's limits", () => {
+  it("relay, nodes and SDK complete a task through an RPC that caps log ranges, rate-limits and fails at times", async () => {
+    let provider: Awaited<ReturnType<typeof startProviderProxy>> | undefined;
+    try {
+      await withNetwork(
+        {
+          // One provider for every component, as a deployment on a public RPC has; no WebSocket.
+          rpcFor: async (_component, anvilUrl) => {
+            provider ??= await startProviderProxy(anvilUrl, { maxLogRange: 50, rateLimitEvery: 9, errorEvery: 13 });
+            return provider.url;
+          },
+          subscriptions: false,
+          maxRange: 50,
+        },
+        async (network) => {
+          // A history longer than the provider's range, for the followers and the SDK to page through.
+          await network.chain.testClient.mine({ blocks: 300 });
+          const run = await runTask(network.app, { args: smallArgs(80) });
+          assert.equal(run.images.length, 1);
+          const events = await getTaskEvents(network.app, { taskId: run.taskId });
+          assert.equal(events.filter((e) => e.name === "NodePaid").length >= 2, true);
+          const seen = provider as NonNullable<typeof provider>;
+          assert.equal(seen.refused.range, 0, "no log read asked for more than the provider's range");
+          assert.ok(seen.refused.rateLimited > 0 && seen.refused.errors > 0, JSON.stringify(seen.refused));
+        },
+      );
+    } finally {
+      await provider?.close();
+    }
+  });
+});

@@ -48,6 +48,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
           deployment: network.chain.deployment,
           relayUrl: network.relayUrl,
           pollingIntervalMs: 100,
+          ...(options.maxRange ? { maxLogRange: options.maxRange } : {}),
         }),
       );
     }

@@ -58,6 +58,8 @@ export interface NetworkOptions {
   subscriptions?: boolean;
   /** Blocks the relay and nodes wait before applying a log. Default 0. */
   confirmations?: number;
+  /** The widest `eth_getLogs` range the relay and nodes ask for (a provider's cap). Default theirs (2,000). */
+  maxRange?: number;
   /** Start the nodes and wait until all joined. Default true; else call `startNodes()`. */
   startNodes?: boolean;
   /** How `stop()` ends the processes. Default SIGKILL (SIGTERM with `profileDir`). */
@@ -194,6 +196,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
             deployment: deploymentFile,
             pollIntervalMs: 100,
             confirmations: options.confirmations ?? 0,
+            ...(options.maxRange ? { maxRange: options.maxRange } : {}),
           },
           database: { url: `sqlite:${join(dir, "relay", "relay.db")}` },
           images: { store: "files", dir: join(dir, "relay", "images") },
@@ -228,6 +231,7 @@ export async function startNetwork(options: NetworkOptions = {}) {
           deployment: deploymentFile,
           pollIntervalMs: options.chainPollMs ?? 100,
           confirmations: options.confirmations ?? 0,
+          ...(options.maxRange ? { maxRange: options.maxRange } : {}),
         },
         relay: { url: (await options.relayFor?.(`node-${i}`, relayUrl)) ?? relayUrl, timeoutMs: 5000 },
         engine: { kind: "synthetic" },

@@ -1,0 +1,74 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ProviderLimits {
+  /** The widest `eth_getLogs` block range answered; wider ones get JSON-RPC -32005. */
+  maxLogRange: number;
+  /** Every `rateLimitEvery`-th request is answered HTTP 429 with `Retry-After: 0`. */
+  rateLimitEvery: number;
+  /** Every `errorEvery`-th request is answered HTTP 502. */
+  errorEvery: number;
+}
+
+/**
+ * An HTTP JSON-RPC proxy that behaves like a public provider: it caps `eth_getLogs` block
+ * ranges, rate-limits (429) and fails (502) at set rates, and serves no WebSocket (components
+ * fall back to polling). It counts what it refused, so a test can show the limits were met.
+ */
+export async function startProviderProxy(target: string, limits: ProviderLimits) {
+  let requests = 0;
+  const refused = { range: 0, rateLimited: 0, errors: 0 };
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString();
+    requests++;
+    if (requests % limits.rateLimitEvery === 0) {
+      refused.rateLimited++;
+      response.writeHead(429, { "retry-after": "0", "content-type": "text/plain" }).end("rate limited");
+      return;
+    }
+    if (requests % limits.errorEvery === 0) {
+      refused.errors++;
+      response.writeHead(502, { "content-type": "text/plain" }).end("bad gateway");
+      return;
+    }
+    const call = JSON.parse(body) as {
+      id: unknown;
+      method?: string;
+      params?: [{ fromBlock?: string; toBlock?: string }];
+    };
+    const filter = call.method === "eth_getLogs" ? call.params?.[0] : undefined;
+    if (filter?.fromBlock?.startsWith("0x") && filter.toBlock?.startsWith("0x")) {
+      const blocks = Number(BigInt(filter.toBlock) - BigInt(filter.fromBlock)) + 1;
+      if (blocks > limits.maxLogRange) {
+        refused.range++;
+        response.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: call.id,
+            error: { code: -32005, message: `query exceeds max block range ${limits.maxLogRange}` },
+          }),
+        );
+        return;
+      }
+    }
+    try {
+      const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
+      response.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+    } catch {
+      response.writeHead(502).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    refused,
+    requests: () => requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
