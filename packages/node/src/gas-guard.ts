@@ -33,7 +33,7 @@ export class GasGuard {
       chain: NodeChain;
       staking: Staking;
       log: Logger;
-      onChange: (state: GasGuardState) => void;
+      onChange: (state: GasGuardState, previousReason: string | undefined) => void;
     },
   ) {}
 
@@ -81,8 +81,9 @@ export class GasGuard {
 
   private set(low: boolean, reason: string | undefined): void {
     if (this.state.low === low && this.state.reason === reason) return;
+    const previousReason = this.state.reason;
     this.state.low = low;
     this.state.reason = reason;
-    this.deps.onChange(this.state);
+    this.deps.onChange(this.state, previousReason);
   }
 }

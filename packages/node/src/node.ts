@@ -199,9 +199,11 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
       chain,
       staking,
       log: log.child({ module: "gas" }),
-      onChange: (state) => {
+      onChange: (state, previousReason) => {
         metrics.lowGas.set(state.low ? 1 : 0);
-        status.lastError = state.reason;
+        // Says why while low; once funded, clears only its own message, not another error.
+        if (state.reason) status.lastError = state.reason;
+        else if (status.lastError === previousReason) status.lastError = undefined;
       },
     },
   );
