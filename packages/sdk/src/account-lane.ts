@@ -33,13 +33,13 @@ export function inAccountLane<T>(client: HydrogenClient, account: Address, work:
 
 /**
  * Whether a send failed because another sender of the same account took the nonce first (a
- * second process, another tab): the transaction can be built again and sent.
+ * second process, another tab): the transaction can be built again and sent. Not "already
+ * known": that is this very transaction sent twice (a transport retry), which is pending, and
+ * building another would create a second task and pay twice.
  */
 export function isNonceConflict(error: unknown): boolean {
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    if (
-      /nonce too low|nonce has already been used|replacement transaction underpriced|already known/i.test(e.message)
-    ) {
+    if (/nonce too low|nonce has already been used|replacement transaction underpriced/i.test(e.message)) {
       return true;
     }
   }
