@@ -27,11 +27,13 @@ import { ChainFollower, type LogBatch } from "./follower.ts";
 /** A consumer as the relay will be: applies each log once, keyed by (block, log index), and stores the cursor with it. */
 function memoryConsumer() {
   const applied = new Map<string, string>();
+  const blocks = new Map<bigint, Hex>();
   let cursor: bigint | undefined;
   const batches: LogBatch[] = [];
   return {
     applied,
     batches,
+    blocks,
     get cursor() {
       return cursor;
     },
@@ -39,12 +41,20 @@ function memoryConsumer() {
       cursor = value;
     },
     loadCursor: async () => cursor,
+    loadBlocks: async () => [...blocks].map(([number, hash]) => ({ number, hash })),
     apply: async (batch: LogBatch) => {
       batches.push(batch);
       for (const e of parseEventLogs({ abi: taskManagerAbi, logs: batch.logs })) {
         applied.set(`${e.blockNumber}:${e.logIndex}`, e.eventName);
       }
+      for (const ref of batch.blocks) blocks.set(ref.number, ref.hash);
+      for (const number of blocks.keys()) if (number < batch.forgetBelow) blocks.delete(number);
       cursor = batch.toBlock;
+    },
+    rollback: async (ancestor: bigint) => {
+      for (const key of applied.keys()) if (BigInt(key.split(":")[0] as string) > ancestor) applied.delete(key);
+      for (const number of blocks.keys()) if (number > ancestor) blocks.delete(number);
+      cursor = ancestor;
     },
   };
 }
@@ -73,7 +83,7 @@ describe("ChainFollower", () => {
   }
 
   before(async () => {
-    anvil = await startAnvil({ args: ["--silent", "--accounts", "30"] });
+    anvil = await startAnvil({ args: ["--silent", "--accounts", "45"] });
     client = createPublicClient({ chain: foundry, transport: http(anvil.rpcUrl), pollingInterval: 50 });
     const wallet = createWalletClient({ chain: foundry, transport: http(anvil.rpcUrl) });
     const accounts = (await wallet.getAddresses()).map((a) => getAddress(a));
@@ -96,7 +106,7 @@ describe("ChainFollower", () => {
       const hash = await wallet.writeContract({ address, abi, functionName, args, account, chain: foundry } as never);
       await client.waitForTransactionReceipt({ hash });
     };
-    for (const node of accounts.slice(2, 30)) {
+    for (const node of accounts.slice(2, 45)) {
       await send(deployer, CNX, cnxAbi, "transfer", [node, 400n * 10n ** 18n]);
       await send(node, CNX, cnxAbi, "approve", [NodeRegistry, maxUint256]);
       await send(node, NodeRegistry, nodeRegistryAbi, "join", []);
@@ -333,6 +343,53 @@ describe("ChainFollower", () => {
       controller.abort();
       await running;
     }
+  });
+
+  it("a reorganisation deeper than the confirmations is rolled back to the common ancestor and re-applied", async () => {
+    const testClient = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    const consumer = memoryConsumer();
+    const reorgs: { ancestor: bigint; cursor: bigint }[] = [];
+    const follower = new ChainFollower(
+      { ...options(), confirmations: 1 },
+      { client, ...consumer, onReorg: (reorg) => reorgs.push(reorg) },
+    );
+    await createTask();
+    const forkPoint = await client.getBlockNumber({ cacheTime: 0 });
+    await createTask();
+    await createTask();
+    await testClient.mine({ blocks: 1 });
+    while (!(await follower.step())) {}
+    const applied = new Map(consumer.applied);
+    assert.equal(consumer.cursor, forkPoint + 2n, "both tasks after the fork point are applied");
+    assert.ok([...applied.keys()].some((key) => BigInt(key.split(":")[0] as string) > forkPoint));
+
+    // The last three blocks (the two tasks and the empty one) are replaced by empty blocks.
+    await testClient.request({ method: "anvil_reorg", params: [3, []] } as never);
+    await testClient.mine({ blocks: 1 });
+    while (!(await follower.step())) {}
+    assert.equal(reorgs.length, 1);
+    assert.equal(reorgs[0]?.cursor, forkPoint + 2n);
+    assert.ok((reorgs[0]?.ancestor ?? 0n) <= forkPoint, "rolled back to a block the chain still holds");
+    const reference = memoryConsumer();
+    const fresh = new ChainFollower({ ...options(), confirmations: 1 }, { client, ...reference });
+    while (!(await fresh.step())) {}
+    assert.deepEqual(consumer.applied, reference.applied, "the replaced blocks' logs are gone, the rest stay");
+    assert.ok(![...consumer.applied.keys()].some((key) => BigInt(key.split(":")[0] as string) > forkPoint));
+    assert.equal(consumer.cursor, reference.cursor);
+  });
+
+  it("refuses to guess when the chain replaced more blocks than it keeps hashes of", async () => {
+    const testClient = createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) });
+    const consumer = memoryConsumer();
+    const follower = new ChainFollower({ ...options(), reorgWindow: 1 }, { client, ...consumer });
+    await createTask();
+    while (!(await follower.step())) {}
+    for (const number of consumer.blocks.keys()) if (number < (consumer.cursor ?? 0n)) consumer.blocks.delete(number);
+    await testClient.request({ method: "anvil_reorg", params: [2, []] } as never);
+    await testClient.mine({ blocks: 1 });
+    const cursor = consumer.cursor;
+    await assert.rejects(follower.step(), (error: Error) => error.name === "ReorgTooDeepError");
+    assert.equal(consumer.cursor, cursor, "nothing was rolled back or applied");
   });
 
   it("bloomMayContain finds every address and topic of a block's logs", async () => {

@@ -2,12 +2,27 @@ import { nextDelay, pause, Wakeup } from "@hydrogen/protocol";
 import { type Address, type Hex, hexToBytes, type Log, type PublicClient } from "viem";
 import { bloomMayContain } from "./bloom.ts";
 import { type Head, type HeadWatcher, type TopicFilter, watchHeads, watchLogs } from "./heads.ts";
+import {
+  assertLogsFrom,
+  type BlockLink,
+  type BlockRef,
+  blocksToKeep,
+  ChainMovedError,
+  findCommonAncestor,
+  readLink,
+} from "./reorg.ts";
 
 /** A block range of one contract's logs, in (block, log index) order. */
 export interface LogBatch {
   fromBlock: bigint;
   toBlock: bigint;
   logs: Log[];
+  /**
+   * Blocks to remember with the cursor (the range's last block and those its logs came from):
+   * the store keeps them, and may forget those below `forgetBelow`, in the same transaction.
+   */
+  blocks: BlockRef[];
+  forgetBelow: bigint;
 }
 
 export interface FollowerOptions {
@@ -29,12 +44,35 @@ export interface FollowerOptions {
   wsUrl?: string;
   /** Longest wait between retries after an RPC failure. Default 30,000 ms. */
   maxBackoffMs?: number;
+  /**
+   * How many blocks back the hashes of applied blocks are kept: the deepest reorganisation
+   * the follower can undo. Default 256.
+   */
+  reorgWindow?: number;
+}
+
+/** What the follower was told when the chain replaced blocks it had applied. */
+export interface Reorganisation {
+  /** The last applied block the chain still holds: everything after it was rolled back. */
+  ancestor: bigint;
+  /** The cursor before the rollback. */
+  cursor: bigint;
 }
 
 export interface FollowerDependencies {
   client: PublicClient;
   /** The last block whose logs were applied, or undefined before the first batch. */
   loadCursor(): Promise<bigint | undefined>;
+  /** The blocks kept with the cursor (`LogBatch.blocks`, minus those forgotten), in any order. */
+  loadBlocks(): Promise<BlockRef[]>;
+  /**
+   * Undoes what the logs of every block after `ancestor` did, forgets those blocks and moves
+   * the cursor back to `ancestor`, atomically: the chain replaced them (a reorganisation), and
+   * the follower then reads and applies the chain's blocks from there again.
+   */
+  rollback(ancestor: bigint): Promise<void>;
+  /** Called after each rollback (structured logging and metrics are the caller's). */
+  onReorg?(reorg: Reorganisation): void;
   /**
    * Applies a batch and stores `batch.toBlock` as the new cursor, atomically (one database
    * transaction): a crash between the two would apply logs twice. Must be idempotent anyway.
@@ -105,6 +143,8 @@ export class ChainFollower {
   private lastHead: { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
   /** Log blooms of announced blocks not yet applied. */
   private readonly blooms = new Map<bigint, Uint8Array>();
+  /** Hashes of announced blocks not yet applied (newHeads carries them: no read needed). */
+  private readonly links = new Map<bigint, BlockLink>();
   private readonly wakeup = new Wakeup();
 
   constructor(
@@ -149,6 +189,17 @@ export class ChainFollower {
     if (cursor >= safe) return true;
     const fromBlock = cursor + 1n;
     const toBlock = safe < cursor + this.range ? safe : cursor + this.range;
+    const kept = await this.deps.loadBlocks();
+    const last = await this.link(toBlock);
+    // The range must continue the applied chain: its first block's parent is the cursor block.
+    const cursorRef = kept.find((ref) => ref.number === cursor);
+    if (cursorRef) {
+      const parent = fromBlock === toBlock ? last.parentHash : (await this.link(cursor)).hash;
+      if (parent.toLowerCase() !== cursorRef.hash.toLowerCase()) {
+        await this.reorganise(kept, cursor);
+        return false;
+      }
+    }
     let logs: Log[] = [];
     if (!this.irrelevant(fromBlock, toBlock)) {
       try {
@@ -161,14 +212,23 @@ export class ChainFollower {
         throw error;
       }
     }
+    try {
+      assertLogsFrom(logs, toBlock, last.hash);
+    } catch (error) {
+      this.links.clear(); // the announcement was of a block since replaced: read it next time
+      throw error;
+    }
     logs.sort((a, b) =>
       a.blockNumber === b.blockNumber
         ? Number((a.logIndex ?? 0) - (b.logIndex ?? 0))
         : Number((a.blockNumber ?? 0n) - (b.blockNumber ?? 0n)),
     );
-    await this.deps.apply({ fromBlock, toBlock, logs });
+    const window = BigInt(this.options.reorgWindow ?? 256);
+    const blocks = blocksToKeep(toBlock, last.hash, logs, window);
+    await this.deps.apply({ fromBlock, toBlock, logs, blocks, forgetBelow: toBlock - window });
     this.cursor = toBlock;
     for (const block of this.blooms.keys()) if (block <= toBlock) this.blooms.delete(block);
+    for (const block of this.links.keys()) if (block <= toBlock) this.links.delete(block);
     const max = this.options.maxRange ?? 2000n;
     if (this.range < max) this.range = this.range * 2n > max ? max : this.range * 2n;
     return toBlock >= safe;
@@ -180,7 +240,9 @@ export class ChainFollower {
    * wakes it at once; `pollIntervalMs` is the fallback.
    */
   async run(signal: AbortSignal): Promise<void> {
-    const watcher = this.watchBlocks(({ number, timestamp, logsBloom }) => {
+    const watcher = this.watchBlocks(({ number, timestamp, logsBloom, hash, parentHash }) => {
+      // The newest announcement of a number wins: after a reorganisation it names the new block.
+      if (hash && parentHash && this.links.size < 10_000) this.links.set(number, { hash, parentHash });
       if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
       if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
       // The newest notification, not the highest number: after a reorganisation the chain may be shorter.
@@ -228,6 +290,28 @@ export class ChainFollower {
       if (!bloom || this.mayMatter(bloom, topics)) return false;
     }
     return true;
+  }
+
+  /** A block's hash and parent hash: from its announcement when there was one, else read. */
+  private async link(number: bigint): Promise<BlockLink> {
+    const link = this.links.get(number) ?? (await readLink(this.deps.client, number));
+    if (!link) throw new ChainMovedError(`the RPC node has no block ${number} (yet)`);
+    return link;
+  }
+
+  /**
+   * The chain no longer holds the cursor block: finds the newest kept block it still holds and
+   * has the caller roll back to it. What was announced about the replaced blocks is dropped
+   * (their blooms and hashes describe blocks that are gone).
+   */
+  private async reorganise(kept: BlockRef[], cursor: bigint): Promise<void> {
+    this.links.clear();
+    this.blooms.clear();
+    this.scanned = { key: "", through: -1n };
+    const ancestor = await findCommonAncestor(this.deps.client, kept, cursor);
+    await this.deps.rollback(ancestor);
+    this.cursor = ancestor;
+    this.deps.onReorg?.({ ancestor, cursor });
   }
 
   private mayMatter(bloom: Uint8Array, topics: Hex[]): boolean {

@@ -22,6 +22,9 @@ export interface Head {
   timestamp?: bigint;
   /** The block's 2048-bit log bloom: which addresses and topics its logs may hold. */
   logsBloom?: Hex;
+  /** The block's hash and its parent's (newHeads carries them; a log notification does not). */
+  hash?: Hex;
+  parentHash?: Hex;
 }
 
 export interface HeadWatcher {
@@ -52,10 +55,14 @@ export function watchHeads(url: string, onHead: (head: Head) => void, options: W
     () => [["newHeads"]],
     options,
     (result) => {
-      const head = result as { number?: unknown; timestamp?: unknown; logsBloom?: unknown } | undefined;
+      const head = result as
+        | { number?: unknown; timestamp?: unknown; logsBloom?: unknown; hash?: unknown; parentHash?: unknown }
+        | undefined;
       if (!isQuantity(head?.number)) return;
       onHead({
         number: BigInt(head.number),
+        hash: isHash(head.hash) ? head.hash : undefined,
+        parentHash: isHash(head.parentHash) ? head.parentHash : undefined,
         timestamp: isQuantity(head.timestamp) ? BigInt(head.timestamp) : undefined,
         logsBloom:
           typeof head.logsBloom === "string" && /^0x[0-9a-f]{512}$/i.test(head.logsBloom)
@@ -92,6 +99,8 @@ export function watchLogs(
     });
   });
 }
+
+const isHash = (value: unknown): value is Hex => typeof value === "string" && /^0x[0-9a-f]{64}$/i.test(value);
 
 const isQuantity = (value: unknown): value is Hex => typeof value === "string" && /^0x[0-9a-f]+$/i.test(value);
 

@@ -1,11 +1,13 @@
 export { bloomMayContain } from "./bloom.ts";
 export { assertChainId, ChainMismatchError } from "./chain-id.ts";
+export { defaultConfirmations, UNKNOWN_CHAIN_CONFIRMATIONS } from "./confirmations.ts";
 export {
   ChainFollower,
   type FollowerDependencies,
   type FollowerOptions,
   type FollowerStatus,
   type LogBatch,
+  type Reorganisation,
 } from "./follower.ts";
 export {
   type Head,
@@ -15,6 +17,7 @@ export {
   watchHeads,
   watchLogs,
 } from "./heads.ts";
+export { type BlockRef, ChainMovedError, ReorgTooDeepError } from "./reorg.ts";
 export {
   type ContractCall,
   ContractRevertError,

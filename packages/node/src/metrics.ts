@@ -105,6 +105,11 @@ export function createMetrics() {
       help: "Blocks between the chain head and the last applied block",
       registers,
     }),
+    reorgs: new Counter({
+      name: "hydrogen_node_reorgs_total",
+      help: "Reorganisations of applied blocks rolled back by the chain follower",
+      registers,
+    }),
     followerCursor: new Gauge({
       name: "hydrogen_node_follower_cursor_block",
       help: "The last block whose logs were applied",
@@ -114,3 +119,42 @@ export function createMetrics() {
 }
 
 export type NodeMetrics = ReturnType<typeof createMetrics>;
+
+/** How many tasks' counted payments and slashes are remembered. */
+const COUNTED_TASKS = 10_000;
+
+/**
+ * Counts each task's payment and slash once: one rolled back by a reorganisation and applied
+ * again is not counted twice (nor is a payment of the same task replayed while running).
+ */
+export class EarningsMetrics {
+  private readonly counted = new Map<string, { paid: boolean; slashed: boolean }>();
+
+  constructor(private readonly metrics: Pick<NodeMetrics, "earnedWei" | "slashes">) {}
+
+  record(applied: { payments: { taskId: bigint; amount: bigint }[]; slashes: bigint[] }): void {
+    for (const { taskId, amount } of applied.payments) {
+      const seen = this.seen(taskId);
+      if (seen.paid) continue;
+      seen.paid = true;
+      this.metrics.earnedWei.inc(Number(amount));
+    }
+    for (const taskId of applied.slashes) {
+      const seen = this.seen(taskId);
+      if (seen.slashed) continue;
+      seen.slashed = true;
+      this.metrics.slashes.inc();
+    }
+  }
+
+  private seen(taskId: bigint): { paid: boolean; slashed: boolean } {
+    const key = taskId.toString();
+    let seen = this.counted.get(key);
+    if (!seen) {
+      seen = { paid: false, slashed: false };
+      this.counted.set(key, seen);
+      if (this.counted.size > COUNTED_TASKS) this.counted.delete(this.counted.keys().next().value as string);
+    }
+    return seen;
+  }
+}

@@ -16,12 +16,15 @@ import { createEngine } from "./engines/index.ts";
 import { failpoint } from "./failpoints.ts";
 import { GasGuard } from "./gas-guard.ts";
 import { createLogger, LogRing } from "./logging.ts";
-import { createMetrics } from "./metrics.ts";
+import { createMetrics, EarningsMetrics } from "./metrics.ts";
 import { NsfwSafetyChecker } from "./safety/checker.ts";
 import { Staking } from "./staking.ts";
 import { NodeStore } from "./store/store.ts";
 import { TaskRunner } from "./task/runner.ts";
 import { loadWallet } from "./wallet/wallet.ts";
+
+/** How many blocks back the follower keeps applied block hashes: the deepest reorganisation it undoes. */
+const REORG_WINDOW = 256;
 
 export interface HydrogenNode {
   address: Address;
@@ -126,22 +129,27 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     signer: account,
     timeoutMs: config.relay.timeoutMs,
   });
-  const runner = new TaskRunner(config.tasks, {
-    store,
-    chain,
-    relay,
-    engine,
-    models,
-    safety,
-    metrics,
-    log: log.child({ module: "tasks" }),
-    catchUp: () => follower.requestStep(),
-  });
+  const earnings = new EarningsMetrics(metrics);
+  const runner = new TaskRunner(
+    { ...config.tasks, orphanBlocks: REORG_WINDOW },
+    {
+      store,
+      chain,
+      relay,
+      engine,
+      models,
+      safety,
+      metrics,
+      log: log.child({ module: "tasks" }),
+      catchUp: () => follower.requestStep(),
+    },
+  );
   const follower = new ChainFollower(
     {
       address: taskManager,
       fromBlock,
       confirmations: config.chain.confirmations,
+      reorgWindow: REORG_WINDOW,
       pollIntervalMs: config.chain.pollIntervalMs,
       wsUrl: config.chain.wsUrl,
       maxRange: BigInt(config.chain.maxRange),
@@ -149,12 +157,23 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
     {
       client,
       loadCursor: async () => store.cursor(),
+      loadBlocks: async () => store.blocks(),
+      rollback: async (ancestor) => {
+        // Their workers look again: an orphan waits, a task whose facts were undone reads the chain.
+        runner.notify(store.rollback(ancestor));
+      },
+      onReorg: ({ ancestor, cursor }) => {
+        metrics.reorgs.inc();
+        log.warn(
+          { ancestor: String(ancestor), cursor: String(cursor) },
+          "the chain replaced applied blocks; rolled back to the common ancestor",
+        );
+      },
       apply: async (batch) => {
         const applied = applyBatch(store, account.address, batch);
         for (const taskId of applied.assigned) log.info({ taskId: String(taskId) }, "selected for a task");
         if (applied.assigned.length) failpoint("after:assigned");
-        for (const { amount } of applied.payments) metrics.earnedWei.inc(Number(amount));
-        metrics.slashes.inc(applied.slashes.length);
+        earnings.record(applied);
         for (const taskId of applied.slashes) log.error({ taskId: String(taskId) }, "this node was slashed");
         runner.notify([...applied.assigned, ...applied.touched]);
         runner.cursorMoved(batch.toBlock);

@@ -38,7 +38,13 @@ describe("staking lifecycle (a node in process, keystore wallet)", () => {
     node = await startNode(
       parseConfig({
         dataDir,
-        chain: { rpcUrl: chain.anvil.rpcUrl, chainId: 31337, taskManager: chain.tm.address, pollIntervalMs: 100 },
+        chain: {
+          rpcUrl: chain.anvil.rpcUrl,
+          chainId: 31337,
+          taskManager: chain.tm.address,
+          pollIntervalMs: 100,
+          confirmations: 0,
+        },
         wallet: { keystore },
         relay: { url: "http://127.0.0.1:9" },
         staking: { onStart: "wait", usePermit: false },

@@ -70,6 +70,11 @@ export function createMetrics() {
       labelNames: ["event"] as const,
       registers,
     }),
+    reorgs: new Counter({
+      name: "hydrogen_relay_reorgs_total",
+      help: "Reorganisations of applied blocks rolled back by the chain follower",
+      registers,
+    }),
     followerErrors: new Counter({
       name: "hydrogen_relay_follower_errors_total",
       help: "Chain follower steps that failed and were retried",

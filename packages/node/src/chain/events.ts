@@ -44,8 +44,9 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
   const me = (address: unknown) => typeof address === "string" && isAddressEqual(address as Address, node);
   // Most blocks of a busy network carry nothing for this node: they only move the cursor.
   const relevant = events.filter((event) => (event.args as Record<string, unknown>).taskId !== undefined);
+  const kept = { blocks: batch.blocks, forgetBelow: batch.forgetBelow };
   if (relevant.length === 0) {
-    store.setCursor(batch.toBlock, false);
+    store.setCursor(batch.toBlock, false, kept);
     return applied;
   }
   store.transaction(() => {
@@ -67,20 +68,27 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
           break;
         }
         case "TaskSuccess":
-          if (store.recordFacts(taskId, { resultNode: args.resultNode as Address })) applied.touched.add(taskId);
+          if (store.recordFacts(taskId, { resultNode: args.resultNode as Address }, event.blockNumber ?? 0n))
+            applied.touched.add(taskId);
           break;
         case "TaskAborted":
-          if (store.recordFacts(taskId, { abortReason: ABORT_REASONS[Number(args.reason)] ?? String(args.reason) }))
+          if (
+            store.recordFacts(
+              taskId,
+              { abortReason: ABORT_REASONS[Number(args.reason)] ?? String(args.reason) },
+              event.blockNumber ?? 0n,
+            )
+          )
             applied.touched.add(taskId);
           break;
         case "NodePaid":
-          if (me(args.node) && store.recordFacts(taskId, { paidWei: args.amount as bigint })) {
+          if (me(args.node) && store.recordFacts(taskId, { paidWei: args.amount as bigint }, event.blockNumber ?? 0n)) {
             applied.touched.add(taskId);
             applied.payments.push({ taskId, amount: args.amount as bigint });
           }
           break;
         case "NodeSlashedForTask":
-          if (me(args.node) && store.recordFacts(taskId, { slashed: true })) {
+          if (me(args.node) && store.recordFacts(taskId, { slashed: true }, event.blockNumber ?? 0n)) {
             applied.touched.add(taskId);
             applied.slashes.push(taskId);
           }
@@ -91,7 +99,7 @@ export function applyBatch(store: NodeStore, node: Address, batch: LogBatch): Ap
           break;
       }
     }
-    store.setCursor(batch.toBlock);
+    store.setCursor(batch.toBlock, true, kept);
   });
   return applied;
 }

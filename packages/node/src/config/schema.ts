@@ -1,3 +1,4 @@
+import { defaultConfirmations } from "@hydrogen/chain";
 import { logConfigSchema } from "@hydrogen/service";
 import { z } from "zod";
 
@@ -25,8 +26,8 @@ export const nodeConfigSchema = z
         taskManager: address.optional(),
         /** The block to start following at when there is no cursor (the deployment block). */
         fromBlock: z.number().int().min(0).optional(),
-        /** Blocks a log must be buried under before it is acted on; 0 on a devnet. */
-        confirmations: z.number().int().min(0).max(1000).default(0),
+        /** Blocks a log must be buried under before it is acted on. Default: a safe depth for the chain id; 0 only on a devnet. */
+        confirmations: z.number().int().min(0).max(1000).optional(),
         pollIntervalMs: z.number().int().positive().default(1000),
         maxRange: z.number().int().positive().default(2000),
         /** Replace a transaction not mined after this long with higher fees. */
@@ -35,7 +36,9 @@ export const nodeConfigSchema = z
         maxFeePerGasGwei: z.number().positive().optional(),
       })
       .strict()
-      .refine((chain) => chain.deployment || chain.taskManager, "give chain.deployment or chain.taskManager"),
+      .refine((chain) => chain.deployment || chain.taskManager, "give chain.deployment or chain.taskManager")
+      // Unset confirmations: a safe depth for the chain (only the devnet sets 0).
+      .transform((chain) => ({ ...chain, confirmations: chain.confirmations ?? defaultConfirmations(chain.chainId) })),
     wallet: z
       .object({
         /** A Web3 Secret Storage (v3) keystore file; its password from `passwordFile` or HYDROGEN_NODE_KEYSTORE_PASSWORD. */

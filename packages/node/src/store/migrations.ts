@@ -39,6 +39,10 @@ const MIGRATIONS: string[] = [
    );`,
   // Why this node could not do a step of the task, last time it tried: {step, code, reason, at, count}.
   "ALTER TABLE tasks ADD COLUMN last_failure TEXT;",
+  // Reorganisations: the block a rollback went back to when it removed the task's creation
+  // (null while the chain holds it), and the newest block a chain fact of the task came from.
+  `ALTER TABLE tasks ADD COLUMN orphaned_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN facts_block INTEGER;`,
 ];
 
 export function migrate(db: Database.Database): void {

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { BlockRef } from "@hydrogen/chain";
 import Database from "better-sqlite3";
 import type { Address, Hex } from "viem";
 import type { TaskState } from "../task/state.ts";
@@ -24,6 +25,11 @@ export interface TaskRecord {
   timings: Record<string, number>;
   /** The last failure of a step of this task (this node's trouble, retried): what the operator must fix. */
   lastFailure?: StepFailure;
+  /**
+   * Set when a reorganisation removed the task's creation: the block rolled back to. The task
+   * waits until the same task selects this node again (then this is cleared) or is given up.
+   */
+  orphanedAt?: bigint;
   receivedAt: number;
   updatedAt: number;
 }
@@ -50,6 +56,11 @@ export function outcomeOf(task: TaskRecord): Outcome | undefined {
   return "unpaid";
 }
 
+/** A state was saved for a task whose row now holds another task (a reorganisation gave its id away). */
+export class TaskReplacedError extends Error {
+  override readonly name = "TaskReplacedError";
+}
+
 /** The node's database belongs to another address, chain or deployment. */
 export class StoreIdentityError extends Error {
   override readonly name = "StoreIdentityError";
@@ -69,6 +80,7 @@ interface TaskRow {
   result_node: string | null;
   timings: string;
   last_failure: string | null;
+  orphaned_at: number | null;
   received_at: number;
   updated_at: number;
 }
@@ -88,6 +100,7 @@ function toRecord(row: TaskRow): TaskRecord {
     resultNode: (row.result_node as Address | null) ?? undefined,
     timings: JSON.parse(row.timings) as Record<string, number>,
     lastFailure: row.last_failure ? (JSON.parse(row.last_failure) as StepFailure) : undefined,
+    orphanedAt: row.orphaned_at === null ? undefined : BigInt(row.orphaned_at),
     receivedAt: row.received_at,
     updatedAt: row.updated_at,
   };
@@ -110,6 +123,7 @@ const CURSOR_WRITE_INTERVAL_MS = 1000;
 export class NodeStore {
   readonly db: Database.Database;
   private liveCursor: bigint | undefined;
+  private liveBlocks: Map<bigint, string> | undefined;
   private cursorWrittenAt = 0;
   private readonly statements = new Map<string, Database.Statement>();
 
@@ -157,13 +171,71 @@ export class NodeStore {
    * idempotent, so a crash merely replays the few blocks after the stored cursor — and a busy
    * chain does not cost one fsync per block.
    */
-  setCursor(block: bigint, durable = true): void {
+  setCursor(block: bigint, durable = true, kept?: { blocks: BlockRef[]; forgetBelow: bigint }): void {
     this.liveCursor = block;
+    if (kept) {
+      const blocks = this.loadBlockMap();
+      for (const ref of kept.blocks) blocks.set(ref.number, ref.hash);
+      for (const number of blocks.keys()) if (number < kept.forgetBelow) blocks.delete(number);
+    }
     if (!durable && Date.now() - this.cursorWrittenAt < CURSOR_WRITE_INTERVAL_MS) return;
+    this.writeCursor(block);
+  }
+
+  /** The kept hashes of applied blocks (the follower's reorganisation check), as written with the cursor. */
+  blocks(): BlockRef[] {
+    return [...this.loadBlockMap()].map(([number, hash]) => ({ number, hash: hash as Hex }));
+  }
+
+  private loadBlockMap(): Map<bigint, string> {
+    if (!this.liveBlocks) {
+      const row = this.sql("SELECT value FROM meta WHERE key = 'blocks'").get() as { value: string } | undefined;
+      const pairs = row ? (JSON.parse(row.value) as [string, string][]) : [];
+      this.liveBlocks = new Map(pairs.map(([number, hash]) => [BigInt(number), hash]));
+    }
+    return this.liveBlocks;
+  }
+
+  /** Writes the cursor and the kept block hashes together: a crash leaves a pair that belongs together. */
+  private writeCursor(block: bigint): void {
     this.cursorWrittenAt = Date.now();
-    this.sql(
-      "INSERT INTO meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-    ).run(block.toString());
+    const upsert = this.sql(
+      "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    );
+    const blocks = JSON.stringify([...this.loadBlockMap()].map(([number, hash]) => [number.toString(), hash]));
+    this.transaction(() => {
+      upsert.run("cursor", block.toString());
+      upsert.run("blocks", blocks);
+    });
+  }
+
+  /**
+   * Undoes what the logs after `ancestor` recorded (a reorganisation replaced those blocks), in
+   * one durable transaction with the cursor: tasks created after it become orphans (kept, with
+   * their salt and images, until the same task selects this node again), and chain facts from
+   * after it are cleared, to be recorded again from the chain's blocks. Returns the tasks touched.
+   */
+  rollback(ancestor: bigint): bigint[] {
+    const after = Number(ancestor);
+    return this.durableTransaction(() => {
+      const touched = this.sql(
+        "SELECT task_id FROM tasks WHERE phase != 'settled' AND (created_block > ? OR facts_block > ?)",
+      )
+        .pluck()
+        .all(after, after) as string[];
+      this.sql(
+        "UPDATE tasks SET orphaned_at = ? WHERE created_block > ? AND orphaned_at IS NULL AND phase != 'settled'",
+      ).run(after, after);
+      this.sql(
+        `UPDATE tasks SET paid_wei = '0', slashed = 0, abort_reason = NULL, result_node = NULL, facts_block = NULL
+           WHERE facts_block > ?`,
+      ).run(after);
+      const blocks = this.loadBlockMap();
+      for (const number of blocks.keys()) if (number > ancestor) blocks.delete(number);
+      this.liveCursor = ancestor;
+      this.writeCursor(ancestor);
+      return touched.map((id) => BigInt(id));
+    });
   }
 
   /** Runs `fn` in one transaction. */
@@ -181,26 +253,55 @@ export class NodeStore {
     }
   }
 
-  /** Records a task this node was selected for; a second call for the same task is a no-op. Returns true when new. */
+  /**
+   * Records a task this node was selected for; a second call for the same task is a no-op.
+   * Returns true when new, or when it ends an orphan: the same task created again (it goes on
+   * where it was) or another task that took its id (it starts over). Returns false otherwise.
+   */
   insertTask(task: { taskId: bigint; round: number; taskHash: Hex; creator: Address; createdBlock: bigint }): boolean {
+    const id = task.taskId.toString();
+    const held = this.sql("SELECT round, task_hash, creator, orphaned_at FROM tasks WHERE task_id = ?").get(id) as
+      | { round: number; task_hash: string; creator: string; orphaned_at: number | null }
+      | undefined;
+    if (held && held.orphaned_at === null) return false;
+    const same =
+      held?.round === task.round &&
+      held.task_hash.toLowerCase() === task.taskHash.toLowerCase() &&
+      held.creator.toLowerCase() === task.creator.toLowerCase();
+    if (same) {
+      this.sql("UPDATE tasks SET orphaned_at = NULL, created_block = ? WHERE task_id = ?").run(
+        Number(task.createdBlock),
+        id,
+      );
+      return true;
+    }
     const now = Date.now();
     const state: TaskState = { phase: "assigned" };
-    const info = this.sql(
-      `INSERT INTO tasks (task_id, round, task_hash, creator, created_block, state, phase, timings, received_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO NOTHING`,
-    ).run(
-      task.taskId.toString(),
-      task.round,
-      task.taskHash,
-      task.creator,
-      Number(task.createdBlock),
-      JSON.stringify(state),
-      state.phase,
-      JSON.stringify({ assigned: now }),
-      now,
-      now,
-    );
-    return info.changes === 1;
+    this.transaction(() => {
+      // Another task took the orphan's id: nothing of the old one may be used for it.
+      if (held) this.sql("DELETE FROM tasks WHERE task_id = ?").run(id);
+      this.sql(
+        `INSERT INTO tasks (task_id, round, task_hash, creator, created_block, state, phase, timings, received_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(
+        id,
+        task.round,
+        task.taskHash,
+        task.creator,
+        Number(task.createdBlock),
+        JSON.stringify(state),
+        state.phase,
+        JSON.stringify({ assigned: now }),
+        now,
+        now,
+      );
+    });
+    return true;
+  }
+
+  /** Tasks a reorganisation orphaned that were created again for other nodes, or never: given up. */
+  forgetOrphan(taskId: bigint): void {
+    this.sql("DELETE FROM tasks WHERE task_id = ? AND orphaned_at IS NOT NULL").run(taskId.toString());
   }
 
   /** Whether this node was selected for the task (cheaper than `task`). */
@@ -236,11 +337,22 @@ export class NodeStore {
   saveState(
     taskId: bigint,
     state: TaskState,
-    extra: { args?: string; images?: readonly Uint8Array[]; marks?: Record<string, number> } = {},
+    extra: {
+      args?: string;
+      images?: readonly Uint8Array[];
+      marks?: Record<string, number>;
+      /** The task hash the state belongs to: refused (TaskReplacedError) if the row now holds another task. */
+      taskHash?: Hex;
+    } = {},
   ): void {
     const write = () => {
       const id = taskId.toString();
       const now = Date.now();
+      const held = extra.taskHash
+        ? (this.sql("SELECT task_hash FROM tasks WHERE task_id = ?").pluck().get(id) as string | undefined)
+        : undefined;
+      if (extra.taskHash && held && held.toLowerCase() !== extra.taskHash.toLowerCase())
+        throw new TaskReplacedError(`task ${id} now holds another task (a reorganisation gave its id away)`);
       if (extra.images) {
         this.sql("DELETE FROM images WHERE task_id = ?").run(id);
         const insert = this.sql("INSERT INTO images (task_id, idx, png) VALUES (?, ?, ?)");
@@ -306,15 +418,18 @@ export class NodeStore {
   recordFacts(
     taskId: bigint,
     facts: { paidWei?: bigint; slashed?: boolean; abortReason?: string; resultNode?: Address },
+    block?: bigint,
   ): boolean {
     const info = this.sql(
       `UPDATE tasks SET paid_wei = COALESCE(?, paid_wei), slashed = MAX(slashed, ?),
-           abort_reason = COALESCE(?, abort_reason), result_node = COALESCE(?, result_node) WHERE task_id = ?`,
+           abort_reason = COALESCE(?, abort_reason), result_node = COALESCE(?, result_node),
+           facts_block = MAX(COALESCE(facts_block, 0), ?) WHERE task_id = ?`,
     ).run(
       facts.paidWei?.toString() ?? null,
       facts.slashed ? 1 : 0,
       facts.abortReason ?? null,
       facts.resultNode ?? null,
+      Number(block ?? 0n),
       taskId.toString(),
     );
     return info.changes === 1;
@@ -358,7 +473,9 @@ export class NodeStore {
     ).run(keep).changes;
   }
 
+  /** Writes the cursor still held in memory (a clean stop replays nothing), then closes. */
   close(): void {
+    if (this.liveCursor !== undefined && this.db.open) this.writeCursor(this.liveCursor);
     this.db.close();
   }
 }

@@ -1,6 +1,7 @@
 import { ContractRevertError } from "@hydrogen/chain";
 import {
   buildResult,
+  ChainTaskPhaseValue,
   generateSalt,
   makeCommitment,
   nextDelay,
@@ -23,7 +24,7 @@ import { failpoint } from "../failpoints.ts";
 import type { NodeMetrics } from "../metrics.ts";
 import type { ModelManager } from "../models/manager.ts";
 import { filterUnsafe, type SafetyChecker } from "../safety/checker.ts";
-import { type NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
+import { type NodeStore, outcomeOf, type TaskRecord, TaskReplacedError } from "../store/store.ts";
 import { type Action, type ChainView, decide } from "./decide.ts";
 import { NotReadyError, TaskFaultError, TransientError } from "./errors.ts";
 import { type TaskState, transitions } from "./state.ts";
@@ -36,6 +37,11 @@ export interface RunnerOptions {
   pollIntervalMs: number;
   /** Settled tasks kept in the store. */
   keepHistory: number;
+  /**
+   * Blocks past its rollback an orphaned task (its creation reorganised away) waits to be
+   * created again before it is given up. Default 256.
+   */
+  orphanBlocks?: number;
 }
 
 export interface RunnerDependencies {
@@ -144,6 +150,11 @@ export class TaskRunner {
       if (!task || task.state.phase === "settled") return;
       let action: Action = { kind: "wait", reason: "not read yet" };
       try {
+        if (task.orphanedAt !== undefined) {
+          if (await this.givenUp(task, log)) return;
+          await idle(this.options.pollIntervalMs);
+          continue;
+        }
         const reuse = fresh !== undefined && Date.now() - fresh.at < this.options.pollIntervalMs;
         // A view read now sees whatever the wakes so far announced.
         if (!reuse) wakeup.clear();
@@ -185,6 +196,10 @@ export class TaskRunner {
         backoff = 0;
       } catch (error) {
         if (signal.aborted) return;
+        if (error instanceof TaskReplacedError) {
+          log.warn("a reorganisation gave this task's id to another task: its work is dropped");
+          continue;
+        }
         if (worker.execution.signal.aborted) {
           // The task ended on chain and its work was stopped: not a failure of this node's.
           await idle(this.options.pollIntervalMs);
@@ -193,6 +208,28 @@ export class TaskRunner {
         backoff = await this.recover(task, action, error, backoff, idle, log);
       }
     }
+  }
+
+  /**
+   * Whether an orphan (its creation reorganised away) is given up, and then forgets it: when
+   * the chain holds a task of that id at a block whose logs are all applied — created again,
+   * but not for this node, or it would be an orphan no more — or when it was not created
+   * again within `orphanBlocks`. Until then it waits, salt and images kept.
+   */
+  private async givenUp(task: TaskRecord, log: Logger): Promise<boolean> {
+    const cursor = this.deps.store.cursor() ?? -1n;
+    const view = await this.deps.chain.view(task.taskId, task.round, cursor);
+    // Read again after the chain: the follower may have applied the task's creation meanwhile.
+    const orphanedAt = this.deps.store.task(task.taskId)?.orphanedAt;
+    if (orphanedAt === undefined) return false;
+    const expired = cursor > orphanedAt + BigInt(this.options.orphanBlocks ?? 256);
+    if (view.phase === ChainTaskPhaseValue.None && !expired) return false;
+    this.deps.store.forgetOrphan(task.taskId);
+    log.warn(
+      { orphanedAt: String(orphanedAt), cursor: String(cursor), recreated: view.phase !== ChainTaskPhaseValue.None },
+      "a reorganisation removed this task's creation and it was not created again for this node: given up",
+    );
+    return true;
   }
 
   /** Handles a failed step; returns the next backoff. */
@@ -412,7 +449,8 @@ export class TaskRunner {
 
   /** Persists a transition (with what belongs to it) and records how long the previous phase took. */
   private save(task: TaskRecord, next: TaskState, extra?: Parameters<NodeStore["saveState"]>[2]): void {
-    this.deps.store.saveState(task.taskId, next, extra);
+    // Refused if a reorganisation gave the task's id to another task while this step ran.
+    this.deps.store.saveState(task.taskId, next, { ...extra, taskHash: task.taskHash });
     const since = task.timings[task.state.phase] ?? task.receivedAt;
     this.deps.metrics.phaseSeconds.observe({ phase: task.state.phase }, (Date.now() - since) / 1000);
     task.state = next;

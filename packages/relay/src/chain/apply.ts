@@ -54,6 +54,37 @@ const createdFor = (["node0", "node1", "node2"] as const).map((column) =>
   ),
 );
 
+const recordEvent = prepared(
+  (db, p: { block: number; logIndex: number; taskId: string; topics: string; data: string }) =>
+    db
+      .insertInto("chain_events")
+      .values({ block: p.block, log_index: p.logIndex, task_id: p.taskId, topics: p.topics, data: p.data })
+      .onConflict((oc) => oc.columns(["block", "log_index"]).doNothing()),
+);
+
+const selectIdentity = prepared((db, p: { taskId: string }) =>
+  db.selectFrom("tasks").select(["creator", "task_hash", "chain_phase"]).where("task_id", "=", p.taskId),
+);
+
+/** The same task created again after a reorganisation removed its creation: it keeps its arguments. */
+const revive = prepared((db, p: { taskId: string; block: number }) =>
+  db
+    .updateTable("tasks")
+    .set({ chain_phase: "created", ended_at: null, created_block: p.block })
+    .where("task_id", "=", p.taskId)
+    .where("chain_phase", "=", "orphaned"),
+);
+
+/**
+ * A TaskCreated for a task id the relay holds under another creator or task hash: a
+ * reorganisation gave the id to another task. Nothing of the old one may be served for it.
+ */
+async function forgetTask(db: Db, taskId: string): Promise<void> {
+  await db.deleteFrom("images").where("task_id", "=", taskId).execute();
+  await db.deleteFrom("disclosures").where("task_id", "=", taskId).execute();
+  await db.deleteFrom("tasks").where("task_id", "=", taskId).execute();
+}
+
 const commitmentsReady = prepared((db, p: { taskId: string }) =>
   db
     .updateTable("tasks")
@@ -109,16 +140,27 @@ const reported = prepared((db, p: { taskId: string; now: number }) =>
  * (created → commitments_ready → success → reported, or aborted), so replaying any range
  * leaves the same rows. `now` is when the relay learned of it (retention counts from it).
  */
-async function applyLog(db: Db, log: Log, now: number): Promise<string | undefined> {
+export async function applyLog(db: Db, log: Log, now: number): Promise<string | undefined> {
   const event = decode(log);
   if (!event) return undefined;
+  const taskId = (event.args as { taskId: bigint }).taskId.toString();
+  await recordEvent(db, {
+    block: Number(log.blockNumber),
+    logIndex: log.logIndex ?? 0,
+    taskId,
+    topics: JSON.stringify(log.topics),
+    data: log.data,
+  });
   switch (event.eventName) {
     case "TaskCreated": {
-      const { taskId, creator, selectedNode, taskHash, round } = event.args;
+      const { creator, selectedNode, taskHash, round } = event.args;
       const insert = createdFor[round];
       if (!insert) return undefined;
+      const held = (await selectIdentity(db, { taskId })).rows[0];
+      if (held && (held.creator !== lower(creator) || held.task_hash !== lower(taskHash))) await forgetTask(db, taskId);
+      else if (held?.chain_phase === "orphaned") await revive(db, { taskId, block: Number(log.blockNumber) });
       await insert(db, {
-        taskId: taskId.toString(),
+        taskId,
         creator: lower(creator),
         taskHash: lower(taskHash),
         node: lower(selectedNode),
@@ -128,29 +170,29 @@ async function applyLog(db: Db, log: Log, now: number): Promise<string | undefin
       break;
     }
     case "TaskResultCommitmentsReady":
-      await commitmentsReady(db, { taskId: event.args.taskId.toString() });
+      await commitmentsReady(db, { taskId });
       break;
     case "TaskResultDisclosed": {
-      const { taskId, node, round, result } = event.args;
-      await disclosed(db, { taskId: taskId.toString(), round, node: lower(node), result: lower(result) });
+      const { node, round, result } = event.args;
+      await disclosed(db, { taskId, round, node: lower(node), result: lower(result) });
       break;
     }
     case "TaskSuccess":
       await succeeded(db, {
-        taskId: event.args.taskId.toString(),
+        taskId,
         result: lower(event.args.result),
         resultNode: lower(event.args.resultNode),
       });
       break;
     case "TaskAborted":
       await aborted(db, {
-        taskId: event.args.taskId.toString(),
+        taskId,
         reason: ABORT_REASONS[event.args.reason] ?? String(event.args.reason),
         now,
       });
       break;
     case "TaskResultUploaded":
-      await reported(db, { taskId: event.args.taskId.toString(), now });
+      await reported(db, { taskId, now });
       break;
     default:
       return undefined;

@@ -3,15 +3,19 @@ import { pause } from "@hydrogen/protocol";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { PublicClient } from "viem";
+import { loadBlocks, rewindCursor, storeBlocks } from "../db/blocks.ts";
 import { acquireLease, holdsLease, loadCursor, releaseLease, storeCursor } from "../db/lease.ts";
 import type { Database } from "../db/schema.ts";
 import type { RelayMetrics } from "../metrics.ts";
 import { applyBatch } from "./apply.ts";
+import { rollbackLogs } from "./rollback.ts";
 
 export interface ChainSyncOptions {
   taskManager: `0x${string}`;
   fromBlock: number;
   confirmations: number;
+  /** How many blocks back applied block hashes are kept (the deepest reorganisation undone). */
+  reorgWindow?: number;
   pollIntervalMs: number;
   /** A WebSocket RPC URL whose new-block subscription wakes the follower. */
   wsUrl?: string;
@@ -127,6 +131,7 @@ export class ChainSync {
         address: this.options.taskManager,
         fromBlock: BigInt(this.options.fromBlock),
         confirmations: this.options.confirmations,
+        reorgWindow: this.options.reorgWindow,
         pollIntervalMs: this.options.pollIntervalMs,
         wsUrl: this.options.wsUrl,
         maxRange: BigInt(this.options.maxRange),
@@ -134,11 +139,13 @@ export class ChainSync {
       {
         client,
         loadCursor: () => this.cursor(),
+        loadBlocks: () => loadBlocks(db, this.cursorName),
         apply: async (batch) => {
           const counts = await db.transaction().execute(async (trx) => {
             if (!(await holdsLease(trx, LEASE, instanceId, Date.now()))) throw new LeaseLostError("lease lost");
             const applied = await applyBatch(trx, batch, Date.now());
             await storeCursor(trx, this.cursorName, batch.toBlock);
+            await storeBlocks(trx, this.cursorName, batch.blocks, batch.forgetBelow);
             return applied;
           });
           for (const [event, count] of Object.entries(counts)) metrics.chainEvents.inc({ event }, count);
@@ -146,6 +153,23 @@ export class ChainSync {
           if (batch.logs.length) {
             log.debug({ from: batch.fromBlock, to: batch.toBlock, events: counts }, "applied chain logs");
           }
+        },
+        rollback: async (ancestor) => {
+          const touched = await db.transaction().execute(async (trx) => {
+            if (!(await holdsLease(trx, LEASE, instanceId, Date.now()))) throw new LeaseLostError("lease lost");
+            const tasks = await rollbackLogs(trx, ancestor, Date.now());
+            await rewindCursor(trx, this.cursorName, ancestor);
+            return tasks;
+          });
+          if (touched.length) log.info({ ancestor: String(ancestor), tasks: touched }, "rolled back tasks");
+        },
+        onReorg: ({ ancestor, cursor }) => {
+          metrics.reorgs.inc();
+          metrics.cursor.set(Number(ancestor));
+          log.warn(
+            { ancestor: String(ancestor), cursor: String(cursor) },
+            "the chain replaced applied blocks; rolled back to the common ancestor",
+          );
         },
         onSubscriptionError: (error) =>
           log.warn({ err: error }, "new-block subscription lost; polling until it is back"),

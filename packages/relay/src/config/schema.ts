@@ -1,3 +1,4 @@
+import { defaultConfirmations } from "@hydrogen/chain";
 import { TASK_ARGS_MAX_BYTES } from "@hydrogen/protocol";
 import { logConfigSchema, readDeploymentFile } from "@hydrogen/service";
 import { z } from "zod";
@@ -38,8 +39,8 @@ export const relayConfigSchema = z
         taskManager: address.optional(),
         /** The block to start following at when there is no cursor (the deployment block). */
         fromBlock: z.number().int().min(0).optional(),
-        /** Blocks a log must be buried under before it is applied; 0 on a devnet. */
-        confirmations: z.number().int().min(0).max(1000).default(0),
+        /** Blocks a log must be buried under before it is applied. Default: a safe depth for the chain id; 0 only on a devnet. */
+        confirmations: z.number().int().min(0).max(1000).optional(),
         pollIntervalMs: z.number().int().positive().default(1000),
         maxRange: z.number().int().positive().default(2000),
       })
@@ -62,7 +63,9 @@ export const relayConfigSchema = z
           ctx.addIssue({ code: "custom", message: "give chain.deployment or chain.taskManager" });
           return z.NEVER;
         }
-        return { ...chain, taskManager, fromBlock: fromBlock ?? 0 };
+        // Unset confirmations: a safe depth for the chain (only the devnet sets 0).
+        const confirmations = chain.confirmations ?? defaultConfirmations(chain.chainId);
+        return { ...chain, taskManager, fromBlock: fromBlock ?? 0, confirmations };
       }),
     database: z
       .object({

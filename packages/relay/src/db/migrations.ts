@@ -73,6 +73,29 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("tasks").addColumn("image_height", "integer").execute();
       },
     },
+    "0003_reorgs": {
+      async up(db: Kysely<unknown>) {
+        // Hashes of recently applied blocks, to notice a reorganisation (spec §7, "Real chains").
+        await db.schema
+          .createTable("chain_blocks")
+          .addColumn("name", "text", (c) => c.notNull())
+          .addColumn("number", "bigint", (c) => c.notNull())
+          .addColumn("hash", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("chain_blocks_pk", ["name", "number"])
+          .execute();
+        // The applied logs of each task, so that a rollback can rebuild its row from what remains.
+        await db.schema
+          .createTable("chain_events")
+          .addColumn("block", "bigint", (c) => c.notNull())
+          .addColumn("log_index", "integer", (c) => c.notNull())
+          .addColumn("task_id", "text", (c) => c.notNull())
+          .addColumn("topics", "text", (c) => c.notNull())
+          .addColumn("data", "text", (c) => c.notNull())
+          .addPrimaryKeyConstraint("chain_events_pk", ["block", "log_index"])
+          .execute();
+        await db.schema.createIndex("chain_events_task").on("chain_events").column("task_id").execute();
+      },
+    },
   };
 }
 

@@ -31,7 +31,11 @@ export interface TasksTable {
   purged_at: number | null;
 }
 
-export type ChainPhase = "created" | "commitments_ready" | "success" | "reported" | "aborted";
+/**
+ * `orphaned`: a reorganisation removed the task's creation. The row (with arguments an
+ * application uploaded) waits for the same task to be created again; no route serves it.
+ */
+export type ChainPhase = "created" | "commitments_ready" | "success" | "reported" | "aborted" | "orphaned";
 
 export interface DisclosuresTable {
   task_id: string;
@@ -60,6 +64,22 @@ export interface CursorsTable {
   block: number;
 }
 
+export interface ChainBlocksTable {
+  /** The follower's cursor name. */
+  name: string;
+  number: number;
+  hash: string;
+}
+
+/** A TaskManager log the relay applied, as it came (topics as a JSON array). */
+export interface ChainEventsTable {
+  block: number;
+  log_index: number;
+  task_id: string;
+  topics: string;
+  data: string;
+}
+
 export interface LeasesTable {
   name: string;
   holder: string;
@@ -73,4 +93,6 @@ export interface Database {
   used_signatures: SignaturesTable;
   cursors: CursorsTable;
   leases: LeasesTable;
+  chain_blocks: ChainBlocksTable;
+  chain_events: ChainEventsTable;
 }

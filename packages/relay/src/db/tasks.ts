@@ -27,8 +27,9 @@ export function relayPhase(task: TaskRow): RelayPhase {
   return task.args === null ? "created" : "args_uploaded";
 }
 
+// An orphaned row (its creation reorganised away) is no task of the chain's: no route serves it.
 const selectTask = prepared((db, p: { taskId: string }) =>
-  db.selectFrom("tasks").selectAll().where("task_id", "=", p.taskId),
+  db.selectFrom("tasks").selectAll().where("task_id", "=", p.taskId).where("chain_phase", "!=", "orphaned"),
 );
 
 export async function findTask(db: Db, taskId: string): Promise<TaskRow | undefined> {
@@ -56,6 +57,7 @@ const updateArgs = prepared(
       .updateTable("tasks")
       .set({ args: p.args, num_images: p.numImages, image_width: p.width, image_height: p.height })
       .where("task_id", "=", p.taskId)
+      .where("chain_phase", "!=", "orphaned")
       .where("args", "is", null)
       .where("purged_at", "is", null),
 );

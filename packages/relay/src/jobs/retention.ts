@@ -55,6 +55,7 @@ export async function sweep(
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom("images").where("task_id", "in", ids).execute();
       await trx.deleteFrom("disclosures").where("task_id", "in", ids).execute();
+      await trx.deleteFrom("chain_events").where("task_id", "in", ids).execute();
       await trx
         .updateTable("tasks")
         .set({ args: null, result: null, purged_at: now })

@@ -45,6 +45,7 @@ export async function startTestRelay(
       chainId: 31337,
       taskManager: chain.tm.address,
       fromBlock: chain.deployment.deploymentBlock,
+      confirmations: 0, // instant mining: no block comes after the last task's
       pollIntervalMs: 50,
     },
     database: { url: database.url },
