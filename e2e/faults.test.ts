@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { startProxy } from "@hydrogen/node/testing";
 import {
+  accountOf,
   createTask,
   downloadImages,
   getTaskEvents,
@@ -10,7 +11,7 @@ import {
   uploadTaskArgs,
   waitForTask,
 } from "@hydrogen/sdk";
-import { createTestClient, http } from "viem";
+import { type Address, createTestClient, http } from "viem";
 import { foundry } from "viem/chains";
 import { type Network, smallArgs, waitFor, withNetwork } from "./helpers/network.ts";
 import { startProviderProxy } from "./helpers/provider-proxy.ts";
@@ -208,6 +209,87 @@ describe("faults on a network of real processes", () => {
             assert.equal(task.slashed, false);
           });
         }
+      } finally {
+        await miner.stop();
+      }
+    });
+  });
+});
+
+describe("a reorganisation deeper than the confirmations", () => {
+  it("removes a task's creation and its votes: relay, nodes and application end consistent", async () => {
+    await withNetwork({ confirmations: 2, nodes: 5 }, async (network) => {
+      const anvil = createTestClient({ chain: foundry, mode: "anvil", transport: http(network.chain.anvil.rpcUrl) });
+      const miner = startMiner(anvil, 150); // empty blocks, so logs get their confirmations
+      try {
+        const balance = () => network.chain.balance(accountOf(network.app) as Address);
+        const before = await balance();
+        const created = await createTask(network.app, { args: smallArgs(41) });
+        await uploadTaskArgs(network.app, created);
+        const events = () => getTaskEvents(network.app, { taskId: created.taskId });
+        // Let relay and nodes apply the creation and the commitments (two blocks deep), then stop
+        // (the nodes may have gone further: the reorganisation then removes the rest too).
+        const applied = ["commitments_ready", "success", "results_uploaded"];
+        await waitFor(
+          "the commitments, applied by the relay",
+          async () => applied.includes((await network.app.relay.getTask(created.taskId)).phase),
+          60_000,
+        );
+        // Freeze the chain (the nodes' transactions wait in the pool), so the depth stays right.
+        await miner.pause();
+        await anvil.setAutomine(false);
+        const creation = (await events()).find((e) => e.name === "TaskCreated");
+        assert.ok(creation);
+        const head = await network.chain.publicClient.getBlockNumber({ cacheTime: 0 });
+        const raw = await network.chain.publicClient.request({
+          method: "eth_getRawTransactionByHash",
+          params: [creation.transactionHash],
+        });
+        // Every block from the creation on is replaced; the creation is mined again one block
+        // later (new randomness: maybe other nodes, other rounds), the votes are gone.
+        const depth = Number(head - creation.blockNumber) + 1;
+        assert.ok(depth > 2, `the reorganisation (${depth} blocks) is deeper than the confirmations`);
+        await anvil.request({ method: "anvil_reorg", params: [depth, [[raw, 1]]] } as never);
+        await anvil.setAutomine(true);
+        miner.resume();
+
+        await completedCleanly(network, created.taskId);
+        const final = await events();
+        const selected = final.filter((e) => e.name === "TaskCreated");
+        assert.equal(selected.length, 3, "created once on the chain that stands");
+        assert.equal(selected[0]?.blockNumber, creation.blockNumber + 1n);
+        const nodes = selected.map((e) => (e.name === "TaskCreated" ? e.node.toLowerCase() : ""));
+
+        // The application paid one fee; the relay's row is the chain's task, not the replaced one.
+        assert.equal(before - (await balance()), 3n * ((await network.chain.tm.read("feePerNode")) as bigint));
+        const task = await network.app.relay.getTask(created.taskId);
+        assert.deepEqual(
+          task.nodes?.map((n) => n.toLowerCase()),
+          nodes,
+        );
+        assert.equal(task.task_args, created.taskArgs);
+        // Each selected node was paid once and settled it, nobody was slashed; the others forgot it.
+        assert.equal(final.filter((e) => e.name === "NodePaid").length, 3);
+        for (const node of network.nodes) {
+          const chosen = nodes.includes(node.address.toLowerCase());
+          const record = await waitFor(`node ${node.index} to settle or forget`, async () => {
+            const { body } = await node.api<{
+              recentTasks: { taskId: string; phase: string; paidWei: string; slashed: boolean }[];
+            }>("/api/status");
+            const found = body.recentTasks.find((t) => t.taskId === String(created.taskId));
+            if (chosen) return found?.phase === "settled" ? found : undefined;
+            return found === undefined ? { phase: "none", paidWei: "0", slashed: false } : undefined;
+          });
+          assert.equal(record.slashed, false);
+          if (chosen) assert.notEqual(record.paidWei, "0");
+        }
+        const reorgsSeen = await Promise.all(
+          [network.relayUrl, ...network.nodes.map((n) => n.apiUrl)].map(async (url) => {
+            const text = await (await fetch(`${url}/metrics`)).text();
+            return Number(/_reorgs_total (\d+)/.exec(text)?.[1] ?? 0);
+          }),
+        );
+        assert.ok(reorgsSeen[0] && reorgsSeen[0] >= 1, "the relay rolled back");
       } finally {
         await miner.stop();
       }

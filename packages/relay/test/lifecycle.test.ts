@@ -36,7 +36,10 @@ describe("relay configuration", () => {
   it("fills in documented defaults", () => {
     const config = parseConfig(base);
     assert.equal(config.listen.port, 8787);
-    assert.equal(config.chain.confirmations, 0);
+    assert.equal(config.chain.confirmations, 12, "an unknown chain id: 12 blocks");
+    assert.equal(parseConfig({ ...base, chain: { ...base.chain, chainId: 8453 } }).chain.confirmations, 1);
+    assert.equal(parseConfig({ ...base, chain: { ...base.chain, chainId: 137 } }).chain.confirmations, 16);
+    assert.equal(parseConfig({ ...base, chain: { ...base.chain, confirmations: 0 } }).chain.confirmations, 0);
     assert.equal(config.retention.afterEndSeconds, 86_400);
     assert.equal(config.images.store, "files");
     assert.equal(config.signatureWindowSeconds, 60);

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildResult, phashPng } from "@hydrogen/protocol";
+import { buildResult, phashPng, taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import type { Chain } from "@hydrogen/testnet";
-import type { Address } from "viem";
+import { type Address, encodeFunctionData, toHex, zeroHash } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
 import {
@@ -15,6 +15,7 @@ import {
   startChain,
   startTestRelay,
   succeed,
+  taskArgs,
 } from "./helpers/relay.ts";
 import { relayState } from "./helpers/state.ts";
 
@@ -84,6 +85,71 @@ for (const backend of await backends()) {
       await chain.testClient.mine({ blocks: 2 });
       await caughtUp(relay);
       assert.deepEqual(await relayState(relay, database.imageDir), state);
+    });
+
+    it("a reorganisation: a task created again keeps its arguments, one whose id another task took is replaced", async () => {
+      const api = relayClient(relay, chain);
+      const reorg = (depth: number, txs: unknown[]) =>
+        chain.testClient.request({ method: "anvil_reorg", params: [depth, txs] } as never);
+      const row = async (taskId: bigint) =>
+        relay.context.db.selectFrom("tasks").selectAll().where("task_id", "=", taskId.toString()).executeTakeFirst();
+      const nodesOnChain = async (taskId: bigint) => {
+        const logs = await chain.publicClient.getContractEvents({
+          address: chain.tm.address,
+          abi: taskManagerAbi,
+          eventName: "TaskCreated",
+          args: { taskId },
+          fromBlock: 0n,
+        });
+        return [0, 1, 2].map((round) => logs.find((l) => l.args.round === round)?.args.selectedNode?.toLowerCase());
+      };
+
+      // 1. The block creating the task is replaced; the same transaction is mined one block later.
+      const args = taskArgs(1, 31);
+      const created = await chain.createTask(chain.creator, taskHash(args));
+      await api.waitForPhase(created.taskId, "created");
+      assert.equal((await api.uploadArgs(chain.creator, created.taskId, args)).status, 200);
+      await chain.testClient.mine({ blocks: 1 });
+      await caughtUp(relay);
+      const raw = await chain.publicClient.request({
+        method: "eth_getRawTransactionByHash",
+        params: [created.receipt.transactionHash],
+      });
+      await reorg(2, [[raw, 1]]);
+      await chain.testClient.mine({ blocks: 1 });
+      await caughtUp(relay);
+      const again = await row(created.taskId);
+      assert.equal(again?.created_block, Number(created.receipt.blockNumber) + 1, "applied from its new block");
+      assert.equal(again?.args, args, "the arguments uploaded for it are kept");
+      assert.deepEqual([again?.node0, again?.node1, again?.node2], await nodesOnChain(created.taskId));
+      await api.waitForPhase(created.taskId, "args_uploaded");
+
+      // 2. Another application's task takes the id of one whose creation is replaced.
+      await chain.fund(chain.creator2, 10n ** 20n);
+      await chain.cnx.send(chain.creator2, "approve", chain.tm.address, 10n ** 20n);
+      const first = taskArgs(1, 32);
+      const lost = await chain.createTask(chain.creator, taskHash(first));
+      await api.waitForPhase(lost.taskId, "created");
+      assert.equal((await api.uploadArgs(chain.creator, lost.taskId, first)).status, 200);
+      const other = taskArgs(1, 33);
+      const data = encodeFunctionData({
+        abi: taskManagerAbi,
+        functionName: "createTask",
+        args: [taskHash(other), zeroHash],
+      });
+      await reorg(1, [[{ from: chain.creator2, to: chain.tm.address, data, gas: toHex(1_500_000) }, 0]]);
+      await chain.testClient.mine({ blocks: 1 });
+      await caughtUp(relay);
+      const taken = await row(lost.taskId);
+      assert.equal(taken?.creator, chain.creator2.toLowerCase());
+      assert.equal(taken?.task_hash, taskHash(other));
+      assert.equal(taken?.args, null, "nothing of the replaced task is served for it");
+      assert.deepEqual([taken?.node0, taken?.node1, taken?.node2], await nodesOnChain(lost.taskId));
+      const refused = await api.uploadArgs(chain.creator2, lost.taskId, first);
+      assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "RELAY_TASK_HASH_MISMATCH");
+      assert.equal((await api.uploadArgs(chain.creator2, lost.taskId, other)).status, 200);
+      const metrics = await relay.context.metrics.registry.metrics();
+      assert.match(metrics, /hydrogen_relay_reorgs_total 2/);
     });
 
     it("applies a log only once it has the configured confirmations", async () => {

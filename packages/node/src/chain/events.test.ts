@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { taskManagerAbi } from "@hydrogen/protocol";
 import { type Address, encodeAbiParameters, encodeEventTopics, type Hex, type Log, pad, toHex, zeroHash } from "viem";
-import { NodeStore } from "../store/store.ts";
+import { NodeStore, outcomeOf, type TaskRecord } from "../store/store.ts";
+import { transitions } from "../task/state.ts";
 import { applyBatch } from "./events.ts";
 
 const ME: Address = "0x00000000000000000000000000000000000000aa";
@@ -167,5 +168,38 @@ describe("applyBatch", () => {
     assert.ok(store.hasTask(1n), "only orphans are forgotten");
     store.forgetOrphan(2n);
     assert.equal(store.hasTask(2n), false);
+  });
+
+  it("a rollback of a settled task's payment reopens it where it was, keeping the facts from before the ancestor", () => {
+    const store = new NodeStore(":memory:");
+    const success = log(
+      5,
+      encodeEventTopics({ abi: taskManagerAbi, eventName: "TaskSuccess", args: { taskId: 1n, resultNode: ME } }),
+      encodeAbiParameters([{ type: "bytes" }], ["0x00"]),
+      11n,
+    );
+    applyBatch(store, ME, batch(10n, 11n, [created(1, 1n, ME, 0), success]));
+    const disclosed = { phase: "disclosed", result: zeroHash, salt: zeroHash, images: 1 } as const;
+    store.saveState(1n, disclosed);
+    applyBatch(store, ME, batch(12n, 12n, [paid(1n, 12n)]));
+    store.saveState(1n, transitions.settled(disclosed));
+    assert.equal(outcomeOf(store.task(1n) as TaskRecord), "paid");
+
+    assert.deepEqual(store.rollback(11n), [1n]);
+    const reopened = store.task(1n);
+    assert.deepEqual(reopened?.state, disclosed, "open again, in the state it settled from");
+    assert.equal(reopened?.paidWei, 0n, "the payment's block is gone");
+    assert.equal(reopened?.resultNode?.toLowerCase(), ME, "the success before the ancestor stays");
+    assert.equal(store.openTasks().length, 1);
+  });
+
+  it("a rollback of a settled task's creation forgets it: selected again, it starts over", () => {
+    const store = new NodeStore(":memory:");
+    applyBatch(store, ME, batch(10n, 10n, [created(1, 1n, ME, 0)]));
+    store.saveState(1n, transitions.settled({ phase: "assigned" }));
+    assert.deepEqual(store.rollback(9n), [1n]);
+    assert.equal(store.hasTask(1n), false);
+    assert.deepEqual(applyBatch(store, ME, batch(10n, 11n, [created(1, 1n, ME, 0, 11n)])).assigned, [1n]);
+    assert.equal(store.task(1n)?.state.phase, "assigned");
   });
 });

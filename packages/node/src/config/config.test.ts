@@ -19,7 +19,9 @@ describe("node configuration", () => {
     assert.equal(config.api.host, "127.0.0.1");
     assert.equal(config.staking.onStart, "join");
     assert.equal(config.engine.kind, "synthetic");
-    assert.equal(config.chain.confirmations, 0);
+    assert.equal(config.chain.confirmations, 12, "an unknown chain id: 12 blocks");
+    assert.equal(parseConfig({ ...base, chain: { ...base.chain, chainId: 1 } }).chain.confirmations, 3);
+    assert.equal(parseConfig({ ...base, chain: { ...base.chain, confirmations: 0 } }).chain.confirmations, 0);
     assert.equal(config.tasks.maxBackoffMs, 30_000);
   });
 

@@ -40,8 +40,10 @@ const MIGRATIONS: string[] = [
   // Why this node could not do a step of the task, last time it tried: {step, code, reason, at, count}.
   "ALTER TABLE tasks ADD COLUMN last_failure TEXT;",
   // Reorganisations: the block a rollback went back to when it removed the task's creation
-  // (null while the chain holds it), and the newest block a chain fact of the task came from.
+  // (null while the chain holds it); the block each chain fact came from ({paidWei: n, …}), and
+  // the newest of them (for the query that finds what a rollback undoes).
   `ALTER TABLE tasks ADD COLUMN orphaned_at INTEGER;
+   ALTER TABLE tasks ADD COLUMN fact_blocks TEXT;
    ALTER TABLE tasks ADD COLUMN facts_block INTEGER;`,
 ];
 

@@ -56,6 +56,17 @@ export function outcomeOf(task: TaskRecord): Outcome | undefined {
   return "unpaid";
 }
 
+/** What the chain's events say about this node in a task. */
+export interface ChainFacts {
+  paidWei?: bigint;
+  slashed?: boolean;
+  abortReason?: string;
+  resultNode?: Address;
+}
+
+/** The block each recorded fact came from. */
+type FactBlocks = Partial<Record<keyof ChainFacts, number>>;
+
 /** A state was saved for a task whose row now holds another task (a reorganisation gave its id away). */
 export class TaskReplacedError extends Error {
   override readonly name = "TaskReplacedError";
@@ -81,6 +92,7 @@ interface TaskRow {
   timings: string;
   last_failure: string | null;
   orphaned_at: number | null;
+  fact_blocks: string | null;
   received_at: number;
   updated_at: number;
 }
@@ -212,29 +224,50 @@ export class NodeStore {
   /**
    * Undoes what the logs after `ancestor` recorded (a reorganisation replaced those blocks), in
    * one durable transaction with the cursor: tasks created after it become orphans (kept, with
-   * their salt and images, until the same task selects this node again), and chain facts from
-   * after it are cleared, to be recorded again from the chain's blocks. Returns the tasks touched.
+   * their salt and images, until the same task selects this node again; a settled one is
+   * forgotten), and chain facts from after it are cleared, to be recorded again from the
+   * chain's blocks (a task settled on them reopens). Returns the tasks touched.
    */
   rollback(ancestor: bigint): bigint[] {
     const after = Number(ancestor);
     return this.durableTransaction(() => {
-      const touched = this.sql(
-        "SELECT task_id FROM tasks WHERE phase != 'settled' AND (created_block > ? OR facts_block > ?)",
-      )
-        .pluck()
-        .all(after, after) as string[];
-      this.sql(
-        "UPDATE tasks SET orphaned_at = ? WHERE created_block > ? AND orphaned_at IS NULL AND phase != 'settled'",
-      ).run(after, after);
-      this.sql(
-        `UPDATE tasks SET paid_wei = '0', slashed = 0, abort_reason = NULL, result_node = NULL, facts_block = NULL
-           WHERE facts_block > ?`,
-      ).run(after);
+      const rows = this.sql("SELECT * FROM tasks WHERE created_block > ? OR facts_block > ?").all(
+        after,
+        after,
+      ) as TaskRow[];
+      const touched: bigint[] = [];
+      for (const row of rows) {
+        const task = toRecord(row);
+        const { state } = task;
+        if (task.createdBlock > ancestor) {
+          // Its creation is gone, and with it everything this node sent for it. A settled one
+          // has nothing left worth keeping (its images went at the settlement): it is forgotten,
+          // and starts over if the task selects this node again.
+          if (state.phase === "settled") this.sql("DELETE FROM tasks WHERE task_id = ?").run(row.task_id);
+          else {
+            this.undoFacts(row, after);
+            if (task.orphanedAt === undefined)
+              this.sql("UPDATE tasks SET orphaned_at = ? WHERE task_id = ?").run(after, row.task_id);
+          }
+          touched.push(task.taskId);
+          continue;
+        }
+        // The task stands, but facts from after the ancestor (payment, slash, end) are undone; a
+        // task settled on them is reopened where it was, to look at the chain again.
+        this.undoFacts(row, after);
+        if (state.phase === "settled" && state.previous)
+          this.sql("UPDATE tasks SET state = ?, phase = ? WHERE task_id = ?").run(
+            JSON.stringify(state.previous),
+            state.previous.phase,
+            row.task_id,
+          );
+        touched.push(task.taskId);
+      }
       const blocks = this.loadBlockMap();
       for (const number of blocks.keys()) if (number > ancestor) blocks.delete(number);
       this.liveCursor = ancestor;
       this.writeCursor(ancestor);
-      return touched.map((id) => BigInt(id));
+      return touched;
     });
   }
 
@@ -414,25 +447,55 @@ export class NodeStore {
     return rows.map((row) => new Uint8Array(row.png));
   }
 
-  /** Chain facts from events; each is idempotent (replaying a block range changes nothing). */
-  recordFacts(
-    taskId: bigint,
-    facts: { paidWei?: bigint; slashed?: boolean; abortReason?: string; resultNode?: Address },
-    block?: bigint,
-  ): boolean {
-    const info = this.sql(
+  /**
+   * Chain facts from events, each with the block it came from (a rollback undoes those after
+   * its ancestor); idempotent (replaying a block range changes nothing). False when the task is
+   * not in the store.
+   */
+  recordFacts(taskId: bigint, facts: ChainFacts, block = 0n): boolean {
+    const id = taskId.toString();
+    const held = this.sql("SELECT fact_blocks FROM tasks WHERE task_id = ?").pluck().get(id) as
+      | string
+      | null
+      | undefined;
+    if (held === undefined) return false;
+    const blocks = JSON.parse(held ?? "{}") as FactBlocks;
+    for (const [key, value] of Object.entries(facts))
+      if (value !== undefined) blocks[key as keyof ChainFacts] = Number(block);
+    this.sql(
       `UPDATE tasks SET paid_wei = COALESCE(?, paid_wei), slashed = MAX(slashed, ?),
            abort_reason = COALESCE(?, abort_reason), result_node = COALESCE(?, result_node),
-           facts_block = MAX(COALESCE(facts_block, 0), ?) WHERE task_id = ?`,
+           fact_blocks = ?, facts_block = ? WHERE task_id = ?`,
     ).run(
       facts.paidWei?.toString() ?? null,
       facts.slashed ? 1 : 0,
       facts.abortReason ?? null,
       facts.resultNode ?? null,
-      Number(block ?? 0n),
-      taskId.toString(),
+      JSON.stringify(blocks),
+      Math.max(...Object.values(blocks)),
+      id,
     );
-    return info.changes === 1;
+    return true;
+  }
+
+  /** Clears the facts that came from blocks after `ancestor` (a rollback). */
+  private undoFacts(row: TaskRow, ancestor: number): void {
+    const blocks = JSON.parse(row.fact_blocks ?? "{}") as FactBlocks;
+    const undone = (key: keyof ChainFacts) => (blocks[key] ?? -1) > ancestor;
+    const kept = Object.fromEntries(Object.entries(blocks).filter(([key]) => !undone(key as keyof ChainFacts)));
+    const newest = Object.values(kept);
+    this.sql(
+      `UPDATE tasks SET paid_wei = ?, slashed = ?, abort_reason = ?, result_node = ?, fact_blocks = ?, facts_block = ?
+         WHERE task_id = ?`,
+    ).run(
+      undone("paidWei") ? "0" : row.paid_wei,
+      undone("slashed") ? 0 : row.slashed,
+      undone("abortReason") ? null : row.abort_reason,
+      undone("resultNode") ? null : row.result_node,
+      JSON.stringify(kept),
+      newest.length ? Math.max(...newest) : null,
+      row.task_id,
+    );
   }
 
   recordTransaction(tx: { hash: Hex; taskId?: bigint; functionName: string; gasUsed: bigint; feeWei: bigint }): void {

@@ -18,7 +18,12 @@ describe("task state transitions", () => {
     state = transitions.uploaded(state);
     state = transitions.reported(state, "0xcc");
     state = transitions.settled(state);
-    assert.deepEqual(state, { phase: "settled", from: "reported", error: undefined });
+    assert.deepEqual(state, {
+      phase: "settled",
+      from: "reported",
+      error: undefined,
+      previous: { phase: "reported", tx: "0xcc" },
+    });
   });
 
   it("walks the error flow and keeps the error on the settled task", () => {

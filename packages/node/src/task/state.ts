@@ -21,7 +21,13 @@ export type TaskState =
   | { phase: "uploaded"; result: Hex; images: number }
   | { phase: "reported"; tx?: Hash }
   /** Nothing more to do: paid, slashed, refunded, cancelled or aborted (see the task's chain facts). */
-  | { phase: "settled"; from: Phase; error?: { code: string; reason: string } };
+  | {
+      phase: "settled";
+      from: Phase;
+      error?: { code: string; reason: string };
+      /** The state it was settled from: a reorganisation that undoes the end reopens the task there. */
+      previous?: Exclude<TaskState, { phase: "settled" }>;
+    };
 
 export type Phase = TaskState["phase"];
 export type StateOf<P extends Phase> = Extract<TaskState, { phase: P }>;
@@ -91,7 +97,7 @@ export const transitions = {
       state.phase === "faulted" || state.phase === "errorReported"
         ? { code: state.code, reason: state.reason }
         : undefined;
-    return { phase: "settled", from: state.phase, error };
+    return { phase: "settled", from: state.phase, error, previous: state };
   },
 } as const;
 

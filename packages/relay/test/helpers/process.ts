@@ -42,6 +42,7 @@ export async function spawnRelay(
       HYDROGEN_RELAY_CHAIN_ID: "31337",
       HYDROGEN_RELAY_TASK_MANAGER: chain.tm.address,
       HYDROGEN_RELAY_FROM_BLOCK: String(chain.deployment.deploymentBlock),
+      HYDROGEN_RELAY_CONFIRMATIONS: "0", // instant mining: no block comes after the last task's
       HYDROGEN_RELAY_DATABASE_URL: options.databaseUrl,
       HYDROGEN_RELAY_IMAGE_DIR: options.imageDir ?? "",
       HYDROGEN_RELAY_LOG_LEVEL: options.logLevel ?? "info",
