@@ -331,7 +331,12 @@ describe("behind a public provider's limits", () => {
         {
           // One provider for every component, as a deployment on a public RPC has; no WebSocket.
           rpcFor: async (_component, anvilUrl) => {
-            provider ??= await startProviderProxy(anvilUrl, { maxLogRange: 50, rateLimitEvery: 9, errorEvery: 13 });
+            provider ??= await startProviderProxy(anvilUrl, {
+              maxLogRange: 50,
+              maxLogResults: 8,
+              rateLimitEvery: 9,
+              errorEvery: 13,
+            });
             return provider.url;
           },
           subscriptions: false,
@@ -346,6 +351,7 @@ describe("behind a public provider's limits", () => {
           assert.equal(events.filter((e) => e.name === "NodePaid").length >= 2, true);
           const seen = provider as NonNullable<typeof provider>;
           assert.equal(seen.refused.range, 0, "no log read asked for more than the provider's range");
+          assert.ok(seen.refused.results > 0, "reads with too many results were split, not given up");
           assert.ok(seen.refused.rateLimited > 0 && seen.refused.errors > 0, JSON.stringify(seen.refused));
         },
       );

@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 export interface ProviderLimits {
   /** The widest `eth_getLogs` block range answered; wider ones get JSON-RPC -32005. */
   maxLogRange: number;
+  /** The most logs one `eth_getLogs` answer may hold; more get JSON-RPC -32005 instead. */
+  maxLogResults: number;
   /** Every `rateLimitEvery`-th request is answered HTTP 429 with `Retry-After: 0`. */
   rateLimitEvery: number;
   /** Every `errorEvery`-th request is answered HTTP 502. */
@@ -12,12 +14,14 @@ export interface ProviderLimits {
 
 /**
  * An HTTP JSON-RPC proxy that behaves like a public provider: it caps `eth_getLogs` block
- * ranges, rate-limits (429) and fails (502) at set rates, and serves no WebSocket (components
+ * ranges and result counts, rate-limits (429) and fails (502) at set rates, and serves no WebSocket (components
  * fall back to polling). It counts what it refused, so a test can show the limits were met.
  */
 export async function startProviderProxy(target: string, limits: ProviderLimits) {
   let requests = 0;
-  const refused = { range: 0, rateLimited: 0, errors: 0 };
+  const refused = { range: 0, results: 0, rateLimited: 0, errors: 0 };
+  const limitError = (id: unknown, message: string) =>
+    JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32005, message } });
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
@@ -43,19 +47,21 @@ export async function startProviderProxy(target: string, limits: ProviderLimits)
       const blocks = Number(BigInt(filter.toBlock) - BigInt(filter.fromBlock)) + 1;
       if (blocks > limits.maxLogRange) {
         refused.range++;
-        response.writeHead(200, { "content-type": "application/json" }).end(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            id: call.id,
-            error: { code: -32005, message: `query exceeds max block range ${limits.maxLogRange}` },
-          }),
-        );
+        response
+          .writeHead(200, { "content-type": "application/json" })
+          .end(limitError(call.id, `query exceeds max block range ${limits.maxLogRange}`));
         return;
       }
     }
     try {
       const answer = await fetch(target, { method: "POST", headers: { "content-type": "application/json" }, body });
-      response.writeHead(answer.status, { "content-type": "application/json" }).end(await answer.text());
+      let text = await answer.text();
+      const logs = filter ? (JSON.parse(text) as { result?: unknown[] }).result : undefined;
+      if (logs && logs.length > limits.maxLogResults) {
+        refused.results++;
+        text = limitError(call.id, `query returned more than ${limits.maxLogResults} results`);
+      }
+      response.writeHead(answer.status, { "content-type": "application/json" }).end(text);
     } catch {
       response.writeHead(502).end();
     }

@@ -130,7 +130,7 @@ describe("ChainFollower", () => {
       a[0] === b[0] ? Number((a[1] ?? 0) - (b[1] ?? 0)) : Number((a[0] ?? 0n) - (b[0] ?? 0n)),
     );
     assert.deepEqual(order, sorted);
-    assert.equal(consumer.cursor, await client.getBlockNumber());
+    assert.equal(consumer.cursor, await client.getBlockNumber({ cacheTime: 0 }));
     assert.equal(follower.status().lag, 0n);
   });
 
@@ -161,7 +161,7 @@ describe("ChainFollower", () => {
     const consumer = memoryConsumer();
     const follower = new ChainFollower({ ...options(), confirmations: 3 }, { client, ...consumer });
     while (!(await follower.step())) {}
-    const head = await client.getBlockNumber();
+    const head = await client.getBlockNumber({ cacheTime: 0 });
     assert.equal(consumer.cursor, head - 3n);
     await createTestClient({ chain: foundry, mode: "anvil", transport: http(anvil.rpcUrl) }).mine({ blocks: 3 });
     while (!(await follower.step())) {}
@@ -201,7 +201,7 @@ describe("ChainFollower", () => {
     }
     assert.ok(refused > 0);
     assert.ok(follower.status().range <= 64n);
-    assert.equal(consumer.cursor, await client.getBlockNumber());
+    assert.equal(consumer.cursor, await client.getBlockNumber({ cacheTime: 0 }));
     const reference = memoryConsumer();
     const plain = new ChainFollower(options(), { client, ...reference });
     while (!(await plain.step())) {}
@@ -214,7 +214,7 @@ describe("ChainFollower", () => {
     const controller = new AbortController();
     const running = follower.run(controller.signal);
     await createTask();
-    const target = await client.getBlockNumber();
+    const target = await client.getBlockNumber({ cacheTime: 0 });
     for (let i = 0; i < 200 && (consumer.cursor ?? 0n) < target; i++) await new Promise((r) => setTimeout(r, 25));
     assert.equal(consumer.cursor, target);
     controller.abort();

@@ -116,6 +116,13 @@ export interface FollowerStatus {
   range: bigint;
 }
 
+/** The chain's head: its number, its time when an announcement carried it, and when it was learnt. */
+interface KnownHead {
+  number: bigint;
+  timestamp?: bigint;
+  receivedAt: number;
+}
+
 /** How much longer the poll waits while a subscription is live. */
 const SUBSCRIBED_POLL_FACTOR = 10;
 
@@ -131,16 +138,17 @@ const SUBSCRIBED_POLL_FACTOR = 10;
  */
 export class ChainFollower {
   private range: bigint;
-  private head: bigint | undefined;
+  /**
+   * The chain's head as the follower knows it — the one notion of head: the newest
+   * announcement (after a reorganisation it may be lower than an earlier one), or what a step
+   * read when nothing newer than the cursor was announced.
+   */
+  private head: KnownHead | undefined;
+  /** Whether a notification came since the last step (its head then needs no read). */
+  private announced = false;
   private cursor: bigint | undefined;
-  /** The newest block a notification announced since the last step. */
-  private notifiedHead: bigint | undefined;
-  /** The newest block any notification announced. */
-  private knownHead: bigint | undefined;
   /** The last block `wantsStep` found irrelevant for the topics `key`. */
   private scanned = { key: "", through: -1n };
-  /** The last block a notification announced with its time, and when it came. */
-  private lastHead: { number: bigint; timestamp: bigint; receivedAt: number } | undefined;
   /** Log blooms of announced blocks not yet applied. */
   private readonly blooms = new Map<bigint, Uint8Array>();
   /** Hashes of announced blocks not yet applied (newHeads carries them: no read needed). */
@@ -160,15 +168,18 @@ export class ChainFollower {
    * it instead of asking for the latest block, as long as it is recent.
    */
   latestHead(): { number: bigint; timestamp: bigint; receivedAt: number } | undefined {
+    const head = this.head;
+    if (head?.timestamp === undefined) return undefined;
     // Not one behind the blocks already applied (a poll can read past the last notification):
     // a reader would see the chain before the logs it is acting on, e.g. a task not created yet.
-    if (this.lastHead && this.cursor !== undefined && this.lastHead.number < this.cursor) return undefined;
-    return this.lastHead;
+    if (this.cursor !== undefined && head.number < this.cursor) return undefined;
+    return { number: head.number, timestamp: head.timestamp, receivedAt: head.receivedAt };
   }
 
   status(): FollowerStatus {
-    const lag = this.head === undefined || this.cursor === undefined ? undefined : this.head - this.cursor;
-    return { cursor: this.cursor, head: this.head, lag, range: this.range };
+    const head = this.head?.number;
+    const lag = head === undefined || this.cursor === undefined ? undefined : head - this.cursor;
+    return { cursor: this.cursor, head, lag, range: this.range };
   }
 
   /**
@@ -181,11 +192,15 @@ export class ChainFollower {
     const cursor = (await this.deps.loadCursor()) ?? this.options.fromBlock - 1n;
     this.cursor = cursor;
     // A block notification names the head: no need to ask for it again.
-    const notified = this.notifiedHead;
-    this.notifiedHead = undefined;
-    this.head =
-      notified !== undefined && notified > cursor ? notified : await this.deps.client.getBlockNumber({ cacheTime: 0 });
-    const safe = this.head - confirmations;
+    const announced = this.announced;
+    this.announced = false;
+    let head = this.head;
+    if (!(announced && head && head.number > cursor)) {
+      const number = await this.deps.client.getBlockNumber({ cacheTime: 0 });
+      if (head?.number !== number) head = { number, receivedAt: Date.now() };
+      this.head = head;
+    }
+    const safe = head.number - confirmations;
     if (cursor >= safe) return true;
     const fromBlock = cursor + 1n;
     const toBlock = safe < cursor + this.range ? safe : cursor + this.range;
@@ -243,10 +258,9 @@ export class ChainFollower {
     const watcher = this.watchBlocks(({ number, timestamp, logsBloom, hash, parentHash }) => {
       // The newest announcement of a number wins: after a reorganisation it names the new block.
       if (hash && parentHash && this.links.size < 10_000) this.links.set(number, { hash, parentHash });
-      if (this.notifiedHead === undefined || number > this.notifiedHead) this.notifiedHead = number;
-      if (this.knownHead === undefined || number > this.knownHead) this.knownHead = number;
       // The newest notification, not the highest number: after a reorganisation the chain may be shorter.
-      if (timestamp !== undefined) this.lastHead = { number, timestamp, receivedAt: Date.now() };
+      this.head = { number, timestamp, receivedAt: Date.now() };
+      this.announced = true;
       // Blooms only serve a caller that names its topics (the relay reads every block).
       if (logsBloom && this.deps.relevantTopics && this.blooms.size < 10_000)
         this.blooms.set(number, hexToBytes(logsBloom));
@@ -267,8 +281,8 @@ export class ChainFollower {
    */
   private wantsStep(): boolean {
     const topics = this.deps.relevantTopics?.();
-    if (!topics || this.knownHead === undefined) return true;
-    const safe = this.knownHead - BigInt(this.options.confirmations ?? 0);
+    if (!topics || this.head === undefined) return true;
+    const safe = this.head.number - BigInt(this.options.confirmations ?? 0);
     // Blocks already found irrelevant for the same topics are not checked again.
     const key = topics.join();
     if (key !== this.scanned.key) this.scanned = { key, through: -1n };

@@ -1,7 +1,8 @@
-import { encodeEventTopics, numberToHex, parseEventLogs } from "viem";
+import { encodeEventTopics, type Hex, parseEventLogs } from "viem";
 import type { TaskEvent } from "./actions/getTaskEvents.ts";
 import type { HydrogenClient } from "./client.ts";
 import { taskManagerCallAbi } from "./contract-errors.ts";
+import { readLogsPaged } from "./paged-logs.ts";
 
 /**
  * The distance threshold a task was created with: the contract fixes it in the task at
@@ -12,17 +13,12 @@ import { taskManagerCallAbi } from "./contract-errors.ts";
  */
 export async function taskThreshold(client: HydrogenClient, created: TaskEvent, toBlock: bigint): Promise<number> {
   const [topic] = encodeEventTopics({ abi: taskManagerCallAbi, eventName: "DistanceThresholdUpdated" });
-  const raw = await client.publicClient.request({
-    method: "eth_getLogs",
-    params: [
-      {
-        address: client.contracts.TaskManager,
-        topics: [topic as `0x${string}`],
-        fromBlock: numberToHex(created.blockNumber),
-        toBlock: numberToHex(toBlock),
-      },
-    ],
-  });
+  const raw = await readLogsPaged(
+    client,
+    { address: client.contracts.TaskManager, topics: [topic as Hex] },
+    created.blockNumber,
+    toBlock,
+  );
   const after = parseEventLogs({ abi: taskManagerCallAbi, eventName: "DistanceThresholdUpdated", logs: raw as never })
     .filter(
       (log) =>

@@ -2,6 +2,7 @@ import { nodeRegistryAbi } from "@hydrogen/protocol";
 import { type Address, parseEventLogs } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
+import { readLogsPaged } from "../paged-logs.ts";
 import { type GetNodeStatusReturnType, getNodeStatus } from "./getNodeStatus.ts";
 
 export interface GetNetworkStatsParameters {
@@ -58,8 +59,8 @@ export async function getNetworkStats(
   const blockNumber = await publicClient.getBlockNumber({ cacheTime: 0 });
   const range = { fromBlock, toBlock: blockNumber };
   const [registryLogs, taskLogs, available, stakeAmount, feePerNode] = await Promise.all([
-    publicClient.getLogs({ address: contracts.NodeRegistry, ...range }),
-    publicClient.getLogs({ address: contracts.TaskManager, ...range }),
+    readLogsPaged(client, { address: contracts.NodeRegistry }, range.fromBlock, range.toBlock),
+    readLogsPaged(client, { address: contracts.TaskManager }, range.fromBlock, range.toBlock),
     publicClient.readContract({
       address: contracts.NodeRegistry,
       abi: nodeRegistryAbi,

@@ -1,7 +1,8 @@
 import type { Address, Hex } from "viem";
-import { formatLog, numberToHex, parseEventLogs } from "viem";
+import { parseEventLogs } from "viem";
 import type { HydrogenClient } from "../client.ts";
 import { taskManagerCallAbi } from "../contract-errors.ts";
+import { readLogsPaged } from "../paged-logs.ts";
 import { taskLogFilter } from "../task-logs.ts";
 
 /** One TaskManager event of a task, as the SDK reports progress. */
@@ -53,7 +54,7 @@ export async function readTaskEvents(
 
 /**
  * TaskManager events matching `topics` in [fromBlock, toBlock], each with its task id, read in
- * ranges of at most the client's `maxLogRange` blocks.
+ * ranges of at most the client's `maxLogRange` blocks (split further when the provider refuses).
  */
 export async function readEvents(
   client: HydrogenClient,
@@ -61,20 +62,8 @@ export async function readEvents(
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<{ taskId: bigint; event: TaskEvent }[]> {
-  // In ranges of at most `maxLogRange` blocks: public providers refuse wider ones.
-  const raw = [];
-  for (let from = fromBlock; from <= toBlock; from += client.maxLogRange) {
-    const to = from + client.maxLogRange - 1n < toBlock ? from + client.maxLogRange - 1n : toBlock;
-    raw.push(
-      ...(await client.publicClient.request({
-        method: "eth_getLogs",
-        params: [
-          { address: client.contracts.TaskManager, topics, fromBlock: numberToHex(from), toBlock: numberToHex(to) },
-        ],
-      })),
-    );
-  }
-  const logs = raw.map((log) => formatLog(log));
+  // Paged: public providers refuse wide ranges and large results.
+  const logs = await readLogsPaged(client, { address: client.contracts.TaskManager, topics }, fromBlock, toBlock);
   const events: { taskId: bigint; event: TaskEvent }[] = [];
   for (const log of parseEventLogs({ abi: taskManagerCallAbi, logs, strict: false })) {
     const where = {
