@@ -2,10 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { loadWallet, WalletError } from "@hydrogen/node";
 import { type Deployment, deploymentFileName } from "@hydrogen/protocol";
-import { createHydrogenClient, type HydrogenClient } from "@hydrogen/sdk";
+import { createHydrogenClient, type HydrogenClient, WrongChainError } from "@hydrogen/sdk";
 import type { Command } from "commander";
 import { type Account, createPublicClient, createWalletClient, defineChain, type Hex, http } from "viem";
-import { CliError } from "./exit.ts";
+import { CliError, EXIT } from "./exit.ts";
 
 /** Where `hydrogen devnet` keeps its state by default (relative to the working directory). */
 export const DEFAULT_DEVNET_DIR = ".hydrogen/devnet";
@@ -78,21 +78,27 @@ export async function resolveConnection(
   return { rpcUrl, relayUrl, deployment, account, devnet: Boolean(state) && rpcUrl === state?.rpcUrl };
 }
 
+/**
+ * The deployment: the file given, else `deployments/<chainId>.json` for the RPC's chain. Either
+ * way the RPC must serve the deployment's chain (every command reads or pays through it).
+ */
 async function readDeployment(file: string | undefined, rpcUrl: string): Promise<Deployment> {
-  let path = file;
-  if (!path) {
-    const chainId = await createPublicClient({ transport: http(rpcUrl) })
-      .getChainId()
-      .catch((error: Error) => {
-        throw new CliError(`cannot reach ${rpcUrl}: ${error.message.split("\n")[0]}`, 6);
-      });
-    path = join("deployments", deploymentFileName(chainId));
-  }
+  const rpcChainId = await createPublicClient({ transport: http(rpcUrl) })
+    .getChainId()
+    .catch((error: Error) => {
+      throw new CliError(`cannot reach ${rpcUrl}: ${error.message.split("\n")[0]}`, EXIT.unavailable);
+    });
+  const path = file || join("deployments", deploymentFileName(rpcChainId));
+  let deployment: Deployment;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as Deployment;
+    deployment = JSON.parse(readFileSync(path, "utf8")) as Deployment;
   } catch (error) {
     throw new CliError(`cannot read the deployment ${path}: ${(error as Error).message} (give --deployment FILE)`);
   }
+  if (deployment.chainId !== rpcChainId) {
+    throw new WrongChainError("rpc", rpcChainId, deployment.chainId);
+  }
+  return deployment;
 }
 
 async function loadAccount(options: ConnectionOptions, env: NodeJS.ProcessEnv, state: DevnetState | undefined) {

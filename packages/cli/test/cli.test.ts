@@ -296,6 +296,19 @@ describe("hydrogen command", () => {
       assert.equal(wrong.code, 2);
     });
 
+    it("refuses a deployment of another chain than the RPC's, for reads as for payments (exit 2)", async () => {
+      const other = join(cwd, "other-chain.json");
+      writeFileSync(other, JSON.stringify({ ...devnet.deployment, chainId: 1 }));
+      for (const args of [
+        ["wallet", "balance", devnet.app.address],
+        ["task", "status", "1"],
+      ]) {
+        const run = await hydrogen([...args, "--deployment", other], { cwd });
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /serves chain 31337, but the deployment is for chain 1/);
+      }
+    });
+
     it("deploys the contracts to a chain and writes the deployment file with addresses, block and parameters", async () => {
       const outDir = join(cwd, "deployments-new");
       const pool = devnet.accounts[1]?.address ?? "";

@@ -1,4 +1,5 @@
 import { type Address, formatLog, type Hex, type Log, numberToHex } from "viem";
+import { ensureRpcChain } from "./chain-check.ts";
 import type { HydrogenClient } from "./client.ts";
 
 /** An `eth_getLogs` filter without its block range. */
@@ -12,6 +13,7 @@ export interface LogFilter {
  * `maxLogRange` blocks; a range the provider refuses (too many results, or any other error) is
  * split in two and each half read, down to single blocks — public providers cap both the block
  * range and the number of results of one request. A single block that still fails throws.
+ * An RPC on another chain than the deployment's is refused first (`WrongChainError`).
  */
 export async function readLogsPaged(
   client: HydrogenClient,
@@ -19,6 +21,7 @@ export async function readLogsPaged(
   fromBlock: bigint,
   toBlock: bigint,
 ): Promise<Log[]> {
+  await ensureRpcChain(client);
   const logs: Log[] = [];
   for (let from = fromBlock; from <= toBlock; from += client.maxLogRange) {
     const to = from + client.maxLogRange - 1n < toBlock ? from + client.maxLogRange - 1n : toBlock;

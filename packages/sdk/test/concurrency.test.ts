@@ -7,6 +7,7 @@ import { foundry } from "viem/chains";
 import {
   createHydrogenClient,
   createTask,
+  getNetworkStats,
   getTaskEvents,
   type HydrogenClient,
   PermitRejectedError,
@@ -125,6 +126,51 @@ describe("one account, many tasks at once", () => {
     );
     assert.deepEqual(events, await getTaskEvents(appClient(chain), { taskId }));
     assert.equal(events.filter((e) => e.name === "TaskCreated").length, 3);
+  });
+
+  it("splits a range whose results the provider refuses, down to single blocks", async () => {
+    await createTask(appClient(chain), { args: args(401) });
+    // The provider answers at most as many logs as the busiest block holds (public ones cap results).
+    const all = await chain.publicClient.getLogs({
+      address: [chain.deployment.contracts.TaskManager, chain.deployment.contracts.NodeRegistry],
+      fromBlock: 0n,
+    });
+    const perBlock = new Map<bigint, number>();
+    for (const log of all) perBlock.set(log.blockNumber, (perBlock.get(log.blockNumber) ?? 0) + 1);
+    const cap = Math.max(...perBlock.values());
+    assert.ok(all.length > cap);
+    let refused = 0;
+    const base = http(chain.anvil.rpcUrl, { retryCount: 0 });
+    const capped: typeof base = (options) => {
+      const transport = base(options);
+      const request = (async (call: { method: string }) => {
+        const answer = await transport.request(call as never);
+        if (call.method === "eth_getLogs" && (answer as unknown[]).length > cap) {
+          refused++;
+          throw new Error(`query returned more than ${cap} results`);
+        }
+        return answer;
+      }) as typeof transport.request;
+      return { ...transport, request };
+    };
+    const client = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport: capped }),
+      deployment: chain.deployment,
+      relayUrl: "http://127.0.0.1:9",
+    });
+    // Every TaskManager and NodeRegistry log since the deployment: more than the cap.
+    const stats = await getNetworkStats(client);
+    assert.ok(refused > 0, "some reads were refused and split");
+    assert.deepEqual(stats, await getNetworkStats(appClient(chain)));
+    assert.ok(stats.nodes.length > 0 && stats.tasks.total > 0);
+  });
+
+  it("refuses to read events from an RPC on another chain than the deployment's", async () => {
+    await assert.rejects(getTaskEvents(appClient(chain, 1), { taskId: 1n }), (error: unknown) => {
+      assert.ok(error instanceof WrongChainError, String(error));
+      assert.equal(error.where, "rpc");
+      return true;
+    });
   });
 
   it("refuses to pay on another chain than the deployment's, before sending anything", async () => {
