@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { startProxy } from "@hydrogen/node/testing";
 import {
   accountOf,
@@ -297,6 +300,14 @@ describe("a reorganisation deeper than the confirmations", () => {
   });
 });
 
+const CLI = fileURLToPath(new URL("../packages/cli/bin/hydrogen.mjs", import.meta.url));
+
+/** Runs the `hydrogen` CLI; resolves with its standard output, rejects when it exits non-zero. */
+async function hydrogen(args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(CLI, args, { env: { ...process.env, HYDROGEN_PRIVATE_KEY: "" } });
+  return stdout;
+}
+
 /** Mines an empty block every `ms` (transactions are still mined at once), until paused or stopped. */
 function startMiner(anvil: { mine(args: { blocks: number }): Promise<void> }, ms: number) {
   let paused = false;
@@ -324,22 +335,23 @@ function startMiner(anvil: { mine(args: { blocks: number }): Promise<void> }, ms
 }
 
 describe("behind a public provider's limits", () => {
-  it("relay, nodes and SDK complete a task through an RPC that caps log ranges, rate-limits and fails at times", async () => {
+  it("relay, nodes and SDK complete a task through an RPC that caps log reads, rate-limits, fails at times and drops WebSockets", async () => {
     let provider: Awaited<ReturnType<typeof startProviderProxy>> | undefined;
     try {
       await withNetwork(
         {
-          // One provider for every component, as a deployment on a public RPC has; no WebSocket.
+          // One provider for every component, as a deployment on a public RPC has; its
+          // WebSockets (subscriptions, and the nodes' requests) drop every 1.5 s.
           rpcFor: async (_component, anvilUrl) => {
             provider ??= await startProviderProxy(anvilUrl, {
               maxLogRange: 50,
               maxLogResults: 8,
               rateLimitEvery: 9,
               errorEvery: 13,
+              dropSocketsAfterMs: 1500,
             });
             return provider.url;
           },
-          subscriptions: false,
           maxRange: 50,
         },
         async (network) => {
@@ -352,6 +364,23 @@ describe("behind a public provider's limits", () => {
           const seen = provider as NonNullable<typeof provider>;
           assert.equal(seen.refused.range, 0, "no log read asked for more than the provider's range");
           assert.ok(seen.refused.results > 0, "reads with too many results were split, not given up");
+          assert.ok(seen.dropped.sockets > 0, "WebSockets were dropped mid-task");
+          // The CLI reads through the same provider.
+          const cli = [
+            "--rpc",
+            seen.url,
+            "--relay",
+            network.relayUrl,
+            "--deployment",
+            network.deploymentFile,
+            "--json",
+          ];
+          const status = JSON.parse(await hydrogen(["task", "status", String(run.taskId), ...cli])) as {
+            phase: string;
+            nodes: string[];
+          };
+          assert.equal(status.nodes.length, 3);
+          assert.notEqual(status.phase, "created");
           assert.ok(seen.refused.rateLimited > 0 && seen.refused.errors > 0, JSON.stringify(seen.refused));
         },
       );

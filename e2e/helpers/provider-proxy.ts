@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type RawData, WebSocket, WebSocketServer } from "ws";
 
 export interface ProviderLimits {
   /** The widest `eth_getLogs` block range answered; wider ones get JSON-RPC -32005. */
@@ -10,12 +11,18 @@ export interface ProviderLimits {
   rateLimitEvery: number;
   /** Every `errorEvery`-th request is answered HTTP 502. */
   errorEvery: number;
+  /**
+   * WebSockets (to the same upstream) are accepted and each is dropped this long after it
+   * opened, as providers drop idle or long-lived sockets. Absent: no WebSocket is served.
+   */
+  dropSocketsAfterMs?: number;
 }
 
 /**
  * An HTTP JSON-RPC proxy that behaves like a public provider: it caps `eth_getLogs` block
- * ranges and result counts, rate-limits (429) and fails (502) at set rates, and serves no WebSocket (components
- * fall back to polling). It counts what it refused, so a test can show the limits were met.
+ * ranges and result counts, rate-limits (429) and fails (502) at set rates, and serves
+ * WebSockets that it drops after a while (or none: components fall back to polling). It counts
+ * what it refused and dropped, so a test can show the limits were met.
  */
 export async function startProviderProxy(target: string, limits: ProviderLimits) {
   let requests = 0;
@@ -66,13 +73,47 @@ export async function startProviderProxy(target: string, limits: ProviderLimits)
       response.writeHead(502).end();
     }
   });
+  const dropped = { sockets: 0 };
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on("upgrade", (request, socket, head) => {
+    const after = limits.dropSocketsAfterMs;
+    if (after === undefined) return socket.destroy();
+    sockets.handleUpgrade(request, socket, head, (client) => {
+      const upstream = new WebSocket(target.replace(/^http/, "ws"));
+      const pending: RawData[] = [];
+      upstream.on("open", () => {
+        for (const message of pending.splice(0)) upstream.send(message);
+      });
+      client.on("message", (message) => {
+        if (upstream.readyState === WebSocket.OPEN) upstream.send(message);
+        else pending.push(message);
+      });
+      upstream.on("message", (message) => client.send(message));
+      const close = () => {
+        clearTimeout(timer);
+        client.terminate();
+        upstream.terminate();
+      };
+      const timer = setTimeout(() => {
+        dropped.sockets++;
+        close();
+      }, after);
+      client.on("close", close);
+      client.on("error", close);
+      upstream.on("close", close);
+      upstream.on("error", close);
+    });
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     refused,
+    dropped,
     requests: () => requests,
     close: () =>
       new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate();
+        sockets.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
