@@ -130,10 +130,16 @@ const SUBSCRIBED_POLL_FACTOR = 10;
  * Follows one contract's logs from a persisted cursor: waits for `confirmations`, reads with
  * `eth_getLogs` in ranges that halve on failure and double on success, and hands batches in
  * (block, log index) order to `apply`, which persists the cursor with its effects. Restarting
- * or replaying a range therefore changes nothing.
+ * or replaying a range therefore changes nothing. It keeps the hashes of applied blocks (with
+ * the cursor, through `apply`) and checks that each new range continues the cursor's block;
+ * when the chain replaced it, it finds the newest kept block the chain still holds and has the
+ * caller `rollback` to it, then applies the chain's blocks from there.
  *
  * @example
- * const follower = new ChainFollower({ address: taskManager, fromBlock: deploymentBlock }, { client, loadCursor, apply });
+ * const follower = new ChainFollower(
+ *   { address: taskManager, fromBlock: deploymentBlock, confirmations: 3 },
+ *   { client, loadCursor, loadBlocks, apply, rollback },
+ * );
  * await follower.run(shutdown.signal);
  */
 export class ChainFollower {
