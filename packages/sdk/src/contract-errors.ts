@@ -1,5 +1,5 @@
 import { decodeContractRevert, hydrogenErrorsAbi, taskManagerAbi } from "@hydrogen/protocol";
-import { decodeErrorResult, type Hash, type Hex, type TransactionReceipt } from "viem";
+import { decodeErrorResult, encodeFunctionData, type Hash, type Hex, type TransactionReceipt } from "viem";
 import type { HydrogenClient, HydrogenWallet } from "./client.ts";
 import {
   ContractRevertedError,
@@ -8,6 +8,7 @@ import {
   NotEnoughNodesError,
 } from "./errors.ts";
 import { waitForReceipt } from "./receipt.ts";
+import { sendTransactionCall } from "./send.ts";
 
 /** The TaskManager's ABI plus every error a call can bubble up (registry, token), for decoding. */
 export const taskManagerCallAbi = [
@@ -63,12 +64,11 @@ export async function sendTaskManager(
       account: wallet.account,
       blockTag: "latest",
     } as never);
-    transactionHash = await wallet.writeContract({
-      ...(call as object),
-      account: wallet.account,
-      chain: wallet.chain ?? null,
+    transactionHash = await sendTransactionCall(client, wallet, {
+      to: client.contracts.TaskManager,
+      data: encodeFunctionData({ abi: taskManagerCallAbi, functionName, args } as never),
       gas: (gas * 3n) / 2n,
-    } as never);
+    });
   } catch (error) {
     throw toContractError(error, functionName);
   }

@@ -80,3 +80,4 @@ export {
 } from "./client.ts";
 export * from "./errors.ts";
 export { type WaitForReceiptOptions, waitForReceipt } from "./receipt.ts";
+export { sendSigned, sendTransactionCall, type TransactionCall } from "./send.ts";

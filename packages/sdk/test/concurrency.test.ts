@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { type Chain, devAccount, ROLES, setupChain } from "@hydrogen/testnet";
-import { createPublicClient, createWalletClient, type Hex, http } from "viem";
+import { createPublicClient, createWalletClient, type Hex, HttpRequestError, http } from "viem";
 import { toAccount } from "viem/accounts";
 import { foundry } from "viem/chains";
 import {
@@ -163,6 +163,37 @@ describe("one account, many tasks at once", () => {
     assert.ok(refused > 0, "some reads were refused and split");
     assert.deepEqual(stats, await getNetworkStats(appClient(chain)));
     assert.ok(stats.nodes.length > 0 && stats.tasks.total > 0);
+  });
+
+  it("sends the same signed bytes again when a provider fails or loses the answer; one task, paid once", async () => {
+    const sends: string[] = [];
+    const base = http(chain.anvil.rpcUrl);
+    const flaky: typeof base = (options) => {
+      const transport = base(options);
+      const request = (async (call: { method: string; params?: unknown[] }) => {
+        if (call.method !== "eth_sendRawTransaction") return transport.request(call as never);
+        sends.push(String(call.params?.[0]));
+        // 1st: the provider takes it but the answer is lost; 2nd: it fails before taking it.
+        if (sends.length === 1) await transport.request(call as never);
+        if (sends.length <= 2) throw new HttpRequestError({ url: chain.anvil.rpcUrl, status: 502 });
+        return transport.request(call as never);
+      }) as typeof transport.request;
+      return { ...transport, request };
+    };
+    const client = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport: flaky }),
+      walletClient: createWalletClient({ account: devAccount(APP), chain: foundry, transport: flaky }),
+      deployment: chain.deployment,
+      relayUrl: "http://127.0.0.1:9",
+      pollingIntervalMs: 50,
+    });
+    const nonce = await chain.publicClient.getTransactionCount({ address: devAccount(APP).address });
+    const before = await chain.balance(devAccount(APP).address);
+    const created = await createTask(client, { args: args(402) });
+    assert.equal(new Set(sends).size, 1, "one transaction, its bytes sent three times");
+    assert.equal(sends.length, 3);
+    assert.equal(await chain.publicClient.getTransactionCount({ address: devAccount(APP).address }), nonce + 1);
+    assert.equal(before - (await chain.balance(devAccount(APP).address)), created.fee);
   });
 
   it("refuses to read events from an RPC on another chain than the deployment's", async () => {

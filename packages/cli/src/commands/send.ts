@@ -1,7 +1,7 @@
 import { cnxAbi } from "@hydrogen/protocol";
-import { waitForReceipt } from "@hydrogen/sdk";
+import { sendTransactionCall, waitForReceipt } from "@hydrogen/sdk";
 import type { Command } from "commander";
-import { type Address, formatEther, type Hash, parseEther } from "viem";
+import { type Address, encodeFunctionData, formatEther, type Hash, parseEther } from "viem";
 import { type ConnectionOptions, connectionOptions, resolveConnection, sdkClient } from "../connection.ts";
 import { CliError, EXIT } from "../exit.ts";
 import { Output } from "../output.ts";
@@ -50,16 +50,16 @@ export function sendCommand(wallet: Command, env: NodeJS.ProcessEnv): void {
     if (balance < amount) {
       throw new CliError(`${from} holds ${formatEther(balance)} ${unit}, less than ${amountText}`, EXIT.refused);
     }
-    const hash: Hash = options.cnx
-      ? await wallet.writeContract({
-          address: client.contracts.CNX,
-          abi: cnxAbi,
-          functionName: "transfer",
-          args: [to, amount],
-          chain: wallet.chain ?? null,
-          account: wallet.account,
-        })
-      : await wallet.sendTransaction({ to, value: amount, chain: wallet.chain ?? null, account: wallet.account });
+    const hash: Hash = await sendTransactionCall(
+      client,
+      wallet,
+      options.cnx
+        ? {
+            to: client.contracts.CNX,
+            data: encodeFunctionData({ abi: cnxAbi, functionName: "transfer", args: [to, amount] }),
+          }
+        : { to, value: amount },
+    );
     const receipt = await waitForReceipt(client, hash);
     if (receipt.status !== "success") throw new CliError(`the transfer ${hash} reverted`, EXIT.refused);
     new Output(Boolean(options.json)).result(

@@ -6,6 +6,7 @@ export { cnxAbi, cnxBytecode } from "./cnx.ts";
 export * from "./enums.ts";
 export { nodeRegistryAbi, nodeRegistryBytecode } from "./nodeRegistry.ts";
 export { type DecodedRevert, decodeContractRevert } from "./revert.ts";
+export { isRetryableRpcError, isRevert } from "./rpc-errors.ts";
 export { taskManagerAbi, taskManagerBytecode } from "./taskManager.ts";
 
 /**

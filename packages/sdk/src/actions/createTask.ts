@@ -12,7 +12,7 @@ import {
   taskHash,
   utf8Bytes,
 } from "@hydrogen/protocol";
-import { type Address, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
+import { type Address, encodeFunctionData, type Hash, type Hex, parseEventLogs, parseSignature, zeroHash } from "viem";
 import { inAccountLane, isNonceConflict } from "../account-lane.ts";
 import { ensureChain } from "../chain-check.ts";
 import { type HydrogenClient, type HydrogenWallet, requireWallet } from "../client.ts";
@@ -29,6 +29,7 @@ import {
   type WrongChainError,
 } from "../errors.ts";
 import { waitForReceipt } from "../receipt.ts";
+import { sendTransactionCall } from "../send.ts";
 
 export interface CreateTaskParameters {
   /** The task arguments (spec §9): an object, or the exact JSON string to upload. */
@@ -157,13 +158,9 @@ async function payAndCreateOnce(
   const pay = payment ?? ((allowance as bigint) >= fee ? "allowance" : "permit");
 
   if (pay === "approve" && (allowance as bigint) < fee) {
-    const approval = await wallet.writeContract({
-      address: contracts.CNX,
-      abi: cnxAbi,
-      functionName: "approve",
-      args: [contracts.TaskManager, fee],
-      chain: wallet.chain ?? null,
-      account: wallet.account,
+    const approval = await sendTransactionCall(client, wallet, {
+      to: contracts.CNX,
+      data: encodeFunctionData({ abi: cnxAbi, functionName: "approve", args: [contracts.TaskManager, fee] }),
     });
     await waitForReceipt(client, approval);
   }
