@@ -3,15 +3,21 @@ import { after, before, describe, it } from "node:test";
 import {
   buildResult,
   createRelayClient,
+  HEADER_SESSION,
   largestTaskArgs,
   phashPng,
   RelayError,
   type RelayErrorBody,
+  routePath,
+  sessionHeader,
+  signRequest,
+  signSession,
   TASK_ARGS_MAX_BYTES,
   taskHash,
 } from "@hydrogen/protocol";
 import type { Chain } from "@hydrogen/testnet";
 import type { Address } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
 import {
@@ -82,6 +88,57 @@ for (const backend of await backends()) {
         headers: { origin: "http://a.test" },
       });
       assert.equal(status.headers.get("access-control-allow-origin"), "http://a.test");
+    });
+
+    it("takes a session key's requests for the account that delegated to it (spec §7, Sessions)", async () => {
+      const task = await seenTask([patternPng(41)], 41);
+      const key = privateKeyToAccount(generatePrivateKey());
+      const now = Math.floor(Date.now() / 1000);
+      const delegate = (expiresAt: number, sessionKey = key.address) =>
+        signSession({
+          chainId: 31337,
+          taskManager: chain.tm.address,
+          signer: accountOf(chain, chain.creator),
+          sessionKey,
+          expiresAt,
+        });
+      const path = routePath("uploadTaskArgs");
+      const body = JSON.stringify({ task_id: task.taskId.toString(), task_args: task.args });
+      const send = async (delegation: string, timestamp = now) => {
+        const signed = await signRequest({
+          chainId: 31337,
+          taskManager: chain.tm.address,
+          signer: key,
+          method: "POST",
+          path,
+          body,
+          timestamp,
+        });
+        const headers = { ...signed, [HEADER_SESSION]: delegation, "content-type": "application/json" };
+        return { headers, response: await fetch(`${relay.url}${path}`, { method: "POST", headers, body }) };
+      };
+      const good = sessionHeader(await delegate(now + 3600));
+      const { headers, response } = await send(good);
+      assert.equal(response.status, 200, await response.text());
+      // The same signed request again is a replay, session or not.
+      const replayed = await fetch(`${relay.url}${path}`, { method: "POST", headers, body });
+      await expectError(replayed, 401, "RELAY_AUTH_REPLAYED", false);
+      // Expired, too long, or delegated to another key (then it speaks for a stranger).
+      await expectError(
+        (await send(sessionHeader(await delegate(now - 1)), now - 1)).response,
+        401,
+        "RELAY_AUTH_SESSION_EXPIRED",
+        false,
+      );
+      await expectError(
+        (await send(sessionHeader(await delegate(now + 2 * 86_400)), now - 2)).response,
+        401,
+        "RELAY_AUTH_SESSION_TOO_LONG",
+        false,
+      );
+      const other = sessionHeader(await delegate(now + 3600, chain.creator2));
+      await expectError((await send(other, now - 3)).response, 403, "RELAY_FORBIDDEN", false);
+      await expectError((await send("not-a-delegation", now - 4)).response, 400, "RELAY_AUTH_MALFORMED", false);
     });
 
     it("answers 404 TASK_NOT_ON_CHAIN (retryable) for a task it has not seen", async () => {

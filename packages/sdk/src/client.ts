@@ -1,6 +1,7 @@
 import { createRelayClient, type Deployment, type RelayClient } from "@hydrogen/protocol";
 import type { Account, Address, Chain, PublicClient, Transport, WalletClient } from "viem";
 import { NoAccountError } from "./errors.ts";
+import { type RelaySessionOptions, relaySessions } from "./session.ts";
 
 /** A wallet client that signs as one account (a local key, or an injected EIP-1193 wallet). */
 export type HydrogenWallet = WalletClient<Transport, Chain | undefined, Account>;
@@ -36,6 +37,12 @@ export interface CreateHydrogenClientParameters {
    * Default 5,000 (what public providers commonly allow).
    */
   maxLogRange?: number;
+  /**
+   * Relay sessions (spec §7): the wallet signs one delegation, then a session key signs every
+   * relay request. Default: on for a wallet that asks its user (EIP-1193), off for a local key
+   * (it signs for free). Options set the length and a store that keeps sessions across loads.
+   */
+  sessions?: boolean | RelaySessionOptions;
   fetch?: typeof fetch;
 }
 
@@ -52,6 +59,8 @@ export interface CreateHydrogenClientParameters {
  */
 export function createHydrogenClient(parameters: CreateHydrogenClientParameters): HydrogenClient {
   const { walletClient, deployment } = parameters;
+  const domain = { chainId: deployment.chainId, taskManager: deployment.contracts.TaskManager };
+  const sessions = parameters.sessions ?? walletClient?.account.type !== "local";
   const relay = createRelayClient({
     url: parameters.relayUrl,
     chainId: deployment.chainId,
@@ -59,6 +68,10 @@ export function createHydrogenClient(parameters: CreateHydrogenClientParameters)
     signer: walletClient
       ? { signTypedData: (typedData) => walletClient.signTypedData({ ...typedData, account: walletClient.account }) }
       : undefined,
+    session:
+      walletClient && sessions
+        ? relaySessions(walletClient, domain, typeof sessions === "object" ? sessions : {})
+        : undefined,
     timeoutMs: parameters.relayTimeoutMs,
     fetch: parameters.fetch,
   });

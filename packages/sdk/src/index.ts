@@ -81,3 +81,4 @@ export {
 export * from "./errors.ts";
 export { type WaitForReceiptOptions, waitForReceipt } from "./receipt.ts";
 export { sendSigned, sendTransactionCall, type TransactionCall } from "./send.ts";
+export { type RelaySessionOptions, relaySessions, type SessionStore, type StoredSession } from "./session.ts";

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type Devnet, ROLES } from "@hydrogen/devnet";
+import { type Devnet, devAccount, ROLES } from "@hydrogen/devnet";
 import { cnxAbi, hammingDistance, phashPngHex, taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
-import { createTestClient, http, webSocket } from "viem";
+import { createPublicClient, createTestClient, createWalletClient, custom, http, webSocket } from "viem";
 import { foundry } from "viem/chains";
 import {
   ContractRevertedError,
   cancelTask,
+  createHydrogenClient,
   createTask,
   downloadImages,
   getNetworkStats,
@@ -21,6 +22,7 @@ import {
   NotEnoughNodesError,
   type RunTaskPhase,
   runTask,
+  type StoredSession,
   TaskAbortedError,
   TaskArgsTooLargeError,
   TaskNotFoundError,
@@ -67,6 +69,45 @@ describe("SDK against a devnet", () => {
     const task = await getTask(client, { taskId: run.taskId });
     assert.ok(task.phase === "Completed" || task.phase === "Success", task.phase);
     assert.deepEqual(new Set(task.nodes), new Set(run.created.nodes));
+  });
+
+  it("a browser wallet (EIP-1193) signs one relay session, not each request or retry", async () => {
+    const prompts: string[] = [];
+    const stored: StoredSession[] = [];
+    const upstream = http(devnet.rpcUrl)({ chain: foundry });
+    // An injected wallet: the devnet account, unlocked in anvil; every signature is a prompt.
+    const wallet = custom({
+      async request({ method, params }) {
+        if (method.startsWith("eth_sign") || method === "personal_sign") prompts.push(method);
+        return upstream.request({ method, params } as never);
+      },
+    });
+    const account = devAccount(ROLES.app).address;
+    const client = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport: http(devnet.rpcUrl) }),
+      walletClient: createWalletClient({ account, chain: foundry, transport: wallet }),
+      deployment: devnet.deployment,
+      relayUrl: devnet.relayUrl,
+      pollingIntervalMs: 100,
+      sessions: { store: { load: () => stored.at(-1), save: (session) => void stored.push(session) } },
+    });
+    const first = await runTask(client, { args: smallArgs(61, 2), payment: "approve" });
+    const second = await runTask(client, { args: smallArgs(62, 2), payment: "approve" });
+    await downloadImages(client, { taskId: first.taskId });
+    assert.equal(second.images.length, 2);
+    assert.deepEqual(prompts, ["eth_signTypedData_v4"], "one session signature for every upload and download");
+    assert.equal(stored.length, 1);
+    assert.equal(stored[0]?.account, account);
+    // A page loaded again with the stored session asks nothing.
+    const reloaded = createHydrogenClient({
+      publicClient: createPublicClient({ chain: foundry, transport: http(devnet.rpcUrl) }),
+      walletClient: createWalletClient({ account, chain: foundry, transport: wallet }),
+      deployment: devnet.deployment,
+      relayUrl: devnet.relayUrl,
+      sessions: { store: { load: () => stored.at(-1), save: (session) => void stored.push(session) } },
+    });
+    await downloadImages(reloaded, { taskId: second.taskId });
+    assert.equal(prompts.length, 1);
   });
 
   it("validates the arguments before sending anything", async () => {

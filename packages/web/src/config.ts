@@ -11,6 +11,7 @@ import {
   http,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
+import { localSessionStore } from "./session-store.ts";
 
 /** Where the app finds the network: `/devnet.json` on a devnet, or the build's VITE_HYDROGEN_CONFIG. */
 export interface AppConfig {
@@ -65,7 +66,13 @@ export async function connect(config: AppConfig): Promise<Session> {
     const [address] = (await window.ethereum.request({ method: "eth_requestAccounts" })) as Address[];
     if (address) {
       const walletClient = createWalletClient({ account: address, chain, transport: custom(window.ethereum) });
-      return { client: createHydrogenClient({ ...base, walletClient }), account: address, wallet: "injected" };
+      // One relay session a day instead of a wallet prompt per relay request.
+      const sessions = { store: localSessionStore(config.chainId, config.deployment.contracts.TaskManager) };
+      return {
+        client: createHydrogenClient({ ...base, walletClient, sessions }),
+        account: address,
+        wallet: "injected",
+      };
     }
   }
   if (config.burner) {

@@ -1,5 +1,6 @@
 import type { Address, Hex } from "viem";
 import { bodySha256, signRequest, type TypedDataSigner } from "../auth/request.ts";
+import { HEADER_SESSION } from "../auth/session.ts";
 import { RELAY_ERRORS, RelayError, type RelayErrorCode } from "./errors.ts";
 import { ROUTES, type RouteName, routePath } from "./routes.ts";
 
@@ -16,6 +17,12 @@ export interface RelayClientOptions {
   taskManager: Address;
   /** Signs requests to the routes that need it (a viem Account, a wallet). */
   signer?: TypedDataSigner;
+  /**
+   * Signs with a session key instead of `signer` (spec §7, "Sessions"): called before each
+   * signed request, it returns the key that signs and the delegation header that goes with it.
+   * A browser wallet is then asked once per session, not once per request or retry.
+   */
+  session?: () => Promise<{ signer: TypedDataSigner; header: string }>;
   /** Per-request time limit. Default 30,000 ms. */
   timeoutMs?: number;
   /**
@@ -85,8 +92,12 @@ export function createRelayClient(options: RelayClientOptions) {
     try {
       return await attempt(name, params, body, query);
     } catch (error) {
+      if (!(error instanceof RelayError)) throw error;
+      // Another client with the same key (a session kept across page loads, a second process)
+      // sent this very request in this second: the relay did nothing; sign with the next one.
+      if (error.code === "RELAY_AUTH_REPLAYED") return attempt(name, params, body, query);
       // Our clock moved, or the relay's did: measure again and sign once more.
-      if (!(syncClock && error instanceof RelayError && error.code === "RELAY_AUTH_CLOCK_SKEW")) throw error;
+      if (!(syncClock && error.code === "RELAY_AUTH_CLOCK_SKEW")) throw error;
       await clock.measure();
       return attempt(name, params, body, query);
     }
@@ -103,7 +114,10 @@ export function createRelayClient(options: RelayClientOptions) {
     const headers: Record<string, string> = {};
     if (body) headers["content-type"] = body.contentType;
     if (route.access !== "public") {
-      if (!options.signer) throw new Error(`relay route ${name} needs a signer`);
+      const session = options.session ? await options.session() : undefined;
+      const signer = session?.signer ?? options.signer;
+      if (!signer) throw new Error(`relay route ${name} needs a signer`);
+      if (session) headers[HEADER_SESSION] = session.header;
       const bodyHash = body && body.bytes.length > 0 ? bodySha256(body.bytes) : undefined;
       const key = `${route.method} ${path} ${bodyHash ?? ""}`;
       const now = Math.floor(localNow() / 1000 + (syncClock ? await clock.offset() : 0));
@@ -114,7 +128,7 @@ export function createRelayClient(options: RelayClientOptions) {
         headers,
         await signRequest({
           ...options,
-          signer: options.signer,
+          signer,
           method: route.method,
           path,
           body: body?.bytes,

@@ -72,7 +72,7 @@ export function openApiDocument(options: { version: string; serverUrl?: string }
       title: "Hydrogen relay",
       version: options.version,
       description:
-        "Carries task arguments and result images. Signed requests carry x-hydrogen-timestamp, x-hydrogen-content-sha256 (with a body) and x-hydrogen-signature: an EIP-712 signature of Request(string method,string path,bytes32 bodyHash,uint64 timestamp) in the domain {name: 'Hydrogen Relay', version: '1', chainId, verifyingContract: TaskManager}.",
+        "Carries task arguments and result images. Signed requests carry x-hydrogen-timestamp, x-hydrogen-content-sha256 (with a body) and x-hydrogen-signature: an EIP-712 signature of Request(string method,string path,bytes32 bodyHash,uint64 timestamp) in the domain {name: 'Hydrogen Relay', version: '1', chainId, verifyingContract: TaskManager}. A browser wallet may instead sign once Session(address sessionKey,uint64 expiresAt) (same domain, at most 24 h ahead) and have a session key sign each request, which then carries x-hydrogen-session: <expiresAt>.<the account's signature>; the request speaks for the account.",
     },
     servers: options.serverUrl ? [{ url: options.serverUrl }] : [],
     paths,

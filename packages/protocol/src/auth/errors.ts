@@ -12,6 +12,11 @@ export const AUTH_ERRORS = {
   RELAY_AUTH_BAD_SIGNATURE: { status: 401, message: "the signature does not recover to an address" },
   RELAY_AUTH_REPLAYED: { status: 401, message: "this signature was already used" },
   RELAY_AUTH_BODY_MISMATCH: { status: 400, message: "the body does not match its signed SHA-256" },
+  RELAY_AUTH_SESSION_EXPIRED: { status: 401, message: "the session delegation has expired: sign a new one" },
+  RELAY_AUTH_SESSION_TOO_LONG: {
+    status: 401,
+    message: "the session delegation expires more than 24 h from now: sign a shorter one",
+  },
 } as const;
 
 export type AuthErrorCode = keyof typeof AUTH_ERRORS;

@@ -1,4 +1,4 @@
-export { requestDigest } from "./digest.ts";
+export { requestDigest, sessionDigest } from "./digest.ts";
 export { AUTH_ERRORS, type AuthErrorCode, RequestAuthError } from "./errors.ts";
 export {
   assertBodyHash,
@@ -22,3 +22,13 @@ export {
   type VerifyRequestParameters,
   verifyRequest,
 } from "./request.ts";
+export {
+  HEADER_SESSION,
+  SESSION_MAX_SECONDS,
+  type SessionDelegation,
+  type SessionSigner,
+  sessionHeader,
+  sessionTypes,
+  signSession,
+  verifySession,
+} from "./session.ts";

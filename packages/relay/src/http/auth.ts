@@ -1,4 +1,12 @@
-import { assertBodyHash, claimSignature, RelayError, type VerifiedRequest, verifyRequest } from "@hydrogen/protocol";
+import {
+  assertBodyHash,
+  claimSignature,
+  HEADER_SESSION,
+  RelayError,
+  type VerifiedRequest,
+  verifyRequest,
+  verifySession,
+} from "@hydrogen/protocol";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Hex } from "viem";
 import { type TaskRow, taskNodes } from "../db/tasks.ts";
@@ -21,7 +29,8 @@ export function decorateAuth(app: FastifyInstance): void {
 }
 
 /**
- * Checks a signed request from its headers alone: the signature and its timestamp window.
+ * Checks a signed request from its headers alone: the signature and its timestamp window, and
+ * a session delegation when the request carries one (the request then speaks for the account).
  * Runs as an onRequest hook, before any body is read. The signature is recorded as used only
  * once the handler has authorised the signer (`requireCreator` and the others), so a request
  * signed by a random key costs the relay no database write.
@@ -30,7 +39,7 @@ export function authenticate(context: RelayContext) {
   const { chainId, taskManager } = context.config.chain;
   return async (request: FastifyRequest) => {
     try {
-      request.auth = await verifyRequest({
+      const verified = await verifyRequest({
         chainId,
         taskManager: taskManager as Hex,
         method: request.method,
@@ -40,6 +49,19 @@ export function authenticate(context: RelayContext) {
         keccak: nativeKeccak256,
         windowSeconds: context.config.signatureWindowSeconds,
       });
+      // A session key's request speaks for the account that delegated to it (spec §7, "Sessions").
+      const delegation = request.headers[HEADER_SESSION];
+      if (typeof delegation === "string") {
+        const { account } = await verifySession({
+          chainId,
+          taskManager: taskManager as Hex,
+          header: delegation,
+          sessionKey: verified.signer,
+          recover: recoverSigner,
+          keccak: nativeKeccak256,
+        });
+        request.auth = { ...verified, signer: account };
+      } else request.auth = verified;
     } catch (error) {
       const code = (error as { code?: string }).code ?? "unknown";
       context.metrics.authFailures.inc({ code });
