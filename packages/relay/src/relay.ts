@@ -21,6 +21,7 @@ import { ImageHasher } from "./images/hasher.ts";
 import type { ImageStore } from "./images/store.ts";
 import { runRetention } from "./jobs/retention.ts";
 import { createMetrics } from "./metrics.ts";
+import { WebhookDispatcher } from "./webhooks/dispatcher.ts";
 
 export const RELAY_VERSION = "0.1.0";
 
@@ -132,6 +133,11 @@ export async function startRelay(
       },
       shutdown.signal,
     ),
+    new WebhookDispatcher(config.webhooks, {
+      db: database.db,
+      log: log.child({ module: "webhooks" }),
+      isLeader: () => sync.isLeader(),
+    }).run(shutdown.signal),
   ];
   shutdown.add("jobs", () => Promise.allSettled(jobs));
   const address = await shutdown.guard(() => app.listen({ host: config.listen.host, port: config.listen.port }));

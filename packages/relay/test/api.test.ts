@@ -1,4 +1,6 @@
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import {
   buildResult,
@@ -19,6 +21,7 @@ import type { Chain } from "@hydrogen/testnet";
 import type { Address } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import type { Relay } from "../src/index.ts";
+import { webhookSignature } from "../src/webhooks/dispatcher.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
 import {
   accountOf,
@@ -31,6 +34,14 @@ import {
   succeed,
   taskArgs,
 } from "./helpers/relay.ts";
+
+async function waitUntil(check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 async function expectError(response: Response, status: number, code: string, retryable?: boolean) {
   const body = (await response.json()) as RelayErrorBody;
@@ -139,6 +150,121 @@ for (const backend of await backends()) {
       const other = sessionHeader(await delegate(now + 3600, chain.creator2));
       await expectError((await send(other, now - 3)).response, 403, "RELAY_FORBIDDEN", false);
       await expectError((await send("not-a-delegation", now - 4)).response, 400, "RELAY_AUTH_MALFORMED", false);
+    });
+
+    it("streams a task's phases over Server-Sent Events until it ends, and indexes it", async () => {
+      const images = [patternPng(51)];
+      const task = await seenTask(images, 51);
+      const client = createRelayClient({ url: relay.url, chainId: 31337, taskManager: chain.tm.address });
+      const phases: string[] = [];
+      const streamed = client.streamTaskPhases(task.taskId, (status) => phases.push(status.phase));
+      await waitUntil(() => phases.length > 0);
+      assert.equal((await api.uploadArgs(chain.creator, task.taskId, task.args)).status, 200);
+      await waitUntil(() => phases.includes("args_uploaded"));
+      await succeed(chain, task);
+      await waitUntil(() => phases.includes("success"));
+      assert.equal((await api.uploadResults(task.nodes[0] as Address, task.taskId, images)).status, 200);
+      const last = await streamed;
+      assert.deepEqual(phases, ["created", "args_uploaded", "success", "results_uploaded"]);
+      assert.equal(last?.phase, "results_uploaded", "the stream ends with the task");
+      await expectError(
+        await fetch(`${relay.url}/v1/inference_tasks/999/events`),
+        404,
+        "RELAY_TASK_NOT_ON_CHAIN",
+        true,
+      );
+
+      // The index: this creator's tasks and this node's, newest first, a page at a time.
+      const byNode = await client.listTasks({ node: task.nodes[0] as Address });
+      assert.ok(byNode.tasks.some((t) => t.task_id === task.taskId.toString() && t.phase === "results_uploaded"));
+      assert.ok(byNode.tasks.every((t) => t.nodes.includes((task.nodes[0] as Address).toLowerCase() as Address)));
+      const all: string[] = [];
+      let before: string | undefined;
+      do {
+        const page = await client.listTasks({ creator: chain.creator, limit: 2, before });
+        assert.ok(page.tasks.length <= 2);
+        all.push(...page.tasks.map((t) => t.task_id));
+        before = page.next;
+      } while (before);
+      const numeric = [...all].sort((a, b) => Number(BigInt(b) - BigInt(a)));
+      assert.deepEqual(all, numeric, "newest first, numerically");
+      assert.ok(all.includes(task.taskId.toString()));
+      assert.equal(new Set(all).size, all.length, "no task on two pages");
+      const stats = await client.stats();
+      assert.equal(stats.tasks, all.length + (await client.listTasks({ creator: chain.creator2 })).tasks.length);
+      assert.ok((stats.by_phase.results_uploaded ?? 0) >= 1);
+      assert.ok((stats.cursor_block ?? 0) > 0);
+      await expectError(await fetch(`${relay.url}/v1/tasks?limit=101`), 400, "RELAY_INVALID_REQUEST", false);
+      await expectError(await fetch(`${relay.url}/v1/tasks?owner=0x1`), 400, "RELAY_INVALID_REQUEST", false);
+    });
+
+    it("posts each phase of an account's tasks to its webhooks, signed, retrying failures", async () => {
+      const received: { phase: string; id: string; valid: boolean }[] = [];
+      let failures = 1; // the first delivery fails: it comes again
+      let secret = "";
+      const receiver = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on("data", (chunk: Buffer) => chunks.push(chunk));
+        request.on("end", () => {
+          if (failures-- > 0) return response.writeHead(500).end();
+          const body = Buffer.concat(chunks).toString();
+          const timestamp = Number(request.headers["x-hydrogen-webhook-timestamp"]);
+          const valid = request.headers["x-hydrogen-webhook-signature"] === webhookSignature(secret, timestamp, body);
+          const { phase } = JSON.parse(body) as { phase: string };
+          received.push({ phase, id: String(request.headers["x-hydrogen-webhook-id"]), valid });
+          response.writeHead(204).end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+      try {
+        const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+        const body = JSON.stringify({ url });
+        const made = await api.request("POST", "/v1/webhooks", {
+          signer: chain.creator2,
+          body,
+          contentType: "application/json",
+        });
+        assert.equal(made.status, 200);
+        const hook = (await made.json()) as { id: string; url: string; secret: string };
+        secret = hook.secret;
+        assert.match(hook.secret, /^[0-9a-f]{64}$/);
+        const listed = await api.request("GET", "/v1/webhooks", { signer: chain.creator2 });
+        assert.deepEqual(await listed.json(), { webhooks: [{ id: hook.id, url: hook.url }] });
+
+        const images = [patternPng(61)];
+        const task = await createTask(chain, images, 61, chain.creator2);
+        await api.waitForPhase(task.taskId, "created");
+        await waitUntil(() => received.length >= 1);
+        assert.equal((await api.uploadArgs(chain.creator2, task.taskId, task.args)).status, 200);
+        await waitUntil(() => received.some((r) => r.phase === "args_uploaded"));
+        await succeed(chain, task);
+        await api.waitForPhase(task.taskId, "success");
+        assert.equal((await api.uploadResults(task.nodes[0] as Address, task.taskId, images)).status, 200);
+        await waitUntil(() => received.some((r) => r.phase === "results_uploaded"), 20_000);
+        const phases = received.map((r) => r.phase);
+        assert.deepEqual(phases, [...new Set(phases)], "each phase once");
+        assert.deepEqual(phases.slice(0, 2), ["created", "args_uploaded"], "the failed first delivery came again");
+        assert.equal(phases.at(-1), "results_uploaded");
+        assert.ok(
+          received.every((r) => r.valid),
+          "every delivery carries the relay's HMAC",
+        );
+
+        // Only its owner deletes it; after that nothing is posted.
+        const path = `/v1/webhooks/${hook.id}/delete`;
+        await expectError(await api.request("POST", path, { signer: chain.creator }), 404, "RELAY_NOT_FOUND", false);
+        assert.equal((await api.request("POST", path, { signer: chain.creator2 })).status, 200);
+        const unsigned = await fetch(`${relay.url}/v1/webhooks`);
+        await expectError(unsigned, 401, "RELAY_AUTH_MISSING", false);
+        const bad = await api.request("POST", "/v1/webhooks", {
+          signer: chain.creator2,
+          body: JSON.stringify({ url: "ftp://example.com/" }),
+          contentType: "application/json",
+        });
+        await expectError(bad, 422, "RELAY_WEBHOOK_REFUSED", false);
+      } finally {
+        await new Promise((resolve) => receiver.close(resolve));
+      }
     });
 
     it("answers 404 TASK_NOT_ON_CHAIN (retryable) for a task it has not seen", async () => {

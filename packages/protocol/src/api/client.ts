@@ -87,7 +87,7 @@ export function createRelayClient(options: RelayClientOptions) {
     name: RouteName,
     params: Record<string, string | number | bigint>,
     body?: SendBody,
-    query?: Record<string, number | undefined>,
+    query?: Record<string, string | number | undefined>,
   ) {
     try {
       return await attempt(name, params, body, query);
@@ -107,7 +107,7 @@ export function createRelayClient(options: RelayClientOptions) {
     name: RouteName,
     params: Record<string, string | number | bigint>,
     body?: SendBody,
-    query?: Record<string, number | undefined>,
+    query?: Record<string, string | number | undefined>,
   ) {
     const route = ROUTES[name];
     const path = routePath(name, params, query);
@@ -144,7 +144,7 @@ export function createRelayClient(options: RelayClientOptions) {
         headers,
         body: body?.bytes as BodyInit | undefined,
         // A request the relay may hold (`?wait=`) gets that long on top.
-        signal: AbortSignal.timeout((options.timeoutMs ?? 30_000) + (query?.wait ?? 0) * 1000),
+        signal: AbortSignal.timeout((options.timeoutMs ?? 30_000) + Number(query?.wait ?? 0) * 1000),
       });
     } catch (error) {
       throw new RelayUnreachableError(`relay ${options.url} unreachable: ${(error as Error).message}`, {
@@ -201,6 +201,48 @@ export function createRelayClient(options: RelayClientOptions) {
     async limits(): Promise<RelayLimits> {
       return json<RelayLimits>(await send("getLimits", {}), "getLimits");
     },
+    /** A page of the relay's task index, newest first (`next` goes in `before` for the next page). */
+    async listTasks(
+      query: { creator?: Address; node?: Address; before?: string; limit?: number } = {},
+    ): Promise<{ tasks: RelayIndexedTask[]; next?: string }> {
+      return json(await send("listTasks", {}, undefined, query), "listTasks");
+    },
+    /** Tasks by phase and the last block the relay applied (`GET /v1/stats`). */
+    async stats(): Promise<RelayStats> {
+      return json<RelayStats>(await send("getStats", {}), "getStats");
+    },
+    /**
+     * Calls `onStatus` with the task's status now and at each change the relay sees, over
+     * Server-Sent Events, until the task ends (images uploaded or aborted), the relay ends the
+     * stream, or `signal` aborts. Resolves with the last status.
+     */
+    async streamTaskPhases(
+      taskId: bigint,
+      onStatus: (status: RelayTaskStatus) => void,
+      streamOptions: { signal?: AbortSignal } = {},
+    ): Promise<RelayTaskStatus | undefined> {
+      const url = new URL(routePath("streamTaskPhases", { id: taskId }), options.url);
+      let response: Response;
+      try {
+        response = await doFetch(url, { headers: { accept: "text/event-stream" }, signal: streamOptions.signal });
+      } catch (error) {
+        if (streamOptions.signal?.aborted) return undefined;
+        throw new RelayUnreachableError(`relay ${options.url} unreachable: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      if (!response.ok || !response.body) throw await toRelayError(response, "streamTaskPhases");
+      let last: RelayTaskStatus | undefined;
+      try {
+        for await (const data of serverSentData(response.body, "phase")) {
+          last = JSON.parse(data) as RelayTaskStatus;
+          onStatus(last);
+        }
+      } catch (error) {
+        if (!streamOptions.signal?.aborted) throw error;
+      }
+      return last;
+    },
     /** The relay's clock, unix seconds. */
     async now(): Promise<number> {
       return (await json<{ now: number }>(await send("getNow", {}), "getNow")).now;
@@ -213,6 +255,44 @@ export function createRelayClient(options: RelayClientOptions) {
 }
 
 export type RelayClient = ReturnType<typeof createRelayClient>;
+
+/** One task in the relay's index (`GET /v1/tasks`). */
+export interface RelayIndexedTask {
+  task_id: string;
+  creator: Address;
+  nodes: Address[];
+  phase: string;
+  abort_reason?: string;
+  result_node?: Address;
+  created_block: number;
+}
+
+/** `GET /v1/stats` */
+export interface RelayStats {
+  tasks: number;
+  by_phase: Record<string, number>;
+  cursor_block?: number;
+}
+
+/** The `data` of each Server-Sent Event named `event` in a stream (lines joined, per the SSE rules). */
+async function* serverSentData(body: ReadableStream<Uint8Array>, event: string): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, "\n");
+    for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = "message";
+      const data: string[] = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) name = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (name === event && data.length) yield data.join("\n");
+    }
+  }
+}
 
 interface SendBody {
   bytes: Uint8Array;

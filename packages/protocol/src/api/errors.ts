@@ -107,6 +107,12 @@ export const RELAY_ERRORS = {
     retryable: false,
     description: "the request line and headers exceed 16 KiB",
   },
+  RELAY_WEBHOOK_REFUSED: {
+    status: 422,
+    retryable: false,
+    description:
+      "the webhook URL is not http(s), resolves to a private, loopback or link-local address, or the account has too many webhooks",
+  },
   RELAY_RATE_LIMITED: {
     status: 429,
     retryable: true,

@@ -1,8 +1,11 @@
 import { ABORT_REASONS } from "../abi/enums.ts";
 import type { RelayErrorCode } from "./errors.ts";
 
-/** Who may call a route (spec §7); everything but `public` needs a signed request. */
-export type RouteAccess = "public" | "creator" | "creator_or_node" | "result_node";
+/**
+ * Who may call a route (spec §7); everything but `public` needs a signed request (`account`:
+ * any signer, acting for itself).
+ */
+export type RouteAccess = "public" | "account" | "creator" | "creator_or_node" | "result_node";
 
 /** A response body: JSON with a schema, or raw bytes of a media type. */
 export type Body = { json: Record<string, unknown> } | { media: string; schema?: Record<string, unknown> };
@@ -85,6 +88,47 @@ const taskStatus = {
     num_images: { type: "integer", minimum: 1 },
   },
 } as const;
+
+/** The most tasks one page of `GET /v1/tasks` holds. */
+export const MAX_TASKS_PAGE = 100;
+
+/** One task as the relay's index lists it. */
+const indexedTask = {
+  type: "object",
+  additionalProperties: false,
+  required: ["task_id", "creator", "nodes", "phase", "created_block"],
+  properties: {
+    task_id: taskId,
+    creator: address,
+    nodes: { type: "array", items: address, maxItems: 3, description: "the selected nodes, by round" },
+    phase: { enum: TASK_PHASES },
+    abort_reason: { enum: ABORT_REASONS },
+    result_node: address,
+    created_block: { type: "integer" },
+  },
+} as const;
+
+/** A webhook as its owner sees it; the secret only in the answer that created it. */
+function webhook(withSecret: boolean) {
+  return {
+    type: "object",
+    additionalProperties: false,
+    required: ["id", "url", ...(withSecret ? ["secret"] : [])],
+    properties: {
+      id: { type: "string" },
+      url: { type: "string" },
+      ...(withSecret
+        ? {
+            secret: {
+              type: "string",
+              description:
+                "HMAC-SHA256 key: each delivery carries x-hydrogen-webhook-signature = hex(HMAC(secret, `${x-hydrogen-webhook-timestamp}.${body}`))",
+            },
+          }
+        : {}),
+    },
+  } as const;
+}
 
 export const ROUTES = {
   uploadTaskArgs: {
@@ -221,6 +265,118 @@ export const ROUTES = {
     params: idParam,
     response: { status: 200, body: { json: taskStatus } },
     errors: ["RELAY_TASK_NOT_ON_CHAIN"],
+  },
+  listTasks: {
+    operationId: "listTasks",
+    method: "GET",
+    path: "/v1/tasks",
+    summary: "Tasks the relay has seen, newest first, by creator or by node, a page at a time (anyone)",
+    access: "public",
+    query: {
+      creator: { schema: address, description: "only this creator's tasks" },
+      node: { schema: address, description: "only the tasks this node was selected for" },
+      before: { schema: taskId, description: "the page after this task id (the previous page's `next`)" },
+      limit: {
+        schema: { type: "string", pattern: "^([1-9]|[1-9][0-9]|100)$" },
+        description: `tasks per page, at most ${MAX_TASKS_PAGE} (default 20)`,
+      },
+    },
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["tasks"],
+          properties: {
+            tasks: { type: "array", items: indexedTask },
+            next: { ...taskId, description: "pass as `before` for the next page; absent on the last" },
+          },
+        },
+      },
+    },
+    errors: [],
+  },
+  getStats: {
+    operationId: "getStats",
+    method: "GET",
+    path: "/v1/stats",
+    summary: "Network statistics from the relay's index: tasks by phase, the last block applied (anyone)",
+    access: "public",
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["tasks", "by_phase"],
+          properties: {
+            tasks: { type: "integer" },
+            by_phase: { type: "object", additionalProperties: { type: "integer" } },
+            cursor_block: { type: "integer", description: "the last block the relay applied" },
+          },
+        },
+      },
+    },
+    errors: [],
+  },
+  streamTaskPhases: {
+    operationId: "streamTaskPhases",
+    method: "GET",
+    path: "/v1/inference_tasks/{id}/events",
+    summary:
+      "Server-Sent Events: a `phase` event with the task's status now and at each change, until it ends (anyone)",
+    access: "public",
+    params: idParam,
+    response: { status: 200, body: { media: "text/event-stream", schema: taskStatus } },
+    errors: ["RELAY_TASK_NOT_ON_CHAIN", "RELAY_RATE_LIMITED"],
+  },
+  createWebhook: {
+    operationId: "createWebhook",
+    method: "POST",
+    path: "/v1/webhooks",
+    summary:
+      "Have the relay POST each phase change of the signer's tasks to a URL, signed with the secret returned once (any account)",
+    access: "account",
+    request: {
+      json: {
+        type: "object",
+        additionalProperties: false,
+        required: ["url"],
+        properties: { url: { type: "string", maxLength: 2048, description: "an http(s) URL on a public address" } },
+      },
+    },
+    response: { status: 200, body: { json: webhook(true) } },
+    errors: ["RELAY_WEBHOOK_REFUSED", "RELAY_AUTH_BODY_MISMATCH", "RELAY_UNSUPPORTED_MEDIA_TYPE"],
+  },
+  listWebhooks: {
+    operationId: "listWebhooks",
+    method: "GET",
+    path: "/v1/webhooks",
+    summary: "The signer's webhooks (any account)",
+    access: "account",
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["webhooks"],
+          properties: { webhooks: { type: "array", items: webhook(false) } },
+        },
+      },
+    },
+    errors: [],
+  },
+  deleteWebhook: {
+    operationId: "deleteWebhook",
+    method: "POST",
+    path: "/v1/webhooks/{webhook}/delete",
+    summary: "Stop a webhook of the signer's (any account)",
+    access: "account",
+    params: { webhook: { schema: { type: "string", pattern: "^[0-9a-f]{32}$" }, description: "the webhook's id" } },
+    response: { status: 200, body: closedObject({ id: { type: "string" } }) },
+    errors: ["RELAY_NOT_FOUND"],
   },
   getNow: {
     operationId: "getNow",

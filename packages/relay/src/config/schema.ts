@@ -193,6 +193,19 @@ export const relayConfigSchema = z
      * upload goes through as soon as it has. 0 refuses at once (409 RELAY_TASK_NOT_SUCCEEDED).
      */
     successHoldSeconds: z.number().min(0).max(60).default(10),
+    /** Webhooks (spec §7): each phase change of an account's tasks POSTed to its URLs. */
+    webhooks: z
+      .object({
+        /** Deliver to private, loopback and link-local addresses too (a test, a private network). */
+        allowPrivate: z.boolean().default(false),
+        maxPerAccount: z.number().int().min(0).max(100).default(5),
+        timeoutMs: z.number().int().positive().default(5000),
+        /** Attempts per delivery, with a doubling back-off from 1 s to 10 min. */
+        maxAttempts: z.number().int().min(1).max(30).default(10),
+        intervalMs: z.number().int().positive().default(250),
+      })
+      .strict()
+      .prefault({}),
     /** Seconds in-flight requests get to finish on shutdown. */
     shutdownGraceSeconds: z.number().positive().default(10),
     log: logConfigSchema,

@@ -96,6 +96,40 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex("chain_events_task").on("chain_events").column("task_id").execute();
       },
     },
+    "0004_index": {
+      async up(db: Kysely<unknown>) {
+        // The index API lists tasks by creator and by node (spec §7, "Index and notifications").
+        await db.schema.createIndex("tasks_creator").on("tasks").column("creator").execute();
+        for (const column of ["node0", "node1", "node2"])
+          await db.schema.createIndex(`tasks_${column}`).on("tasks").column(column).execute();
+      },
+    },
+    "0005_webhooks": {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable("webhooks")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("owner", "text", (c) => c.notNull())
+          .addColumn("url", "text", (c) => c.notNull())
+          .addColumn("secret", "text", (c) => c.notNull())
+          .addColumn("created_at", "bigint", (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex("webhooks_owner").on("webhooks").column("owner").execute();
+        await db.schema
+          .createTable("webhook_deliveries")
+          .addColumn("id", "text", (c) => c.primaryKey())
+          .addColumn("webhook_id", "text", (c) => c.notNull())
+          .addColumn("body", "text", (c) => c.notNull())
+          .addColumn("attempts", "integer", (c) => c.notNull())
+          .addColumn("next_at", "bigint", (c) => c.notNull())
+          .addColumn("delivered_at", "bigint")
+          .addColumn("last_error", "text")
+          .execute();
+        await db.schema.createIndex("webhook_deliveries_due").on("webhook_deliveries").column("next_at").execute();
+        // The last phase announced to webhooks, so each change is announced once.
+        await db.schema.alterTable("tasks").addColumn("notified_phase", "text").execute();
+      },
+    },
   };
 }
 

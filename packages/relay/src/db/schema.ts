@@ -29,6 +29,8 @@ export interface TasksTable {
   ended_at: number | null;
   /** Set when retention deleted the task's data; the row stays so replays cannot bring it back. */
   purged_at: number | null;
+  /** The last phase announced to the creator's webhooks. */
+  notified_phase: string | null;
 }
 
 /**
@@ -80,6 +82,29 @@ export interface ChainEventsTable {
   data: string;
 }
 
+export interface WebhooksTable {
+  /** 32 hex characters. */
+  id: string;
+  /** The account whose tasks it announces (lower-case address). */
+  owner: string;
+  url: string;
+  /** HMAC-SHA256 key of its deliveries (hex). */
+  secret: string;
+  created_at: number;
+}
+
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  /** The JSON posted. */
+  body: string;
+  attempts: number;
+  /** Unix ms of the next attempt. */
+  next_at: number;
+  delivered_at: number | null;
+  last_error: string | null;
+}
+
 export interface LeasesTable {
   name: string;
   holder: string;
@@ -95,4 +120,6 @@ export interface Database {
   leases: LeasesTable;
   chain_blocks: ChainBlocksTable;
   chain_events: ChainEventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -84,6 +84,13 @@ async function claim(context: RelayContext, request: FastifyRequest): Promise<vo
   await claimSignature(context.replay, request.auth);
 }
 
+/** Any signer, acting for itself (its own webhooks); the signature is spent. Returns the account. */
+export async function requireAccount(context: RelayContext, request: FastifyRequest): Promise<Hex> {
+  const who = signer(request);
+  await claim(context, request);
+  return who;
+}
+
 /** Only the task's creator; then the signature is spent. */
 export async function requireCreator(context: RelayContext, request: FastifyRequest, task: TaskRow): Promise<void> {
   if (!same(signer(request), task.creator)) {

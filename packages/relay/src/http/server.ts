@@ -10,9 +10,11 @@ import type { RelayContext } from "./context.ts";
 import { clientErrorHandler, frameworkErrors, registerErrorHandlers } from "./errors.ts";
 import { registerRateLimits } from "./rate-limit.ts";
 import { registerRoutes } from "./route-schema.ts";
+import { indexRoutes } from "./routes/index-routes.ts";
 import { openApiRoute, opsRoutes } from "./routes/ops.ts";
 import { resultRoutes } from "./routes/results.ts";
 import { taskRoutes } from "./routes/tasks.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -120,7 +122,13 @@ export async function buildServer(context: RelayContext): Promise<FastifyInstanc
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
   // Every protocol route from its definition; a route without an implementation is a type error.
-  registerRoutes(app, { ...taskRoutes(context), ...resultRoutes(context), ...opsRoutes(context) });
+  registerRoutes(app, {
+    ...taskRoutes(context),
+    ...resultRoutes(context),
+    ...opsRoutes(context),
+    ...indexRoutes(context, app),
+    ...webhookRoutes(context),
+  });
   openApiRoute(app, context);
   return app;
 }

@@ -36,6 +36,12 @@ export async function sweep(
   now = Date.now(),
 ) {
   const { db, images, metrics } = deps;
+  // Webhook deliveries last attempted longer ago than an ended task is kept: sent, or given up
+  // on (a due one is attempted within a sweep, which moves its next attempt forward).
+  await db
+    .deleteFrom("webhook_deliveries")
+    .where("next_at", "<", now - options.afterEndSeconds * 1000)
+    .execute();
   let purged = 0;
   for (;;) {
     const due = await db

@@ -51,6 +51,8 @@ export async function startTestRelay(
     database: { url: database.url },
     images: { store: "files", dir: database.imageDir },
     leader: { leaseMs: 2000, renewMs: 300 },
+    // Webhook receivers of the tests listen on 127.0.0.1.
+    webhooks: { allowPrivate: true, intervalMs: 50 },
     ...overrides,
   });
   return startRelay(config, { log: pino({ level: process.env.HYDROGEN_RELAY_TEST_LOG ?? "silent" }) });
@@ -173,9 +175,14 @@ function pngSize(png: Uint8Array): [number, number] {
 }
 
 /** Creates a task whose nodes will agree on `images` (pHashes of these PNGs; the task's size is theirs). */
-export async function createTask(chain: Chain, images: Uint8Array[], seed = 1): Promise<ChainTask> {
+export async function createTask(
+  chain: Chain,
+  images: Uint8Array[],
+  seed = 1,
+  creator: Address = chain.creator,
+): Promise<ChainTask> {
   const args = taskArgs(images.length, seed, ...(images[0] ? pngSize(images[0]) : []));
-  const created = await chain.createTask(chain.creator, taskHash(args));
+  const created = await chain.createTask(creator, taskHash(args));
   return {
     taskId: created.taskId,
     nodes: created.nodes,
