@@ -122,7 +122,7 @@ function webhook(withSecret: boolean) {
             secret: {
               type: "string",
               description:
-                "HMAC-SHA256 key: each delivery carries x-hydrogen-webhook-signature = hex(HMAC(secret, `${x-hydrogen-webhook-timestamp}.${body}`))",
+                "HMAC-SHA256 key: each delivery carries x-hydrogen-webhook-signature = hex(HMAC-SHA256(secret, timestamp + '.' + body)), timestamp being x-hydrogen-webhook-timestamp",
             },
           }
         : {}),
