@@ -50,6 +50,14 @@ export {
   listTasks,
 } from "./actions/listTasks.ts";
 export {
+  getRelayStats,
+  type ListRelayTasksParameters,
+  type ListRelayTasksReturnType,
+  listRelayTasks,
+  type WatchTaskPhasesParameters,
+  watchTaskPhases,
+} from "./actions/relayIndex.ts";
+export {
   RUN_TASK_PHASES,
   type RunTaskErrorType,
   type RunTaskParameters,

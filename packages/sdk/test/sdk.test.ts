@@ -13,11 +13,13 @@ import {
   downloadImages,
   getNetworkStats,
   getNodeStatus,
+  getRelayStats,
   getTask,
   ImageMismatchError,
   InsufficientAllowanceError,
   InsufficientCnxError,
   InvalidTaskArgsError,
+  listRelayTasks,
   NoAccountError,
   NotEnoughNodesError,
   type RunTaskPhase,
@@ -29,6 +31,7 @@ import {
   TimeoutError,
   uploadTaskArgs,
   waitForTask,
+  watchTaskPhases,
 } from "../src/index.ts";
 import { subscribeTaskLogs } from "../src/subscription.ts";
 import { clientFor, nodeAction, passTime, RELAY_ARGS_BYTES, smallArgs, startTestDevnet, waitIdle } from "./helpers.ts";
@@ -108,6 +111,26 @@ describe("SDK against a devnet", () => {
     });
     await downloadImages(reloaded, { taskId: second.taskId });
     assert.equal(prompts.length, 1);
+  });
+
+  it("follows a task's phases over the relay's stream, and finds it in the relay's index", async () => {
+    const client = clientFor(devnet, ROLES.app);
+    const created = await createTask(client, { args: smallArgs(71, 1) });
+    const phases: string[] = [];
+    const watching = watchTaskPhases(client, { taskId: created.taskId, onPhase: ({ phase }) => phases.push(phase) });
+    await uploadTaskArgs(client, created);
+    const last = await watching;
+    assert.equal(last?.phase, "results_uploaded");
+    assert.ok(["created", "args_uploaded"].includes(phases[0] as string), phases.join());
+    assert.deepEqual(phases, [...new Set(phases)]);
+    const page = await listRelayTasks(client, { creator: devAccount(ROLES.app).address, limit: 100 });
+    const indexed = page.tasks.find((t) => t.task_id === created.taskId.toString());
+    assert.equal(indexed?.phase, "results_uploaded");
+    assert.deepEqual(
+      indexed?.nodes,
+      created.nodes.map((n) => n.toLowerCase()),
+    );
+    assert.ok((await getRelayStats(client)).tasks >= page.tasks.length);
   });
 
   it("validates the arguments before sending anything", async () => {

@@ -207,6 +207,22 @@ export function createRelayClient(options: RelayClientOptions) {
     ): Promise<{ tasks: RelayIndexedTask[]; next?: string }> {
       return json(await send("listTasks", {}, undefined, query), "listTasks");
     },
+    /**
+     * Has the relay POST each phase change of the signer's tasks to `url` (signed with the
+     * returned secret, which is shown only here).
+     */
+    async createWebhook(url: string): Promise<{ id: string; url: string; secret: string }> {
+      const bytes = new TextEncoder().encode(JSON.stringify({ url }));
+      return json(await send("createWebhook", {}, { bytes, contentType: "application/json" }), "createWebhook");
+    },
+    /** The signer's webhooks. */
+    async listWebhooks(): Promise<{ webhooks: { id: string; url: string }[] }> {
+      return json(await send("listWebhooks", {}), "listWebhooks");
+    },
+    /** Stops one of the signer's webhooks. */
+    async deleteWebhook(id: string): Promise<void> {
+      await send("deleteWebhook", { webhook: id });
+    },
     /** Tasks by phase and the last block the relay applied (`GET /v1/stats`). */
     async stats(): Promise<RelayStats> {
       return json<RelayStats>(await send("getStats", {}), "getStats");

@@ -1,0 +1,59 @@
+import type { RelayIndexedTask, RelayStats, RelayTaskStatus } from "@hydrogen/protocol";
+import type { Address } from "viem";
+import type { HydrogenClient } from "../client.ts";
+
+export interface ListRelayTasksParameters {
+  creator?: Address;
+  node?: Address;
+  /** The previous page's `next`. */
+  before?: string;
+  /** At most 100; default 20. */
+  limit?: number;
+}
+
+export type ListRelayTasksReturnType = { tasks: RelayIndexedTask[]; next?: string };
+
+/**
+ * A page of the relay's task index, newest first: an account's tasks or a node's, with their
+ * phase, without reading the chain's logs (the chain stays the source of truth for money and
+ * images: `getTask`, `downloadImages` verify against it).
+ *
+ * @example
+ * const { tasks, next } = await listRelayTasks(client, { creator: account, limit: 20 });
+ */
+export function listRelayTasks(
+  client: HydrogenClient,
+  parameters: ListRelayTasksParameters = {},
+): Promise<ListRelayTasksReturnType> {
+  return client.relay.listTasks(parameters);
+}
+
+/**
+ * The network at a glance from the relay's index: tasks by phase, the last block it applied.
+ *
+ * @example
+ * const { tasks, by_phase } = await getRelayStats(client);
+ */
+export function getRelayStats(client: HydrogenClient): Promise<RelayStats> {
+  return client.relay.stats();
+}
+
+export interface WatchTaskPhasesParameters {
+  taskId: bigint;
+  onPhase(status: RelayTaskStatus): void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `onPhase` with the task's phase as the relay sees it, now and at each change (a
+ * Server-Sent Events stream), until the task ends or `signal` aborts; resolves with the last.
+ *
+ * @example
+ * await watchTaskPhases(client, { taskId, onPhase: ({ phase }) => console.log(phase) });
+ */
+export function watchTaskPhases(
+  client: HydrogenClient,
+  parameters: WatchTaskPhasesParameters,
+): Promise<RelayTaskStatus | undefined> {
+  return client.relay.streamTaskPhases(parameters.taskId, parameters.onPhase, { signal: parameters.signal });
+}
