@@ -1,4 +1,10 @@
-/** A past task as the history shows it (kept in localStorage; images stay on the relay). */
+import type { ListRelayTasksReturnType } from "@hydrogen/sdk";
+
+/**
+ * A past task as the history shows it: the relay's index says which tasks the account created
+ * (on any device) and how they ended; localStorage adds what only this browser knows (the
+ * prompt). Images stay on the relay.
+ */
 export interface HistoryEntry {
   taskId: string;
   prompt: string;
@@ -36,4 +42,31 @@ export function saveHistory(entry: HistoryEntry): HistoryEntry[] {
   const next = [entry, ...readHistory().filter((e) => e.taskId !== entry.taskId)].slice(0, LIMIT);
   localStorage.setItem(key, JSON.stringify(next));
   return next;
+}
+
+type IndexedTask = ListRelayTasksReturnType["tasks"][number];
+
+const statusOf = (phase: string): HistoryEntry["status"] =>
+  phase === "results_uploaded" ? "success" : phase === "aborted" ? "failed" : "running";
+
+/**
+ * The account's tasks from the relay's index, newest first, with what this browser remembers
+ * of each (its prompt); tasks only this browser knows (not indexed yet) stay too.
+ */
+export function mergeHistory(local: HistoryEntry[], indexed: IndexedTask[]): HistoryEntry[] {
+  const known = new Map(local.map((entry) => [entry.taskId, entry]));
+  const merged = indexed.map((task): HistoryEntry => {
+    const mine = known.get(task.task_id);
+    known.delete(task.task_id);
+    return {
+      taskId: task.task_id,
+      prompt: mine?.prompt ?? "",
+      createdAt: mine?.createdAt ?? 0,
+      status: statusOf(task.phase),
+      images: mine?.images ?? 0,
+      ...(task.abort_reason ? { message: task.abort_reason } : mine?.message ? { message: mine.message } : {}),
+    };
+  });
+  const rest = [...known.values()];
+  return [...rest, ...merged].sort((a, b) => Number(BigInt(b.taskId) - BigInt(a.taskId))).slice(0, LIMIT);
 }

@@ -69,10 +69,19 @@ describe("web app on a running devnet (real Chromium)", () => {
     assert.equal(await history.first().getAttribute("data-status"), "success");
     assert.match((await history.first().textContent()) ?? "", new RegExp(`#${taskId}`));
     await page.close();
+
+    // Another browser (a new context: nothing in its storage) finds the task in the relay's index.
+    const elsewhere = await open("/");
+    const entry = elsewhere.getByTestId("history").locator("li", { hasText: `#${taskId}` });
+    await entry.waitFor({ timeout: 10_000 });
+    assert.equal(await entry.getAttribute("data-status"), "success");
+    await elsewhere.close();
   });
 
   it("shows an invalid argument's error on the form and creates no task", async () => {
     const page = await open("/");
+    // The account's history (the relay's index) has the first test's task once it has loaded.
+    await page.getByTestId("history").locator("li").first().waitFor({ timeout: 10_000 });
     const historyBefore = await page.getByTestId("history").locator("li").count();
     await page.getByTestId("prompt").fill("a cat");
     await page.getByTestId("width").fill("100");

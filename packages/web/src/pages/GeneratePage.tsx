@@ -2,15 +2,16 @@ import {
   downloadImages,
   HydrogenError,
   InvalidTaskArgsError,
+  listRelayTasks,
   type RunTaskPhase,
   runTask,
   TaskArgsTooLargeError,
 } from "@hydrogen/sdk";
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { Gallery, type GalleryImage } from "../components/Gallery.tsx";
 import { Phases } from "../components/Phases.tsx";
 import type { Session } from "../config.ts";
-import { type HistoryEntry, readHistory, saveHistory } from "../history.ts";
+import { type HistoryEntry, mergeHistory, readHistory, saveHistory } from "../history.ts";
 
 interface FormState {
   prompt: string;
@@ -60,6 +61,19 @@ export function GeneratePage({ session }: { session: Session }) {
   const [formError, setFormError] = useState<string[]>([]);
   const [taskError, setTaskError] = useState<string>();
   const [history, setHistory] = useState<HistoryEntry[]>(readHistory);
+  // The account's tasks from every device: the relay's index, merged with this browser's prompts.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read again after each task
+  useEffect(() => {
+    const account = session.account;
+    if (!account) return;
+    let current = true;
+    listRelayTasks(session.client, { creator: account, limit: 50 })
+      .then(({ tasks }) => current && setHistory(mergeHistory(readHistory(), tasks)))
+      .catch(() => undefined); // the relay is down: this browser's history stands
+    return () => {
+      current = false;
+    };
+  }, [session, running]);
 
   const field = (name: keyof FormState) => ({
     name,
