@@ -51,6 +51,7 @@ export {
 } from "./actions/listTasks.ts";
 export {
   getRelayStats,
+  getTaskTimeline,
   type ListRelayTasksParameters,
   type ListRelayTasksReturnType,
   listRelayTasks,

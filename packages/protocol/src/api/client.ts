@@ -223,6 +223,10 @@ export function createRelayClient(options: RelayClientOptions) {
     async deleteWebhook(id: string): Promise<void> {
       await send("deleteWebhook", { webhook: id });
     },
+    /** The task's chain events in order, with blocks and transactions (`GET …/timeline`). */
+    async getTaskTimeline(taskId: bigint): Promise<{ task_id: string; events: RelayTimelineEvent[] }> {
+      return json(await send("getTaskTimeline", { id: taskId }), "getTaskTimeline");
+    },
     /** Tasks by phase and the last block the relay applied (`GET /v1/stats`). */
     async stats(): Promise<RelayStats> {
       return json<RelayStats>(await send("getStats", {}), "getStats");
@@ -281,6 +285,21 @@ export interface RelayIndexedTask {
   abort_reason?: string;
   result_node?: Address;
   created_block: number;
+}
+
+/** One event of a task's timeline (`GET /v1/inference_tasks/{id}/timeline`). */
+export interface RelayTimelineEvent {
+  name: string;
+  block: number;
+  log_index: number;
+  tx_hash?: Hex;
+  /** Unix seconds of the block, when the relay's RPC gave it. */
+  time?: number;
+  node?: Address;
+  round?: number;
+  /** Wei, decimal. */
+  amount?: string;
+  reason?: string;
 }
 
 /** `GET /v1/stats` */

@@ -8,6 +8,7 @@ export {
   type RelayStats,
   type RelayTask,
   type RelayTaskStatus,
+  type RelayTimelineEvent,
   RelayUnreachableError,
 } from "./client.ts";
 export {

@@ -320,6 +320,48 @@ export const ROUTES = {
     },
     errors: [],
   },
+  getTaskTimeline: {
+    operationId: "getTaskTimeline",
+    method: "GET",
+    path: "/v1/inference_tasks/{id}/timeline",
+    summary:
+      "The task's chain events in order — creation, each node's commitment or error report, disclosures, outcome, payments and slashes — with blocks and transactions (anyone)",
+    access: "public",
+    params: idParam,
+    response: {
+      status: 200,
+      body: {
+        json: {
+          type: "object",
+          additionalProperties: false,
+          required: ["task_id", "events"],
+          properties: {
+            task_id: taskId,
+            events: {
+              type: "array",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "block", "log_index"],
+                properties: {
+                  name: { type: "string", description: "the TaskManager event" },
+                  block: { type: "integer" },
+                  log_index: { type: "integer" },
+                  tx_hash: bytes32,
+                  time: { type: "integer", description: "unix seconds of the block, when the RPC gave it" },
+                  node: address,
+                  round: { type: "integer" },
+                  amount: { type: "string", description: "wei, decimal" },
+                  reason: { type: "string" },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    errors: ["RELAY_TASK_NOT_ON_CHAIN"],
+  },
   streamTaskPhases: {
     operationId: "streamTaskPhases",
     method: "GET",

@@ -23,6 +23,16 @@ const HANDLED_TOPICS = new Set(
     .map((item) => toEventSelector(item as AbiEvent)),
 );
 
+/**
+ * topic 0 of every TaskManager event whose first indexed argument is the task id: the logs kept
+ * per task (`chain_events`), for rollbacks and for the task's timeline.
+ */
+export const TASK_EVENT_TOPICS = new Set(
+  taskManagerAbi
+    .filter((item) => item.type === "event" && item.inputs[0]?.name === "taskId" && item.inputs[0].indexed)
+    .map((item) => toEventSelector(item as AbiEvent)),
+);
+
 function decode(log: Log): Decoded | undefined {
   const topic = log.topics[0];
   if (!topic || !HANDLED_TOPICS.has(topic)) return undefined;
@@ -55,10 +65,29 @@ const createdFor = (["node0", "node1", "node2"] as const).map((column) =>
 );
 
 const recordEvent = prepared(
-  (db, p: { block: number; logIndex: number; taskId: string; topics: string; data: string }) =>
+  (
+    db,
+    p: {
+      block: number;
+      logIndex: number;
+      taskId: string;
+      topics: string;
+      data: string;
+      txHash: string | null;
+      blockTime: number | null;
+    },
+  ) =>
     db
       .insertInto("chain_events")
-      .values({ block: p.block, log_index: p.logIndex, task_id: p.taskId, topics: p.topics, data: p.data })
+      .values({
+        block: p.block,
+        log_index: p.logIndex,
+        task_id: p.taskId,
+        topics: p.topics,
+        data: p.data,
+        tx_hash: p.txHash,
+        block_time: p.blockTime,
+      })
       .onConflict((oc) => oc.columns(["block", "log_index"]).doNothing()),
 );
 
@@ -141,16 +170,21 @@ const reported = prepared((db, p: { taskId: string; now: number }) =>
  * leaves the same rows. `now` is when the relay learned of it (retention counts from it).
  */
 export async function applyLog(db: Db, log: Log, now: number): Promise<string | undefined> {
-  const event = decode(log);
-  if (!event) return undefined;
-  const taskId = (event.args as { taskId: bigint }).taskId.toString();
+  const [topic, id] = log.topics;
+  if (!topic || !id || !TASK_EVENT_TOPICS.has(topic)) return undefined;
+  const taskId = BigInt(id).toString();
+  const time = (log as { blockTimestamp?: unknown }).blockTimestamp;
   await recordEvent(db, {
     block: Number(log.blockNumber),
     logIndex: log.logIndex ?? 0,
     taskId,
     topics: JSON.stringify(log.topics),
     data: log.data,
+    txHash: log.transactionHash ?? null,
+    blockTime: typeof time === "bigint" || typeof time === "string" ? Number(time) : null,
   });
+  const event = decode(log);
+  if (!event) return undefined;
   switch (event.eventName) {
     case "TaskCreated": {
       const { creator, selectedNode, taskHash, round } = event.args;

@@ -44,6 +44,7 @@ export async function rollbackLogs(db: Db, ancestor: bigint, now: number): Promi
       const log = {
         blockNumber: BigInt(row.block),
         logIndex: row.log_index,
+        transactionHash: row.tx_hash,
         topics: JSON.parse(row.topics) as [Hex, ...Hex[]],
         data: row.data as Hex,
       } as Log;

@@ -130,6 +130,13 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("tasks").addColumn("notified_phase", "text").execute();
       },
     },
+    "0006_timeline": {
+      async up(db: Kysely<unknown>) {
+        // A task's timeline names each event's transaction and, where the RPC says, its time.
+        await db.schema.alterTable("chain_events").addColumn("tx_hash", "text").execute();
+        await db.schema.alterTable("chain_events").addColumn("block_time", "bigint").execute();
+      },
+    },
   };
 }
 

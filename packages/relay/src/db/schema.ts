@@ -80,6 +80,9 @@ export interface ChainEventsTable {
   task_id: string;
   topics: string;
   data: string;
+  tx_hash: string | null;
+  /** Unix seconds of its block, when the RPC's logs carry `blockTimestamp`. */
+  block_time: number | null;
 }
 
 export interface WebhooksTable {

@@ -1,4 +1,4 @@
-import type { RelayIndexedTask, RelayStats, RelayTaskStatus } from "@hydrogen/protocol";
+import type { RelayIndexedTask, RelayStats, RelayTaskStatus, RelayTimelineEvent } from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { HydrogenClient } from "../client.ts";
 
@@ -56,4 +56,19 @@ export function watchTaskPhases(
   parameters: WatchTaskPhasesParameters,
 ): Promise<RelayTaskStatus | undefined> {
   return client.relay.streamTaskPhases(parameters.taskId, parameters.onPhase, { signal: parameters.signal });
+}
+
+/**
+ * The task's chain events in order from the relay's index — selection, each node's commitment
+ * or error report, disclosures, the outcome, payments and slashes — with blocks and
+ * transaction hashes (a timeline to show; `getTaskEvents` reads the same from the chain).
+ *
+ * @example
+ * const events = await getTaskTimeline(client, { taskId });
+ */
+export async function getTaskTimeline(
+  client: HydrogenClient,
+  parameters: { taskId: bigint },
+): Promise<RelayTimelineEvent[]> {
+  return (await client.relay.getTaskTimeline(parameters.taskId)).events;
 }

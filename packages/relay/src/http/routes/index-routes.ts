@@ -2,6 +2,7 @@ import { RelayError } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
 import { taskCounts, taskPage } from "../../db/index-queries.ts";
 import { findTask, relayPhase, type TaskRow } from "../../db/tasks.ts";
+import { taskTimeline } from "../../db/timeline.ts";
 import type { RelayContext } from "../context.ts";
 import type { RouteImplementation, RouteImplementations } from "../route-schema.ts";
 import { loadTask } from "../task-lookup.ts";
@@ -30,7 +31,7 @@ function status(task: TaskRow) {
 export function indexRoutes(
   context: RelayContext,
   app: FastifyInstance,
-): Pick<RouteImplementations, "listTasks" | "getStats" | "streamTaskPhases"> {
+): Pick<RouteImplementations, "listTasks" | "getStats" | "streamTaskPhases" | "getTaskTimeline"> {
   let streams = 0;
   // Streams end when the relay closes (a held response would keep `close()` waiting).
   const closing = new AbortController();
@@ -100,5 +101,12 @@ export function indexRoutes(
     },
   };
 
-  return { listTasks, getStats, streamTaskPhases };
+  const getTaskTimeline: RouteImplementation<{ Params: { id: string } }> = {
+    handler: async (request) => {
+      const task = await loadTask(context, request.params.id);
+      return { task_id: task.task_id, events: await taskTimeline(context.db, task.task_id) };
+    },
+  };
+
+  return { listTasks, getStats, streamTaskPhases, getTaskTimeline };
 }
