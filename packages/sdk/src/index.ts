@@ -1,5 +1,11 @@
 /** The deployments file a client is created from (the protocol package's type, re-exported for applications). */
-export type { Deployment } from "@hydrogen/protocol";
+export type {
+  Deployment,
+  RelayIndexedTask,
+  RelayStats,
+  RelayTaskStatus,
+  RelayTimelineEvent,
+} from "@hydrogen/protocol";
 export {
   type CancelTaskErrorType,
   type CancelTaskParameters,

@@ -3,12 +3,17 @@ import { type AppConfig, connect, loadConfig, type Session } from "./config.ts";
 import { selectHistoryOf } from "./history.ts";
 import { GeneratePage } from "./pages/GeneratePage.tsx";
 import { NetworkPage } from "./pages/NetworkPage.tsx";
+import { TaskPage } from "./pages/TaskPage.tsx";
 
-type Page = "generate" | "network";
+type Page = "generate" | "network" | "task";
 
 function pageOf(path: string): Page {
-  return path.startsWith("/network") ? "network" : "generate";
+  if (path.startsWith("/network")) return "network";
+  return /^\/task\/\d+$/.test(path) ? "task" : "generate";
 }
+
+/** The task id of a `/task/<id>` page. */
+const taskIdOf = (path: string) => path.split("/")[2] ?? "";
 
 export function App() {
   const [page, setPage] = useState<Page>(pageOf(window.location.pathname));
@@ -60,6 +65,9 @@ export function App() {
       {!error && !session && <p>Connecting…</p>}
       {session && config && page === "generate" && <GeneratePage session={session} />}
       {session && config && page === "network" && <NetworkPage session={session} />}
+      {session && config && page === "task" && (
+        <TaskPage session={session} taskId={taskIdOf(window.location.pathname)} />
+      )}
     </div>
   );
 }

@@ -76,6 +76,27 @@ describe("web app on a running devnet (real Chromium)", () => {
     await entry.waitFor({ timeout: 10_000 });
     assert.equal(await entry.getAttribute("data-status"), "success");
     await elsewhere.close();
+
+    // The task's page: its chain timeline, what each node did, the images verified again.
+    const details = await open(`/task/${taskId}`);
+    await details.locator('[data-testid="timeline"] li[data-event="TaskResultUploaded"]').waitFor({ timeout: 15_000 });
+    const timeline = await details
+      .getByTestId("timeline")
+      .locator("li")
+      .evaluateAll((items) => items.map((item) => item.getAttribute("data-event")));
+    assert.deepEqual(timeline.slice(0, 3), ["TaskCreated", "TaskCreated", "TaskCreated"]);
+    for (const name of ["TaskResultCommitmentsReady", "TaskSuccess", "NodePaid"])
+      assert.ok(timeline.includes(name), name);
+    const outcomes = await details.getByTestId("node-outcome").allTextContents();
+    assert.equal(outcomes.length, 3);
+    assert.ok(
+      outcomes.every((outcome) => /^paid /.test(outcome)),
+      outcomes.join(),
+    );
+    assert.match((await details.getByTestId("timeline").textContent()) ?? "", /tx 0x/);
+    await details.getByTestId("show-images").click();
+    await details.getByTestId("gallery").locator("img").first().waitFor({ timeout: 15_000 });
+    await details.close();
   });
 
   it("shows an invalid argument's error on the form and creates no task", async () => {

@@ -203,6 +203,9 @@ export function GeneratePage({ session }: { session: Session }) {
                 #{entry.taskId}
               </button>
               <span className="prompt">{entry.prompt}</span>
+              <a href={`/task/${entry.taskId}`} className="details">
+                details
+              </a>
               <span className={`status ${entry.status}`}>{entry.status}</span>
             </li>
           ))}
