@@ -15,12 +15,19 @@ describe("relay API definition", () => {
       "GET /metrics",
       "GET /readyz",
       "GET /v1/inference_tasks/{id}",
+      "GET /v1/inference_tasks/{id}/events",
       "GET /v1/inference_tasks/{id}/results/{index}",
       "GET /v1/inference_tasks/{id}/status",
+      "GET /v1/inference_tasks/{id}/timeline",
       "GET /v1/limits",
       "GET /v1/now",
+      "GET /v1/stats",
+      "GET /v1/tasks",
+      "GET /v1/webhooks",
       "POST /v1/inference_tasks",
       "POST /v1/inference_tasks/{id}/results",
+      "POST /v1/webhooks",
+      "POST /v1/webhooks/{webhook}/delete",
     ]);
     assert.equal(new Set(routes.map((r) => r.operationId)).size, routes.length);
   });
@@ -30,8 +37,22 @@ describe("relay API definition", () => {
     assert.equal(ROUTES.getTask.access, "creator_or_node");
     assert.equal(ROUTES.uploadResults.access, "result_node");
     assert.equal(ROUTES.getResultImage.access, "creator");
-    for (const name of ["getTaskStatus", "getNow", "getLimits", "health", "ready", "metrics"] as const)
+    for (const name of [
+      "getTaskStatus",
+      "getNow",
+      "getLimits",
+      "health",
+      "ready",
+      "metrics",
+      "listTasks",
+      "getStats",
+      "streamTaskPhases",
+      "getTaskTimeline",
+    ] as const)
       assert.equal(ROUTES[name].access, "public");
+    // Webhooks are an account's own: any signer, for itself.
+    for (const name of ["createWebhook", "listWebhooks", "deleteWebhook"] as const)
+      assert.equal(ROUTES[name].access, "account");
   });
 
   it("every path parameter is declared, and every declared one is in the path", () => {
