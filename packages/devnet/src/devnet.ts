@@ -118,6 +118,15 @@ export async function startDevnet(options: DevnetOptions): Promise<Devnet> {
           deployment,
           burner: { address: burner.address, privateKey: burner.privateKey },
           pollingIntervalMs: 250,
+          faucet: "/faucet",
+        },
+        faucet: async (address) => {
+          const eth = parseEther("1");
+          const cnx = parseEther("1000");
+          const balance = await network.chain.publicClient.getBalance({ address });
+          await network.chain.testClient.setBalance({ address, value: balance + eth });
+          await network.chain.fund(address, cnx);
+          return { eth: eth.toString(), cnx: cnx.toString() };
         },
       });
       webUrl = web.url;

@@ -25,6 +25,7 @@ export {
   downloadImages,
   type VerifiedImage,
 } from "./actions/downloadImages.ts";
+export { type GetAccountStateReturnType, getAccountState } from "./actions/getAccountState.ts";
 export {
   type GetNetworkStatsParameters,
   type GetNetworkStatsReturnType,

@@ -1,4 +1,5 @@
 import { useEffect, useState } from "react";
+import { AccountPanel } from "./components/AccountPanel.tsx";
 import { type AppConfig, connect, loadConfig, type Session } from "./config.ts";
 import { selectHistoryOf } from "./history.ts";
 import { GeneratePage } from "./pages/GeneratePage.tsx";
@@ -63,6 +64,7 @@ export function App() {
         </p>
       )}
       {!error && !session && <p>Connecting…</p>}
+      {session && config && <AccountPanel session={session} faucet={config.faucet} />}
       {session && config && page === "generate" && <GeneratePage session={session} />}
       {session && config && page === "network" && <NetworkPage session={session} />}
       {session && config && page === "task" && (

@@ -22,6 +22,8 @@ export interface AppConfig {
   /** A devnet-funded key; absent on real networks. */
   burner?: { address: Address; privateKey: Hex };
   pollingIntervalMs?: number;
+  /** A devnet's faucet (`POST {address}`); absent on real networks. */
+  faucet?: string;
 }
 
 export async function loadConfig(): Promise<AppConfig> {

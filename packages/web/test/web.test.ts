@@ -99,6 +99,23 @@ describe("web app on a running devnet (real Chromium)", () => {
     await details.close();
   });
 
+  it("shows the account's ETH, CNX, allowance and the fee from the chain; the devnet faucet funds it", async () => {
+    const page = await open("/");
+    const cnxOf = async () => Number(((await page.getByTestId("cnx").textContent()) ?? "").replace(/[^0-9.]/g, ""));
+    await page
+      .getByTestId("fee")
+      .filter({ hasText: /a task costs \d/ })
+      .waitFor({ timeout: 10_000 });
+    assert.match((await page.getByTestId("fee").textContent()) ?? "", /a task costs 30 CNX/);
+    assert.match((await page.getByTestId("generate").textContent()) ?? "", /Generate \(30 CNX\)/);
+    const before = await cnxOf();
+    await page.getByTestId("faucet").click();
+    await page.getByText("Funded: 1 ETH and 1,000 CNX").waitFor({ timeout: 10_000 });
+    for (let i = 0; i < 100 && (await cnxOf()) < before + 1000; i++) await page.waitForTimeout(100);
+    assert.equal(await cnxOf(), before + 1000);
+    await page.close();
+  });
+
   it("shows an invalid argument's error on the form and creates no task", async () => {
     const page = await open("/");
     // The account's history (the relay's index) has the first test's task once it has loaded.

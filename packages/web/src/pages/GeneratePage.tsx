@@ -8,6 +8,8 @@ import {
   TaskArgsTooLargeError,
 } from "@hydrogen/sdk";
 import { type FormEvent, useEffect, useState } from "react";
+import { formatEther } from "viem";
+import { useTaskFee } from "../components/AccountPanel.tsx";
 import { Gallery, type GalleryImage } from "../components/Gallery.tsx";
 import { Phases } from "../components/Phases.tsx";
 import type { Session } from "../config.ts";
@@ -61,6 +63,7 @@ export function GeneratePage({ session }: { session: Session }) {
   const [formError, setFormError] = useState<string[]>([]);
   const [taskError, setTaskError] = useState<string>();
   const [history, setHistory] = useState<HistoryEntry[]>(readHistory);
+  const fee = useTaskFee(session);
   // The account's tasks from every device: the relay's index, merged with this browser's prompts.
   // biome-ignore lint/correctness/useExhaustiveDependencies: read again after each task
   useEffect(() => {
@@ -177,7 +180,7 @@ export function GeneratePage({ session }: { session: Session }) {
           </ul>
         )}
         <button type="submit" disabled={running || session.wallet === "none"} data-testid="generate">
-          {running ? "Running…" : "Generate (30 CNX)"}
+          {running ? "Running…" : `Generate${fee === undefined ? "" : ` (${formatEther(fee)} CNX)`}`}
         </button>
         {session.wallet === "none" && <p className="hint">Connect a wallet to pay for tasks.</p>}
       </form>
