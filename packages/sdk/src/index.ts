@@ -6,6 +6,7 @@ export type {
   RelayTaskStatus,
   RelayTimelineEvent,
 } from "@hydrogen/protocol";
+export { approveTasks } from "./actions/approveTasks.ts";
 export {
   type CancelTaskErrorType,
   type CancelTaskParameters,

@@ -12,6 +12,7 @@ import {
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { localSessionStore } from "./session-store.ts";
+import { discoverWallets, ensureWalletChain } from "./wallets.ts";
 
 /** Where the app finds the network: `/devnet.json` on a devnet, or the build's VITE_HYDROGEN_CONFIG. */
 export interface AppConfig {
@@ -38,6 +39,8 @@ export interface Session {
   /** The account paying for tasks. */
   account: Address | undefined;
   wallet: "injected" | "burner" | "none";
+  /** The injected wallet's name (EIP-6963). */
+  walletName?: string;
 }
 
 declare global {
@@ -47,8 +50,9 @@ declare global {
 }
 
 /**
- * The SDK client: reads through the configured RPC; signs with an injected EIP-1193 wallet
- * when the browser has one, or the devnet's burner key.
+ * The SDK client: reads through the configured RPC; signs with the browser's wallet (EIP-6963
+ * discovery, EIP-1193; switched to the app's chain, or the chain added) when it has one, or the
+ * devnet's burner key.
  */
 export async function connect(config: AppConfig): Promise<Session> {
   const chain = defineChain({
@@ -64,16 +68,20 @@ export async function connect(config: AppConfig): Promise<Session> {
     relayUrl: config.relayUrl,
     pollingIntervalMs: config.pollingIntervalMs ?? 1000,
   };
-  if (window.ethereum) {
-    const [address] = (await window.ethereum.request({ method: "eth_requestAccounts" })) as Address[];
+  // A wallet the browser offers (EIP-6963; else window.ethereum), put on the app's chain.
+  const [wallet] = await discoverWallets();
+  if (wallet) {
+    const [address] = (await wallet.provider.request({ method: "eth_requestAccounts" })) as Address[];
     if (address) {
-      const walletClient = createWalletClient({ account: address, chain, transport: custom(window.ethereum) });
+      await ensureWalletChain(wallet.provider, { chainId: config.chainId, name: chain.name, rpcUrl: config.rpcUrl });
+      const walletClient = createWalletClient({ account: address, chain, transport: custom(wallet.provider) });
       // One relay session a day instead of a wallet prompt per relay request.
       const sessions = { store: localSessionStore(config.chainId, config.deployment.contracts.TaskManager) };
       return {
         client: createHydrogenClient({ ...base, walletClient, sessions }),
         account: address,
         wallet: "injected",
+        walletName: wallet.name,
       };
     }
   }

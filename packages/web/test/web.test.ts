@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type DevnetProcess, spawnDevnet } from "./devnet.ts";
+import { injectTestWallet } from "./test-wallet.ts";
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
@@ -114,6 +115,48 @@ describe("web app on a running devnet (real Chromium)", () => {
     for (let i = 0; i < 100 && (await cnxOf()) < before + 1000; i++) await page.waitForTimeout(100);
     assert.equal(await cnxOf(), before + 1000);
     await page.close();
+  });
+
+  it("a browser wallet (EIP-6963) is put on the chain, then asked once for the session and once per task", async () => {
+    const context = await browser.newContext();
+    const wallet = await injectTestWallet(context, devnet.rpcUrl);
+    const page = await context.newPage();
+    page.on("pageerror", (error) => pageErrors.push(error.message));
+    await page.goto(devnet.webUrl);
+    await page.getByTestId("wallet").filter({ hasText: "injected wallet" }).waitFor({ timeout: 20_000 });
+    assert.deepEqual(wallet.prompts, ["eth_requestAccounts", "wallet_switchEthereumChain", "wallet_addEthereumChain"]);
+    wallet.prompts.length = 0;
+    // Funds from the devnet's faucet (no prompt), then the approval: its own step, one transaction.
+    await page.getByTestId("faucet").click();
+    await page.getByTestId("approve").waitFor({ timeout: 10_000 });
+    await page.getByTestId("approve").click();
+    await page.getByText(/Approved: the next 10 tasks/).waitFor({ timeout: 20_000 });
+    assert.deepEqual(wallet.prompts, ["eth_sendTransaction"]);
+    wallet.prompts.length = 0;
+    let previous = "none";
+    for (const prompt of ["a lighthouse at dawn", "a harbour at night"]) {
+      await page.getByTestId("prompt").fill(prompt);
+      await page.getByTestId("width").fill("128");
+      await page.getByTestId("height").fill("128");
+      await page.getByTestId("num-images").fill("2");
+      await page.getByTestId("generate").click();
+      // This task's id, not the last one's; then both of its images.
+      const heading = page.getByTestId("task-id").filter({ hasNotText: previous });
+      await heading.waitFor({ timeout: 30_000 });
+      previous = (await heading.textContent()) ?? "";
+      await page.getByTestId("gallery").locator("img").nth(1).waitFor({ timeout: 60_000 });
+      await page
+        .getByTestId("generate")
+        .filter({ hasText: /^Generate/ })
+        .waitFor({ timeout: 10_000 });
+    }
+    // Two tasks: one transaction each, one session signature for every upload, image and retry.
+    assert.deepEqual(
+      [...wallet.prompts].sort(),
+      ["eth_sendTransaction", "eth_sendTransaction", "eth_signTypedData_v4"],
+      wallet.prompts.join(),
+    );
+    await context.close();
   });
 
   it("shows an invalid argument's error on the form and creates no task", async () => {

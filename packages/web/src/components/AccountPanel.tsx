@@ -1,4 +1,4 @@
-import { type GetAccountStateReturnType, getAccountState } from "@hydrogen/sdk";
+import { approveTasks, type GetAccountStateReturnType, getAccountState } from "@hydrogen/sdk";
 import { useCallback, useEffect, useState } from "react";
 import { formatEther } from "viem";
 import type { Session } from "../config.ts";
@@ -35,6 +35,18 @@ export function AccountPanel({
     return () => clearInterval(timer);
   }, [refresh, refreshKey]);
 
+  /** Approve as its own step: then each task is one transaction (no permit signature). */
+  async function approve() {
+    setMessage("Approving in the wallet…");
+    try {
+      await approveTasks(session.client, { tasks: 10 });
+      setMessage("Approved: the next 10 tasks are one transaction each");
+    } catch (error) {
+      setMessage((error as Error).message.split("\n")[0]);
+    }
+    refresh();
+  }
+
   async function drip() {
     if (!faucet || !account) return;
     setMessage("Asking the faucet…");
@@ -56,6 +68,11 @@ export function AccountPanel({
         {state ? `allowance ${cnx(state.allowance)}` : ""}
       </span>
       <span data-testid="fee">{state ? `a task costs ${cnx(state.fee)} CNX` : ""}</span>
+      {state && state.allowance < state.fee && (
+        <button type="button" onClick={approve} data-testid="approve">
+          Approve 10 tasks
+        </button>
+      )}
       {faucet && (
         <button type="button" onClick={drip} data-testid="faucet">
           Faucet
