@@ -62,9 +62,12 @@ function waitQuery(what: string) {
   };
 }
 
-/** A JSON body that is an object with exactly these properties, all required. */
-function closedObject(properties: Record<string, Record<string, unknown>>): Body {
-  return { json: { type: "object", additionalProperties: false, required: Object.keys(properties), properties } };
+/** A JSON body that is an object with exactly these properties, all required unless `required` names fewer. */
+function closedObject(
+  properties: Record<string, Record<string, unknown>>,
+  required: readonly string[] = Object.keys(properties),
+): Body {
+  return { json: { type: "object", additionalProperties: false, required, properties } };
 }
 
 /** What the relay knows of a task from the chain and its uploads. */
@@ -129,6 +132,24 @@ function webhook(withSecret: boolean) {
     },
   } as const;
 }
+
+/** One chain event of a task's timeline. */
+const timelineEvent = {
+  type: "object",
+  additionalProperties: false,
+  required: ["name", "block", "log_index"],
+  properties: {
+    name: { type: "string", description: "the TaskManager event" },
+    block: { type: "integer" },
+    log_index: { type: "integer" },
+    tx_hash: bytes32,
+    time: { type: "integer", description: "unix seconds of the block, when the RPC gave it" },
+    node: address,
+    round: { type: "integer" },
+    amount: { type: "string", description: "wei, decimal" },
+    reason: { type: "string" },
+  },
+} as const;
 
 export const ROUTES = {
   uploadTaskArgs: {
@@ -283,17 +304,13 @@ export const ROUTES = {
     },
     response: {
       status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["tasks"],
-          properties: {
-            tasks: { type: "array", items: indexedTask },
-            next: { ...taskId, description: "pass as `before` for the next page; absent on the last" },
-          },
+      body: closedObject(
+        {
+          tasks: { type: "array", items: indexedTask },
+          next: { ...taskId, description: "pass as `before` for the next page; absent on the last" },
         },
-      },
+        ["tasks"],
+      ),
     },
     errors: [],
   },
@@ -305,18 +322,14 @@ export const ROUTES = {
     access: "public",
     response: {
       status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["tasks", "by_phase"],
-          properties: {
-            tasks: { type: "integer" },
-            by_phase: { type: "object", additionalProperties: { type: "integer" } },
-            cursor_block: { type: "integer", description: "the last block the relay applied" },
-          },
+      body: closedObject(
+        {
+          tasks: { type: "integer" },
+          by_phase: { type: "object", additionalProperties: { type: "integer" } },
+          cursor_block: { type: "integer", description: "the last block the relay applied" },
         },
-      },
+        ["tasks", "by_phase"],
+      ),
     },
     errors: [],
   },
@@ -330,35 +343,7 @@ export const ROUTES = {
     params: idParam,
     response: {
       status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["task_id", "events"],
-          properties: {
-            task_id: taskId,
-            events: {
-              type: "array",
-              items: {
-                type: "object",
-                additionalProperties: false,
-                required: ["name", "block", "log_index"],
-                properties: {
-                  name: { type: "string", description: "the TaskManager event" },
-                  block: { type: "integer" },
-                  log_index: { type: "integer" },
-                  tx_hash: bytes32,
-                  time: { type: "integer", description: "unix seconds of the block, when the RPC gave it" },
-                  node: address,
-                  round: { type: "integer" },
-                  amount: { type: "string", description: "wei, decimal" },
-                  reason: { type: "string" },
-                },
-              },
-            },
-          },
-        },
-      },
+      body: closedObject({ task_id: taskId, events: { type: "array", items: timelineEvent } }),
     },
     errors: ["RELAY_TASK_NOT_ON_CHAIN"],
   },
@@ -397,17 +382,7 @@ export const ROUTES = {
     path: "/v1/webhooks",
     summary: "The signer's webhooks (any account)",
     access: "account",
-    response: {
-      status: 200,
-      body: {
-        json: {
-          type: "object",
-          additionalProperties: false,
-          required: ["webhooks"],
-          properties: { webhooks: { type: "array", items: webhook(false) } },
-        },
-      },
-    },
+    response: { status: 200, body: closedObject({ webhooks: { type: "array", items: webhook(false) } }) },
     errors: [],
   },
   deleteWebhook: {
