@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { type DevnetProcess, spawnDevnet } from "./devnet.ts";
 import { injectTestWallet } from "./test-wallet.ts";
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points elsewhere. */
+/** docs/web.md shows what this test sees. */
+const SCREENSHOTS = fileURLToPath(new URL("../../../docs/screenshots/", import.meta.url));
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find(existsSync);
 
 describe("web app on a running devnet (real Chromium)", () => {
@@ -157,6 +162,49 @@ describe("web app on a running devnet (real Chromium)", () => {
       wallet.prompts.join(),
     );
     await context.close();
+  });
+
+  it("holds its layout from phone width to desktop, and takes the docs' screenshots", async () => {
+    const task =
+      (await (await open("/")).getByTestId("history").locator("li a.details").first().getAttribute("href")) ?? "";
+    assert.match(task, /^\/task\/\d+$/);
+    for (const [width, height] of [
+      [375, 812],
+      [768, 1024],
+      [1280, 800],
+    ] as const) {
+      for (const [name, path] of [
+        ["generate", "/"],
+        ["network", "/network"],
+        ["task", task],
+      ] as const) {
+        const page = await open(path);
+        await page.setViewportSize({ width, height });
+        if (name === "task") await page.getByTestId("timeline").waitFor({ timeout: 10_000 });
+        if (name === "network") await page.waitForTimeout(500);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        assert.ok(overflow <= 0, `${name} at ${width} px is ${overflow} px wider than the screen`);
+        if (name === "generate") {
+          // A task's seven phase dots stay on one line.
+          await page.getByTestId("prompt").fill("a lighthouse at dawn");
+          await page.getByTestId("width").fill("128");
+          await page.getByTestId("height").fill("128");
+          await page.getByTestId("num-images").fill("1");
+          await page.getByTestId("generate").click();
+          await page.locator('[data-phase="images"][data-state="done"]').waitFor({ timeout: 60_000 });
+          const tops = await page
+            .getByTestId("phases")
+            .locator(".dot")
+            .evaluateAll((dots) => dots.map((dot) => Math.round(dot.getBoundingClientRect().top)));
+          assert.equal(tops.length, 7);
+          assert.equal(new Set(tops).size, 1, `phase dots at ${width} px: ${tops.join()}`);
+          const overflowAfter = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+          assert.ok(overflowAfter <= 0, `generate with a task at ${width} px is ${overflowAfter} px too wide`);
+        }
+        if (width !== 768) await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`) });
+        await page.close();
+      }
+    }
   });
 
   it("shows an invalid argument's error on the form and creates no task", async () => {

@@ -73,7 +73,7 @@ export function TaskPage({ session, taskId }: { session: Session; taskId: string
       {events && (
         <>
           <h3>Nodes</h3>
-          <table className="nodes" data-testid="task-nodes">
+          <table className="task-nodes" data-testid="task-nodes">
             <thead>
               <tr>
                 <th>round</th>
