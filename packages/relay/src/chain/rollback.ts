@@ -1,4 +1,5 @@
 import type { Hex, Log } from "viem";
+import { taskEventRows } from "../db/chain-events.ts";
 import type { Db } from "../db/tasks.ts";
 import { applyLog } from "./apply.ts";
 
@@ -16,13 +17,7 @@ export async function rollbackLogs(db: Db, ancestor: bigint, now: number): Promi
   if (taskIds.length === 0) return [];
   await db.deleteFrom("chain_events").where("block", ">", after).execute();
   for (const taskId of taskIds) {
-    const remaining = await db
-      .selectFrom("chain_events")
-      .selectAll()
-      .where("task_id", "=", taskId)
-      .orderBy("block")
-      .orderBy("log_index")
-      .execute();
+    const remaining = await taskEventRows(db, taskId);
     await db.deleteFrom("disclosures").where("task_id", "=", taskId).execute();
     const reset = { node0: null, node1: null, node2: null, result: null, result_node: null, abort_reason: null };
     // A task has logs only after its TaskCreated ones: none left means its creation is gone.

@@ -1,5 +1,6 @@
 import { ABORT_REASONS, taskManagerAbi } from "@hydrogen/protocol";
 import { decodeEventLog, type Hex } from "viem";
+import { taskEventRows } from "./chain-events.ts";
 import type { Db } from "./tasks.ts";
 
 /** One chain event of a task as its timeline shows it. */
@@ -24,14 +25,7 @@ const MAX_EVENTS = 200;
  * task ended, each with its block and transaction.
  */
 export async function taskTimeline(db: Db, taskId: string): Promise<TimelineEvent[]> {
-  const rows = await db
-    .selectFrom("chain_events")
-    .selectAll()
-    .where("task_id", "=", taskId)
-    .orderBy("block")
-    .orderBy("log_index")
-    .limit(MAX_EVENTS)
-    .execute();
+  const rows = await taskEventRows(db, taskId, MAX_EVENTS);
   const events: TimelineEvent[] = [];
   for (const row of rows) {
     let decoded: { eventName: string; args: Record<string, unknown> };
