@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { availableParallelism, hostname } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { assertChainId, rpcTransport } from "@hydrogen/chain";
+import { taskManagerAbi } from "@hydrogen/protocol";
 import { Shutdown } from "@hydrogen/service";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
@@ -88,9 +89,15 @@ export async function startRelay(
     pollingInterval: config.chain.pollIntervalMs,
   }) as PublicClient;
   await shutdown.guard(() => assertChainId(client, config.chain.chainId, config.chain.rpcUrl));
+  const taskManager = config.chain.taskManager as `0x${string}`;
+  // The index follows the TaskManager's own registry (fixed at its deployment).
+  const nodeRegistry = await shutdown.guard(() =>
+    client.readContract({ address: taskManager, abi: taskManagerAbi, functionName: "registry" }),
+  );
   const sync = new ChainSync(
     {
-      taskManager: config.chain.taskManager as `0x${string}`,
+      taskManager,
+      nodeRegistry,
       fromBlock: config.chain.fromBlock,
       confirmations: config.chain.confirmations,
       pollIntervalMs: config.chain.pollIntervalMs,

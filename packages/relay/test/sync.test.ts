@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { buildResult, phashPng, taskHash, taskManagerAbi } from "@hydrogen/protocol";
-import type { Chain } from "@hydrogen/testnet";
+import { buildResult, createRelayClient, phashPng, taskHash, taskManagerAbi } from "@hydrogen/protocol";
+import { type Chain, FEE, STAKE } from "@hydrogen/testnet";
 import { type Address, encodeFunctionData, toHex, zeroHash } from "viem";
 import type { Relay } from "../src/index.ts";
 import { backends, type TestDatabase } from "./helpers/backends.ts";
@@ -233,5 +233,98 @@ for (const backend of await backends()) {
         0,
       );
     });
+
+    it("indexes nodes: stakes, payments, slashes and missed tasks with their reasons, recounted after a reorganisation", async () => {
+      // A chain of its own: six nodes, all free.
+      const chain = await startChain(6);
+      const database = await backend.create();
+      const relay = await startTestRelay(chain, database);
+      try {
+        await nodeIndexScenario(chain, relay);
+      } finally {
+        await relay.close();
+        await database.drop();
+        await chain.stop();
+      }
+    });
   });
+}
+
+/** The node index scenario, on a chain of six free nodes. */
+async function nodeIndexScenario(chain: Chain, relay: Relay): Promise<void> {
+  const caughtUp = (r: Relay) => relayCaughtUp(r, chain);
+  const client = createRelayClient({ url: relay.url, chainId: 31337, taskManager: chain.tm.address });
+  const good = buildResult([phashPng(patternPng(4))]);
+  const bad = buildResult([phashPng(patternPng(5))]);
+  // A: two nodes agree, the third disclosed another result (slashed); the result node reports.
+  const a = await createTask(chain, [patternPng(4)], 41);
+  const [a0, a1, a2] = a.nodes as [Address, Address, Address];
+  for (const [round, result] of [good, good, bad].entries())
+    await chain.commit(a.taskId, round, a.nodes[round] as Address, result);
+  for (const [round, result] of [good, good, bad].entries())
+    await chain.disclose(a.taskId, round, a.nodes[round] as Address, result);
+  await chain.tm.send(a0, "reportResultsUploaded", a.taskId, 0);
+  // B: one node commits and never discloses, two do nothing; the creator cancels after the deadline.
+  const b = await createTask(chain, [patternPng(6)], 42);
+  const [b0, b1] = b.nodes as [Address, Address, Address];
+  await chain.commit(b.taskId, 0, b0, good);
+  await chain.passDeadline();
+  await chain.tm.send(chain.creator, "cancelTask", b.taskId);
+  await caughtUp(relay);
+
+  const slashed = await client.getNode(a2);
+  assert.deepEqual(
+    [slashed.status, slashed.stake, slashed.slashes, slashed.earned],
+    ["Quit", "0", 1, "0"],
+    "the odd node lost its stake and left",
+  );
+  const history = (await client.getNodeHistory(a2)).events;
+  const slash = history.find((e) => e.kind === "slashed");
+  assert.equal(slash?.task_id, a.taskId.toString());
+  assert.equal(slash?.detail, "result_mismatch");
+  assert.match(slash?.tx_hash ?? "", /^0x[0-9a-f]{64}$/);
+  assert.equal(history.find((e) => e.kind === "stake_slashed")?.amount, STAKE.toString());
+  assert.ok(!history.some((e) => e.detail === "Available>Busy"), "routine status flips are left out");
+  for (const node of [a0, a1]) {
+    const paid = await client.getNode(node);
+    assert.ok(BigInt(paid.earned) >= FEE && paid.paid_tasks >= 1, `${node} paid`);
+    assert.equal(paid.stake, STAKE.toString());
+  }
+  const missedOf = async (node: Address) =>
+    (await client.getNodeHistory(node)).events.filter((e) => e.kind === "missed" && e.task_id === b.taskId.toString());
+  assert.deepEqual(
+    (await missedOf(b0)).map((e) => e.detail),
+    ["no_disclosure"],
+  );
+  assert.deepEqual(
+    (await missedOf(b1)).map((e) => e.detail),
+    ["no_commitment"],
+  );
+  const before = await client.getNode(b1);
+  assert.ok(before.missed >= 1);
+
+  // Paged, bounded lists; statistics by status.
+  const first = await client.listNodes({ limit: 5 });
+  assert.equal(first.nodes.length, 5);
+  const rest = await client.listNodes({ after: first.next, limit: 100 });
+  assert.equal(first.nodes.length + rest.nodes.length, 6);
+  assert.deepEqual(
+    (await client.listNodes({ status: "Quit" })).nodes.map((n) => n.address),
+    [a2.toLowerCase()],
+  );
+  assert.equal((await client.stats()).nodes?.Quit, 1);
+  await assert.rejects(client.getNode(chain.creator2), { code: "RELAY_NODE_UNKNOWN" });
+  const paged = await client.getNodeHistory(a0, { limit: 1 });
+  assert.equal(paged.events.length, 1);
+  assert.notDeepEqual((await client.getNodeHistory(a0, { before: paged.next, limit: 1 })).events, paged.events);
+
+  // The cancellation's block is replaced: the missed tasks are counted again without it.
+  await chain.testClient.request({ method: "anvil_reorg", params: [1, []] } as never);
+  await chain.testClient.mine({ blocks: 1 });
+  await caughtUp(relay);
+  assert.equal((await client.getNode(b1)).missed, before.missed - 1);
+  assert.deepEqual(await missedOf(b1), []);
+  await chain.tm.send(chain.creator, "cancelTask", b.taskId);
+  await caughtUp(relay);
+  assert.deepEqual(await client.getNode(b1), { ...before, last_block: (await client.getNode(b1)).last_block });
 }

@@ -1,7 +1,9 @@
 /** The deployments file a client is created from (the protocol package's type, re-exported for applications). */
 export type {
   Deployment,
+  RelayIndexedNode,
   RelayIndexedTask,
+  RelayNodeHistoryEntry,
   RelayStats,
   RelayTaskStatus,
   RelayTimelineEvent,
@@ -58,10 +60,13 @@ export {
   listTasks,
 } from "./actions/listTasks.ts";
 export {
+  getRelayNode,
   getRelayStats,
   getTaskTimeline,
+  type ListRelayNodesParameters,
   type ListRelayTasksParameters,
   type ListRelayTasksReturnType,
+  listRelayNodes,
   listRelayTasks,
   type WatchTaskPhasesParameters,
   watchTaskPhases,

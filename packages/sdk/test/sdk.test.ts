@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { type Devnet, devAccount, ROLES } from "@hydrogen/devnet";
 import { cnxAbi, hammingDistance, phashPngHex, taskHash, taskManagerAbi } from "@hydrogen/protocol";
 import { samplePng } from "@hydrogen/protocol/png-writer";
-import { createPublicClient, createTestClient, createWalletClient, custom, http, webSocket } from "viem";
+import { type Address, createPublicClient, createTestClient, createWalletClient, custom, http, webSocket } from "viem";
 import { foundry } from "viem/chains";
 import {
   ContractRevertedError,
@@ -13,12 +13,14 @@ import {
   downloadImages,
   getNetworkStats,
   getNodeStatus,
+  getRelayNode,
   getRelayStats,
   getTask,
   ImageMismatchError,
   InsufficientAllowanceError,
   InsufficientCnxError,
   InvalidTaskArgsError,
+  listRelayNodes,
   listRelayTasks,
   NoAccountError,
   NotEnoughNodesError,
@@ -131,6 +133,12 @@ describe("SDK against a devnet", () => {
       created.nodes.map((n) => n.toLowerCase()),
     );
     assert.ok((await getRelayStats(client)).tasks >= page.tasks.length);
+    // The nodes that ran it, as the index sums them up: staked, paid for this task.
+    const { node, events } = await getRelayNode(client, { address: created.nodes[0] as Address, limit: 100 });
+    assert.ok(BigInt(node.stake) > 0n && BigInt(node.earned) > 0n, JSON.stringify(node));
+    assert.ok(events.some((e) => e.kind === "paid" && e.task_id === created.taskId.toString()));
+    const listed = await listRelayNodes(client, { limit: 100 });
+    assert.ok(created.nodes.every((n) => listed.nodes.some((l) => l.address === n.toLowerCase())));
   });
 
   it("validates the arguments before sending anything", async () => {

@@ -227,7 +227,24 @@ export function createRelayClient(options: RelayClientOptions) {
     async getTaskTimeline(taskId: bigint): Promise<{ task_id: string; events: RelayTimelineEvent[] }> {
       return json(await send("getTaskTimeline", { id: taskId }), "getTaskTimeline");
     },
-    /** Tasks by phase and the last block the relay applied (`GET /v1/stats`). */
+    /** A page of the nodes the index knows, in address order (`next` goes in `after`). */
+    async listNodes(
+      query: { status?: string; after?: string; limit?: number } = {},
+    ): Promise<{ nodes: RelayIndexedNode[]; next?: string }> {
+      return json(await send("listNodes", {}, undefined, query), "listNodes");
+    },
+    /** One node's summary: status, stake, earnings, slashes, missed tasks. */
+    async getNode(address: Address): Promise<RelayIndexedNode> {
+      return json(await send("getNode", { address }), "getNode");
+    },
+    /** A page of a node's history, newest first (`next` goes in `before`). */
+    async getNodeHistory(
+      address: Address,
+      query: { before?: string; limit?: number } = {},
+    ): Promise<{ events: RelayNodeHistoryEntry[]; next?: string }> {
+      return json(await send("getNodeHistory", { address }, undefined, query), "getNodeHistory");
+    },
+    /** Tasks by phase, nodes by status and the last block the relay applied (`GET /v1/stats`). */
     async stats(): Promise<RelayStats> {
       return json<RelayStats>(await send("getStats", {}), "getStats");
     },
@@ -307,6 +324,34 @@ export interface RelayStats {
   tasks: number;
   by_phase: Record<string, number>;
   cursor_block?: number;
+  /** Nodes by status. */
+  nodes?: Record<string, number>;
+}
+
+/** A node as the relay's index sums it up (`GET /v1/nodes/{address}`); amounts in wei, decimal. */
+export interface RelayIndexedNode {
+  address: string;
+  status: string;
+  stake: string;
+  earned: string;
+  paid_tasks: number;
+  slashes: number;
+  missed: number;
+  first_block: number;
+  last_block: number;
+}
+
+/** One entry of a node's history (`GET /v1/nodes/{address}/history`). */
+export interface RelayNodeHistoryEntry {
+  kind: "joined" | "status" | "stake_returned" | "stake_slashed" | "paid" | "slashed" | "missed";
+  block: number;
+  log_index: number;
+  task_id?: string;
+  amount?: string;
+  /** status: `previous>current`; slashed and missed: the reason code. */
+  detail?: string;
+  tx_hash?: string;
+  time?: number;
 }
 
 /** The `data` of each Server-Sent Event named `event` in a stream (lines joined, per the SSE rules). */

@@ -30,6 +30,11 @@ export const RELAY_ERRORS = {
     description: "the signer is not allowed this request for this task",
   },
   RELAY_NOT_FOUND: { status: 404, retryable: false, description: "no such route" },
+  RELAY_NODE_UNKNOWN: {
+    status: 404,
+    retryable: true,
+    description: "the relay's index holds no NodeRegistry or task event of this address (yet)",
+  },
   RELAY_TASK_NOT_ON_CHAIN: {
     status: 404,
     retryable: true,

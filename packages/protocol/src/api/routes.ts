@@ -151,6 +151,54 @@ const timelineEvent = {
   },
 } as const;
 
+/** The most nodes, or node history entries, one page holds. */
+export const MAX_NODES_PAGE = 100;
+
+const pageLimit = {
+  schema: { type: "string", pattern: "^([1-9]|[1-9][0-9]|100)$" },
+  description: `entries per page, at most ${MAX_NODES_PAGE} (default 20)`,
+};
+const nodeParam = { address: { schema: address, description: "the node's address" } };
+
+/** A node as the relay's index sums up its NodeRegistry and TaskManager events. */
+const indexedNode = {
+  type: "object",
+  additionalProperties: false,
+  required: ["address", "status", "stake", "earned", "paid_tasks", "slashes", "missed", "first_block", "last_block"],
+  properties: {
+    address: { ...address, description: "lower-case" },
+    status: { type: "string", description: "Quit, Available, Busy, Paused, PendingPause or PendingQuit" },
+    stake: { type: "string", description: "wei the registry holds for it, decimal" },
+    earned: { type: "string", description: "wei paid to it for tasks, decimal" },
+    paid_tasks: { type: "integer" },
+    slashes: { type: "integer" },
+    missed: { type: "integer", description: "tasks cancelled after the deadline with it unpaid (not slashed)" },
+    first_block: { type: "integer" },
+    last_block: { type: "integer", description: "the block of its latest event" },
+  },
+} as const;
+
+/** One entry of a node's history. */
+const nodeHistoryEntry = {
+  type: "object",
+  additionalProperties: false,
+  required: ["kind", "block", "log_index"],
+  properties: {
+    kind: { enum: ["joined", "status", "stake_returned", "stake_slashed", "paid", "slashed", "missed"] },
+    block: { type: "integer" },
+    log_index: { type: "integer" },
+    task_id: taskId,
+    amount: { type: "string", description: "wei, decimal" },
+    detail: {
+      type: "string",
+      description:
+        "status: `previous>current`; slashed: result_mismatch or error_outvoted; missed: no_commitment, no_disclosure or no_upload",
+    },
+    tx_hash: bytes32,
+    time: { type: "integer", description: "unix seconds of the block, when the RPC gave it" },
+  },
+} as const;
+
 export const ROUTES = {
   uploadTaskArgs: {
     operationId: "uploadTaskArgs",
@@ -327,11 +375,76 @@ export const ROUTES = {
           tasks: { type: "integer" },
           by_phase: { type: "object", additionalProperties: { type: "integer" } },
           cursor_block: { type: "integer", description: "the last block the relay applied" },
+          nodes: { type: "object", additionalProperties: { type: "integer" }, description: "nodes by status" },
         },
         ["tasks", "by_phase"],
       ),
     },
     errors: [],
+  },
+  listNodes: {
+    operationId: "listNodes",
+    method: "GET",
+    path: "/v1/nodes",
+    summary:
+      "Nodes the relay's index knows, in address order, a page at a time: status, stake, earnings, slashes (anyone)",
+    access: "public",
+    query: {
+      status: {
+        schema: { enum: ["Quit", "Available", "Busy", "Paused", "PendingPause", "PendingQuit"] },
+        description: "only nodes of this status",
+      },
+      after: { schema: address, description: "the page after this address (the previous page's `next`)" },
+      limit: pageLimit,
+    },
+    response: {
+      status: 200,
+      body: closedObject(
+        {
+          nodes: { type: "array", items: indexedNode },
+          next: { ...address, description: "pass as `after` for the next page; absent on the last" },
+        },
+        ["nodes"],
+      ),
+    },
+    errors: [],
+  },
+  getNode: {
+    operationId: "getNode",
+    method: "GET",
+    path: "/v1/nodes/{address}",
+    summary: "One node as the index sums it up (anyone)",
+    access: "public",
+    params: nodeParam,
+    response: { status: 200, body: { json: indexedNode } },
+    errors: ["RELAY_NODE_UNKNOWN"],
+  },
+  getNodeHistory: {
+    operationId: "getNodeHistory",
+    method: "GET",
+    path: "/v1/nodes/{address}/history",
+    summary:
+      "A node's history, newest first: joins, status changes, payments, every slash and missed task with its reason (anyone)",
+    access: "public",
+    params: nodeParam,
+    query: {
+      before: {
+        schema: { type: "string", pattern: "^[0-9]{1,15}\\.[0-9]{1,9}$" },
+        description: "the page after this entry (the previous page's `next`)",
+      },
+      limit: pageLimit,
+    },
+    response: {
+      status: 200,
+      body: closedObject(
+        {
+          events: { type: "array", items: nodeHistoryEntry },
+          next: { type: "string", description: "pass as `before` for the next page; absent on the last" },
+        },
+        ["events"],
+      ),
+    },
+    errors: ["RELAY_NODE_UNKNOWN"],
   },
   getTaskTimeline: {
     operationId: "getTaskTimeline",

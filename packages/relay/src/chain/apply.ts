@@ -3,10 +3,11 @@ import { ABORT_REASONS, taskManagerAbi } from "@hydrogen/protocol";
 import { type AbiEvent, decodeEventLog, type Log, toEventSelector } from "viem";
 import { prepared } from "../db/prepared.ts";
 import type { Db } from "../db/tasks.ts";
+import { applyRegistryLog, applyTaskNodeEvent, logPlace } from "./nodes.ts";
 
 type Decoded = ReturnType<typeof decodeEventLog<typeof taskManagerAbi>>;
 
-/** The TaskManager events the relay acts on; the others (payments, commitments) are traced on chain only. */
+/** The TaskManager events the relay acts on (all are kept per task in `chain_events`, for timelines). */
 const HANDLED = [
   "TaskCreated",
   "TaskResultCommitmentsReady",
@@ -14,6 +15,9 @@ const HANDLED = [
   "TaskSuccess",
   "TaskAborted",
   "TaskResultUploaded",
+  "NodePaid",
+  "NodeSlashedForTask",
+  "CreatorRefunded",
 ] as const;
 
 /** Their topic 0: a log with another one is skipped before it is decoded. */
@@ -173,15 +177,15 @@ export async function applyLog(db: Db, log: Log, now: number): Promise<string | 
   const [topic, id] = log.topics;
   if (!topic || !id || !TASK_EVENT_TOPICS.has(topic)) return undefined;
   const taskId = BigInt(id).toString();
-  const time = (log as { blockTimestamp?: unknown }).blockTimestamp;
+  const place = logPlace(log);
   await recordEvent(db, {
-    block: Number(log.blockNumber),
-    logIndex: log.logIndex ?? 0,
+    block: place.block,
+    logIndex: place.logIndex,
     taskId,
     topics: JSON.stringify(log.topics),
     data: log.data,
-    txHash: log.transactionHash ?? null,
-    blockTime: typeof time === "bigint" || typeof time === "string" ? Number(time) : null,
+    txHash: place.txHash ?? null,
+    blockTime: place.blockTime ?? null,
   });
   const event = decode(log);
   if (!event) return undefined;
@@ -228,9 +232,8 @@ export async function applyLog(db: Db, log: Log, now: number): Promise<string | 
     case "TaskResultUploaded":
       await reported(db, { taskId, now });
       break;
-    default:
-      return undefined;
   }
+  await applyTaskNodeEvent(db, log, taskId, event as { eventName: string; args: Record<string, unknown> });
   return event.eventName;
 }
 
@@ -238,10 +241,17 @@ export async function applyLog(db: Db, log: Log, now: number): Promise<string | 
  * Applies a batch of logs in (block, log index) order and returns how many of each event
  * were handled. The caller runs this in the transaction that also stores the cursor.
  */
-export async function applyBatch(db: Db, batch: LogBatch, now: number): Promise<Record<string, number>> {
+export async function applyBatch(
+  db: Db,
+  batch: LogBatch,
+  now: number,
+  registry?: string,
+): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
+  const fromRegistry = registry?.toLowerCase();
   for (const log of batch.logs) {
-    const name = await applyLog(db, log, now);
+    const name =
+      log.address?.toLowerCase() === fromRegistry ? await applyRegistryLog(db, log) : await applyLog(db, log, now);
     if (name) counts[name] = (counts[name] ?? 0) + 1;
   }
   return counts;

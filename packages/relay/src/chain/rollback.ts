@@ -1,5 +1,6 @@
 import type { Hex, Log } from "viem";
 import { taskEventRows } from "../db/chain-events.ts";
+import { rollbackNodes } from "../db/nodes.ts";
 import type { Db } from "../db/tasks.ts";
 import { applyLog } from "./apply.ts";
 
@@ -8,10 +9,13 @@ import { applyLog } from "./apply.ts";
  * each task they touched is reset to what its remaining logs say, replayed in (block, log
  * index) order; a task whose creation is gone is `orphaned` (hidden from every route, its
  * uploaded arguments kept in case the same task is created again). Runs in the caller's
- * transaction, with the cursor moved back. Returns the tasks it touched.
+ * transaction, with the cursor moved back; node summaries are counted again from the events
+ * that remain. Returns the tasks it touched.
  */
 export async function rollbackLogs(db: Db, ancestor: bigint, now: number): Promise<string[]> {
   const after = Number(ancestor);
+  // Nodes first: replaying a task's remaining logs below then finds their node events held.
+  await rollbackNodes(db, ancestor);
   const touched = await db.selectFrom("chain_events").select("task_id").distinct().where("block", ">", after).execute();
   const taskIds = touched.map((row) => row.task_id);
   if (taskIds.length === 0) return [];

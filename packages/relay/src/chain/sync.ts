@@ -12,6 +12,8 @@ import { rollbackLogs } from "./rollback.ts";
 
 export interface ChainSyncOptions {
   taskManager: `0x${string}`;
+  /** The NodeRegistry, whose logs the index follows too (nodes, stakes, slashes). */
+  nodeRegistry?: `0x${string}`;
   fromBlock: number;
   confirmations: number;
   /** How many blocks back applied block hashes are kept (the deepest reorganisation undone). */
@@ -125,7 +127,7 @@ export class ChainSync {
 
   private follower(following: AbortController): ChainFollower {
     const { db, client, log, metrics } = this.deps;
-    const { instanceId } = this.options;
+    const { instanceId, nodeRegistry } = this.options;
     return new ChainFollower(
       {
         address: this.options.taskManager,
@@ -140,10 +142,16 @@ export class ChainSync {
         client,
         loadCursor: () => this.cursor(),
         loadBlocks: () => loadBlocks(db, this.cursorName),
+        readLogs: ({ fromBlock, toBlock }) =>
+          client.getLogs({
+            address: nodeRegistry ? [this.options.taskManager, nodeRegistry] : this.options.taskManager,
+            fromBlock,
+            toBlock,
+          }),
         apply: async (batch) => {
           const counts = await db.transaction().execute(async (trx) => {
             if (!(await holdsLease(trx, LEASE, instanceId, Date.now()))) throw new LeaseLostError("lease lost");
-            const applied = await applyBatch(trx, batch, Date.now());
+            const applied = await applyBatch(trx, batch, Date.now(), nodeRegistry);
             await storeCursor(trx, this.cursorName, batch.toBlock);
             await storeBlocks(trx, this.cursorName, batch.blocks, batch.forgetBelow);
             return applied;

@@ -137,6 +137,41 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable("chain_events").addColumn("block_time", "bigint").execute();
       },
     },
+    "0007_nodes": {
+      async up(db: Kysely<unknown>) {
+        // The index's nodes (spec §7): their registry and task events, and a summary per node.
+        await db.schema
+          .createTable("node_events")
+          .addColumn("block", "bigint", (c) => c.notNull())
+          .addColumn("log_index", "integer", (c) => c.notNull())
+          .addColumn("node", "text", (c) => c.notNull())
+          .addColumn("kind", "text", (c) => c.notNull())
+          .addColumn("task_id", "text")
+          .addColumn("amount", "text")
+          .addColumn("detail", "text")
+          .addColumn("tx_hash", "text")
+          .addColumn("block_time", "bigint")
+          .addPrimaryKeyConstraint("node_events_pk", ["block", "log_index", "node"])
+          .execute();
+        await db.schema.createIndex("node_events_node").on("node_events").columns(["node", "block"]).execute();
+        await db.schema
+          .createTable("nodes")
+          .addColumn("address", "text", (c) => c.primaryKey())
+          .addColumn("status", "text", (c) => c.notNull())
+          .addColumn("stake", "text", (c) => c.notNull())
+          .addColumn("earned", "text", (c) => c.notNull())
+          .addColumn("paid_tasks", "integer", (c) => c.notNull())
+          .addColumn("slashes", "integer", (c) => c.notNull())
+          .addColumn("missed", "integer", (c) => c.notNull())
+          .addColumn("first_block", "bigint", (c) => c.notNull())
+          .addColumn("last_block", "bigint", (c) => c.notNull())
+          .execute();
+        // The registry's history starts at the deployment: follow the chain again from there
+        // (applying a log twice changes nothing).
+        await db.deleteFrom("cursors" as never).execute();
+        await db.deleteFrom("chain_blocks" as never).execute();
+      },
+    },
   };
 }
 

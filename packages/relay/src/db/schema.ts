@@ -85,6 +85,37 @@ export interface ChainEventsTable {
   block_time: number | null;
 }
 
+/** What happened to a node, from the NodeRegistry's and the TaskManager's logs. */
+export interface NodeEventsTable {
+  block: number;
+  log_index: number;
+  /** Lower-case address. */
+  node: string;
+  /** joined, status, stake_returned, stake_slashed, paid, slashed, missed. */
+  kind: string;
+  task_id: string | null;
+  /** Wei, a decimal string. */
+  amount: string | null;
+  /** status: `previous>current`; slashed and missed: the reason. */
+  detail: string | null;
+  tx_hash: string | null;
+  block_time: number | null;
+}
+
+/** One node as its events sum up (recomputed from `node_events` after a rollback). */
+export interface NodesTable {
+  address: string;
+  status: string;
+  /** Wei held by the registry, a decimal string. */
+  stake: string;
+  earned: string;
+  paid_tasks: number;
+  slashes: number;
+  missed: number;
+  first_block: number;
+  last_block: number;
+}
+
 export interface WebhooksTable {
   /** 32 hex characters. */
   id: string;
@@ -123,6 +154,8 @@ export interface Database {
   leases: LeasesTable;
   chain_blocks: ChainBlocksTable;
   chain_events: ChainEventsTable;
+  node_events: NodeEventsTable;
+  nodes: NodesTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
 }

@@ -1,8 +1,6 @@
-import { ABORT_REASONS, taskManagerAbi } from "@hydrogen/protocol";
-import { decodeEventLog, type Hex } from "viem";
-import { taskEventRows } from "./chain-events.ts";
+import { ABORT_REASONS } from "@hydrogen/protocol";
+import { decodeEventRows, eventNode, taskEventRows } from "./chain-events.ts";
 import type { Db } from "./tasks.ts";
-
 /** One chain event of a task as its timeline shows it. */
 export interface TimelineEvent {
   name: string;
@@ -25,32 +23,20 @@ const MAX_EVENTS = 200;
  * task ended, each with its block and transaction.
  */
 export async function taskTimeline(db: Db, taskId: string): Promise<TimelineEvent[]> {
-  const rows = await taskEventRows(db, taskId, MAX_EVENTS);
-  const events: TimelineEvent[] = [];
-  for (const row of rows) {
-    let decoded: { eventName: string; args: Record<string, unknown> };
-    try {
-      decoded = decodeEventLog({
-        abi: taskManagerAbi,
-        topics: JSON.parse(row.topics) as [Hex, ...Hex[]],
-        data: row.data as Hex,
-      }) as never;
-    } catch {
-      continue; // an event this version does not know
-    }
-    const a = decoded.args;
-    const node = (a.node ?? a.selectedNode ?? a.resultNode) as string | undefined;
-    events.push({
-      name: decoded.eventName,
+  const events = decodeEventRows(await taskEventRows(db, taskId, MAX_EVENTS));
+  return events.map((event) => {
+    const { args: a, row } = event;
+    const node = eventNode(event);
+    return {
+      name: event.eventName,
       block: Number(row.block),
       log_index: row.log_index,
       ...(row.tx_hash ? { tx_hash: row.tx_hash } : {}),
       ...(row.block_time !== null ? { time: Number(row.block_time) } : {}),
-      ...(node ? { node: node.toLowerCase() } : {}),
+      ...(node ? { node } : {}),
       ...(a.round !== undefined ? { round: Number(a.round) } : {}),
       ...(a.amount !== undefined ? { amount: String(a.amount) } : {}),
       ...(a.reason !== undefined ? { reason: ABORT_REASONS[Number(a.reason)] ?? String(a.reason) } : {}),
-    });
-  }
-  return events;
+    };
+  });
 }

@@ -28,6 +28,14 @@ export async function relayState(relay: Relay, imageDir: string) {
       .orderBy("task_id")
       .orderBy("idx")
       .execute(),
+    nodes: await db.selectFrom("nodes").selectAll().orderBy("address").execute(),
+    nodeEvents: await db
+      .selectFrom("node_events")
+      .selectAll()
+      .orderBy("block")
+      .orderBy("log_index")
+      .orderBy("node")
+      .execute(),
     files: listFiles(imageDir),
   };
 }

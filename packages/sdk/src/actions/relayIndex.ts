@@ -1,4 +1,11 @@
-import type { RelayIndexedTask, RelayStats, RelayTaskStatus, RelayTimelineEvent } from "@hydrogen/protocol";
+import type {
+  RelayIndexedNode,
+  RelayIndexedTask,
+  RelayNodeHistoryEntry,
+  RelayStats,
+  RelayTaskStatus,
+  RelayTimelineEvent,
+} from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { HydrogenClient } from "../client.ts";
 
@@ -71,4 +78,46 @@ export async function getTaskTimeline(
   parameters: { taskId: bigint },
 ): Promise<RelayTimelineEvent[]> {
   return (await client.relay.getTaskTimeline(parameters.taskId)).events;
+}
+
+export interface ListRelayNodesParameters {
+  /** Only nodes of this status (Available, Busy, Paused, Quit…). */
+  status?: string;
+  /** The previous page's `next`. */
+  after?: string;
+  /** At most 100; default 20. */
+  limit?: number;
+}
+
+/**
+ * A page of the nodes the relay's index knows, in address order: status, stake, earnings,
+ * slashes and missed tasks, summed from the NodeRegistry's and TaskManager's events.
+ *
+ * @example
+ * const { nodes } = await listRelayNodes(client, { status: "Available" });
+ */
+export function listRelayNodes(
+  client: HydrogenClient,
+  parameters: ListRelayNodesParameters = {},
+): Promise<{ nodes: RelayIndexedNode[]; next?: string }> {
+  return client.relay.listNodes(parameters);
+}
+
+/**
+ * One node's history from the relay's index, newest first: joins, status changes, payments,
+ * every slash and missed task with its reason; with its summary.
+ *
+ * @example
+ * const { node, events, next } = await getRelayNode(client, { address, limit: 50 });
+ */
+export async function getRelayNode(
+  client: HydrogenClient,
+  parameters: { address: Address; before?: string; limit?: number },
+): Promise<{ node: RelayIndexedNode; events: RelayNodeHistoryEntry[]; next?: string }> {
+  const { address, ...page } = parameters;
+  const [node, history] = await Promise.all([
+    client.relay.getNode(address),
+    client.relay.getNodeHistory(address, page),
+  ]);
+  return { node, ...history };
 }

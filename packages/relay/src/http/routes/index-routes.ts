@@ -1,6 +1,7 @@
 import { RelayError } from "@hydrogen/protocol";
 import type { FastifyInstance } from "fastify";
 import { taskCounts, taskPage } from "../../db/index-queries.ts";
+import { findNode, nodeCounts, nodeHistoryPage, nodePage } from "../../db/nodes.ts";
 import { findTask, relayPhase, type TaskRow } from "../../db/tasks.ts";
 import { taskTimeline } from "../../db/timeline.ts";
 import type { RelayContext } from "../context.ts";
@@ -31,7 +32,10 @@ function status(task: TaskRow) {
 export function indexRoutes(
   context: RelayContext,
   app: FastifyInstance,
-): Pick<RouteImplementations, "listTasks" | "getStats" | "streamTaskPhases" | "getTaskTimeline"> {
+): Pick<
+  RouteImplementations,
+  "listTasks" | "getStats" | "streamTaskPhases" | "getTaskTimeline" | "listNodes" | "getNode" | "getNodeHistory"
+> {
   let streams = 0;
   // Streams end when the relay closes (a held response would keep `close()` waiting).
   const closing = new AbortController();
@@ -49,7 +53,11 @@ export function indexRoutes(
   const getStats: RouteImplementation = {
     handler: async () => {
       const cursor = await context.sync.cursor();
-      return { ...(await taskCounts(context.db)), ...(cursor !== undefined ? { cursor_block: Number(cursor) } : {}) };
+      return {
+        ...(await taskCounts(context.db)),
+        ...(cursor !== undefined ? { cursor_block: Number(cursor) } : {}),
+        nodes: await nodeCounts(context.db),
+      };
     },
   };
 
@@ -108,5 +116,33 @@ export function indexRoutes(
     },
   };
 
-  return { listTasks, getStats, streamTaskPhases, getTaskTimeline };
+  const listNodes: RouteImplementation<{ Querystring: { status?: string; after?: string; limit?: string } }> = {
+    handler: async (request) => {
+      const { status, after, limit } = request.query;
+      return nodePage(context.db, { status, after, limit: limit ? Number(limit) : 20 });
+    },
+  };
+
+  const knownNode = async (address: string) => {
+    const node = await findNode(context.db, address);
+    if (!node) throw new RelayError("RELAY_NODE_UNKNOWN", `the index has no event of node ${address}`);
+    return node;
+  };
+
+  const getNode: RouteImplementation<{ Params: { address: string } }> = {
+    handler: async (request) => knownNode(request.params.address),
+  };
+
+  const getNodeHistory: RouteImplementation<{
+    Params: { address: string };
+    Querystring: { before?: string; limit?: string };
+  }> = {
+    handler: async (request) => {
+      const node = await knownNode(request.params.address);
+      const { before, limit } = request.query;
+      return nodeHistoryPage(context.db, node.address, { before, limit: limit ? Number(limit) : 20 });
+    },
+  };
+
+  return { listTasks, getStats, streamTaskPhases, getTaskTimeline, listNodes, getNode, getNodeHistory };
 }
