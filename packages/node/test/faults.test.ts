@@ -62,6 +62,9 @@ describe("a dishonest node and a task nobody can run", () => {
     assert.equal(await net.chain.registry.read("stakeOf", liar.address), 0n);
     const report = await liar.status();
     assert.equal(report.earnings.slashes, 1);
+    // The dashboard lists the slash with its reason.
+    const lost = report.lostTasks.find((t) => t.taskId === taskId.toString());
+    assert.match(lost?.lossReason ?? "", /^slashed: its result differed from the two that agreed/);
     assert.match(await (await fetch(`${liar.apiUrl}/metrics`)).text(), /hydrogen_node_slashes_total 1/);
   });
 });
@@ -177,6 +180,8 @@ describe("relay and RPC outages during a task", () => {
       await net.chain.passDeadline();
       for (const node of net.nodes) assert.equal((await net.settled(node, taskId)).outcome, "cancelled");
       assert.equal(await net.chain.status(poor.address), Status.Available, "freed, not slashed");
+      const missed = (await poor.status()).lostTasks.find((t) => t.taskId === taskId.toString());
+      assert.match(missed?.lossReason ?? "", /^missed: NODE_INSUFFICIENT_GAS at commit/);
       assert.ok(((await net.chain.registry.read("stakeOf", poor.address)) as bigint) > 0n);
       assert.equal(await net.chain.balance(net.chain.creator), before + 3n * FEE, "the whole fee came back");
     } finally {

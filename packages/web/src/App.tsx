@@ -4,16 +4,18 @@ import { type AppConfig, connect, loadConfig, type Session } from "./config.ts";
 import { selectHistoryOf } from "./history.ts";
 import { GeneratePage } from "./pages/GeneratePage.tsx";
 import { NetworkPage } from "./pages/NetworkPage.tsx";
+import { NodePage } from "./pages/NodePage.tsx";
 import { TaskPage } from "./pages/TaskPage.tsx";
 
-type Page = "generate" | "network" | "task";
+type Page = "generate" | "network" | "task" | "node";
 
 function pageOf(path: string): Page {
   if (path.startsWith("/network")) return "network";
+  if (/^\/node\/0x[0-9a-fA-F]{40}$/.test(path)) return "node";
   return /^\/task\/\d+$/.test(path) ? "task" : "generate";
 }
 
-/** The task id of a `/task/<id>` page. */
+/** The task id of a `/task/<id>` page, the address of a `/node/<address>` page. */
 const taskIdOf = (path: string) => path.split("/")[2] ?? "";
 
 export function App() {
@@ -67,6 +69,9 @@ export function App() {
       {session && config && <AccountPanel session={session} faucet={config.faucet} />}
       {session && config && page === "generate" && <GeneratePage session={session} />}
       {session && config && page === "network" && <NetworkPage session={session} />}
+      {session && config && page === "node" && (
+        <NodePage session={session} address={taskIdOf(window.location.pathname)} />
+      )}
       {session && config && page === "task" && (
         <TaskPage session={session} taskId={taskIdOf(window.location.pathname)} />
       )}

@@ -161,6 +161,19 @@ describe("web app on a running devnet (real Chromium)", () => {
       ["eth_sendTransaction", "eth_sendTransaction", "eth_signTypedData_v4"],
       wallet.prompts.join(),
     );
+    // A reload keeps the day's session (stored in the browser): the next task asks for its
+    // transaction and signs nothing.
+    wallet.prompts.length = 0;
+    await page.reload();
+    await page.getByTestId("wallet").filter({ hasText: "injected wallet" }).waitFor({ timeout: 20_000 });
+    await page.getByTestId("prompt").fill("a field of poppies");
+    await page.getByTestId("width").fill("128");
+    await page.getByTestId("height").fill("128");
+    await page.getByTestId("num-images").fill("1");
+    await page.getByTestId("generate").click();
+    await page.getByTestId("gallery").locator("img").first().waitFor({ timeout: 60_000 });
+    const asked = wallet.prompts.filter((p) => p.startsWith("eth_s") || p === "personal_sign");
+    assert.deepEqual(asked, ["eth_sendTransaction"], wallet.prompts.join());
     await context.close();
   });
 
@@ -177,11 +190,13 @@ describe("web app on a running devnet (real Chromium)", () => {
         ["generate", "/"],
         ["network", "/network"],
         ["task", task],
+        ["node", `/node/${devnet.nodes[0]?.address.toLowerCase()}`],
       ] as const) {
         const page = await open(path);
         await page.setViewportSize({ width, height });
         if (name === "task") await page.getByTestId("timeline").waitFor({ timeout: 10_000 });
         if (name === "network") await page.waitForTimeout(500);
+        if (name === "node") await page.getByTestId("node-history").waitFor({ timeout: 10_000 });
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         assert.ok(overflow <= 0, `${name} at ${width} px is ${overflow} px wider than the screen`);
         if (name === "generate") {
@@ -247,6 +262,13 @@ describe("web app on a running devnet (real Chromium)", () => {
       .locator("text", { hasText: /^[1-9]/ })
       .waitFor({ timeout: 10_000 });
     assert.ok((await page.getByTestId("tasks-over-time").locator("rect").count()) > 0);
+    // A node opens its page from the relay's index: its stake, earnings and paid tasks.
+    const busiest = devnet.nodes[0]?.address.toLowerCase() ?? "";
+    await page.locator(`a[href="/node/${busiest}"]`).click();
+    const summary = page.getByTestId("node-summary");
+    await summary.waitFor({ timeout: 10_000 });
+    assert.match((await summary.textContent()) ?? "", /Stake\s*[1-9][0-9]* CNX/);
+    await page.getByTestId("node-history").locator("li").first().waitFor({ timeout: 10_000 });
     await page.close();
   });
 

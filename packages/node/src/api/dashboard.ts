@@ -30,6 +30,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Current tasks</h2><table id="current"></table></section>
   <section><h2>Recent tasks</h2><table id="recent"></table></section>
   <section><h2>Missed through this node's own failures (last 100 tasks)</h2><table id="missed"></table></section>
+  <section style="grid-column: 1 / -1"><h2>Every slash and unpaid task, with why (last 100)</h2><table id="lost"></table></section>
   <section style="grid-column: 1 / -1"><h2>Logs</h2><pre id="logs"></pre></section>
 </main>
 <script>
@@ -70,6 +71,7 @@ async function refresh() {
     tasks($("current"), s.currentTasks); tasks($("recent"), s.recentTasks);
     const missed = Object.entries(s.missedByCode);
     rows($("missed"), missed.length ? missed.map(([code, n]) => [code, n + " task" + (n === 1 ? "" : "s")]) : [["—", "none"]]);
+    rows($("lost"), s.lostTasks.length ? s.lostTasks.map((t) => ["#" + t.taskId, t.outcome + " · " + t.lossReason]) : [["—", "none"]]);
     const logs = await api("/api/logs?limit=50");
     $("logs").textContent = logs.logs.map((l) => new Date(l.time).toISOString().slice(11, 19) + " " + (l.msg || "") +
       (l.taskId ? " task=" + l.taskId : "")).reverse().join("\\n");

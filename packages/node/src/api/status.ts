@@ -17,6 +17,8 @@ export interface TaskSummary {
   abortReason?: string;
   resultNode?: Address;
   error?: { code: string; reason: string };
+  /** Why a settled task paid this node nothing (slashed, missed, aborted). */
+  lossReason?: string;
   /** This node's last failure on the task (retried): why it may miss it. */
   lastFailure?: { step: string; code: string; reason: string; at: string; count: number };
   timings: Record<string, number>;
@@ -35,9 +37,26 @@ export interface NodeStatusReport {
   currentTasks: TaskSummary[];
   recentTasks: TaskSummary[];
   earnings: { earnedWei: string; paidTasks: number; slashes: number; transactions: number; feesWei: string };
+  /** The last 100 settled tasks that paid this node nothing, each with why. */
+  lostTasks: TaskSummary[];
   /** Of the last 100 settled tasks, those missed through this node's own failures, by failure code. */
   missedByCode: Record<string, number>;
   lastError?: string;
+}
+
+/** Why a settled task paid the node nothing, in words; undefined while open or when paid. */
+function lossReason(task: TaskRecord): string | undefined {
+  const outcome = outcomeOf(task);
+  if (outcome === undefined || outcome === "paid") return undefined;
+  if (outcome === "slashed") {
+    return taskError(task.state)
+      ? "slashed: it reported an error while two nodes agreed on a result"
+      : "slashed: its result differed from the two that agreed";
+  }
+  const failure = task.lastFailure;
+  if (failure) return `missed: ${failure.code} at ${failure.step} (${failure.count}×) — ${failure.reason}`;
+  if (task.abortReason) return `unpaid: the task was aborted (${task.abortReason})`;
+  return "unpaid";
 }
 
 export function summarize(task: TaskRecord): TaskSummary {
@@ -53,6 +72,7 @@ export function summarize(task: TaskRecord): TaskSummary {
     abortReason: task.abortReason,
     resultNode: task.resultNode,
     error: taskError(state),
+    lossReason: lossReason(task),
     lastFailure: task.lastFailure && { ...task.lastFailure, at: new Date(task.lastFailure.at).toISOString() },
     timings: task.timings,
     receivedAt: new Date(task.receivedAt).toISOString(),
@@ -100,6 +120,7 @@ export class StatusSource {
         transactions: totals.transactions,
         feesWei: totals.feesWei.toString(),
       },
+      lostTasks: store.lostTasks(100).map(summarize),
       missedByCode: store.missedByCode(100),
       lastError: this.lastError,
     };

@@ -419,6 +419,15 @@ export class NodeStore {
   }
 
   /** Settled tasks this node was not paid for because of its own failures, by failure code (newest `limit` tasks). */
+  /** The newest settled tasks that paid this node nothing (slashed, missed, aborted), newest first. */
+  lostTasks(limit: number): TaskRecord[] {
+    const rows = this.sql(
+      `SELECT * FROM tasks WHERE phase = 'settled' AND (slashed = 1 OR paid_wei = '0')
+         ORDER BY received_at DESC, CAST(task_id AS INTEGER) DESC LIMIT ?`,
+    ).all(limit) as TaskRow[];
+    return rows.map(toRecord);
+  }
+
   missedByCode(limit = 100): Record<string, number> {
     const rows = this.sql(
       `SELECT last_failure FROM tasks WHERE phase = 'settled' AND paid_wei = '0' AND slashed = 0

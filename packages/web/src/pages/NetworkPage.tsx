@@ -1,4 +1,11 @@
-import { type GetNetworkStatsReturnType, getNetworkStats, type NodeStatus, type TaskOutcome } from "@hydrogen/sdk";
+import {
+  type GetNetworkStatsReturnType,
+  getNetworkStats,
+  listRelayNodes,
+  type NodeStatus,
+  type RelayIndexedNode,
+  type TaskOutcome,
+} from "@hydrogen/sdk";
 import { useEffect, useState } from "react";
 import { formatEther } from "viem";
 import { type Bar, Donut, HorizontalBars, StackedBars } from "../components/charts.tsx";
@@ -23,6 +30,22 @@ const OUTCOMES: { outcome: TaskOutcome; label: string; color: string }[] = [
 ];
 
 const short = (address: string) => `${address.slice(0, 6)}…${address.slice(-4)}`;
+
+/** Pages of the relay's node index read at most (100 nodes each). */
+const MAX_NODE_PAGES = 10;
+
+/** The nodes that hold a stake, from the relay's index (never the chain's logs). */
+async function stakedNodes(session: Session): Promise<RelayIndexedNode[]> {
+  const nodes: RelayIndexedNode[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < MAX_NODE_PAGES; page++) {
+    const loaded = await listRelayNodes(session.client, { after, limit: 100 });
+    nodes.push(...loaded.nodes.filter((n) => n.status !== "Quit"));
+    after = loaded.next;
+    if (!after) break;
+  }
+  return nodes;
+}
 
 /** Tasks per minute, stacked by outcome, for the last 30 minutes that had tasks. */
 function taskBars(stats: GetNetworkStatsReturnType): Bar[] {
@@ -49,15 +72,17 @@ function taskBars(stats: GetNetworkStatsReturnType): Bar[] {
 
 export function NetworkPage({ session }: { session: Session }) {
   const [stats, setStats] = useState<GetNetworkStatsReturnType>();
+  const [nodes, setNodes] = useState<RelayIndexedNode[]>();
   const [error, setError] = useState<string>();
 
   useEffect(() => {
     let stopped = false;
     const refresh = () =>
-      getNetworkStats(session.client)
-        .then((next) => {
+      Promise.all([getNetworkStats(session.client), stakedNodes(session)])
+        .then(([next, indexed]) => {
           if (stopped) return;
           setStats(next);
+          setNodes(indexed);
           setError(undefined);
         })
         .catch((e: Error) => {
@@ -77,29 +102,41 @@ export function NetworkPage({ session }: { session: Session }) {
         {error}
       </p>
     );
-  if (!stats) return <p>Loading the network…</p>;
-  const maxStake = Math.max(1, ...stats.nodes.map((n) => Number(formatEther(n.stake))));
+  if (!stats || !nodes) return <p>Loading the network…</p>;
+  const status = (node: RelayIndexedNode) => node.status as NodeStatus;
+  const maxStake = Math.max(1, ...nodes.map((n) => Number(formatEther(BigInt(n.stake)))));
+  const totalStaked = nodes.reduce((sum, n) => sum + BigInt(n.stake), 0n);
   return (
     <main className="network">
       <section>
         <h2>
           Nodes{" "}
           <small>
-            {stats.availableNodes} available of {stats.nodes.length}
+            {nodes.filter((n) => n.status === "Available").length} available of {nodes.length}
           </small>
         </h2>
         <div className="nodes" data-testid="nodes">
-          {stats.nodes.map((node) => {
-            const stake = Number(formatEther(node.stake));
+          {nodes.map((node) => {
+            const stake = Number(formatEther(BigInt(node.stake)));
             const size = 28 + (stake / maxStake) * 28;
             return (
-              <div key={node.node} className="node" data-testid="node" data-status={node.status} title={node.node}>
+              <a
+                key={node.address}
+                href={`/node/${node.address}`}
+                className="node"
+                data-testid="node"
+                data-status={node.status}
+                title={node.address}
+              >
                 <svg width="64" height="64" viewBox="0 0 64 64" role="img" aria-label={`${node.status} node`}>
-                  <circle cx="32" cy="32" r={size / 2} fill={STATUS_COLORS[node.status]} />
+                  <circle cx="32" cy="32" r={size / 2} fill={STATUS_COLORS[status(node)] ?? "#444"} />
                 </svg>
-                <span className="address">{short(node.node)}</span>
+                <span className="address">{short(node.address)}</span>
                 <span className="status">{node.status}</span>
-              </div>
+                <span className="earned">
+                  {formatEther(BigInt(node.earned))} CNX · {node.slashes} slashed · {node.missed} missed
+                </span>
+              </a>
             );
           })}
         </div>
@@ -114,11 +151,11 @@ export function NetworkPage({ session }: { session: Session }) {
       <section className="charts">
         <HorizontalBars
           testId="stakes"
-          title={`Stakes (CNX; ${formatEther(stats.totalStaked)} staked in all)`}
-          items={stats.nodes.map((n) => ({
-            label: short(n.node),
-            value: Number(formatEther(n.stake)),
-            color: STATUS_COLORS[n.status],
+          title={`Stakes (CNX; ${formatEther(totalStaked)} staked in all)`}
+          items={nodes.map((n) => ({
+            label: short(n.address),
+            value: Number(formatEther(BigInt(n.stake))),
+            color: STATUS_COLORS[status(n)] ?? "#444",
           }))}
         />
         <Donut

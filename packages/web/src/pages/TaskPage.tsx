@@ -86,11 +86,13 @@ export function TaskPage({ session, taskId }: { session: Session; taskId: string
             <tbody>
               {nodeRows(events).map((row) => (
                 <tr key={row.round} data-node={row.node}>
-                  <td>{row.round}</td>
-                  <td title={row.node}>{short(row.node)}</td>
-                  <td>{row.committed ? "✓" : row.errorReported ? "error reported" : "—"}</td>
-                  <td>{row.disclosed ? "✓" : "—"}</td>
-                  <td data-testid="node-outcome">
+                  <td data-label="round">{row.round}</td>
+                  <td data-label="node" title={row.node}>
+                    <a href={`/node/${row.node}`}>{short(row.node)}</a>
+                  </td>
+                  <td data-label="committed">{row.committed ? "✓" : row.errorReported ? "error reported" : "—"}</td>
+                  <td data-label="disclosed">{row.disclosed ? "✓" : "—"}</td>
+                  <td data-label="outcome" data-testid="node-outcome">
                     {row.slashed
                       ? "slashed"
                       : row.paid
