@@ -14,6 +14,7 @@ export type HydrogenErrorCode =
   | "SDK_TASK_NOT_FOUND"
   | "SDK_TASK_ABORTED"
   | "SDK_IMAGE_MISMATCH"
+  | "SDK_TASK_ARGS_MISMATCH"
   | "SDK_TIMEOUT";
 
 /** The base of every SDK error: a stable code, a short message, whether trying again can help. */

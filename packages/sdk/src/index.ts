@@ -7,7 +7,12 @@ export type {
   RelayStats,
   RelayTaskStatus,
   RelayTimelineEvent,
+  TaskArgs,
+  TaskArgsInput,
+  TaskArgsViolation,
 } from "@hydrogen/protocol";
+/** The ControlNet preprocessing methods, the arguments each takes, and the validator (spec §9), for forms. */
+export { PREPROCESS_ARGS, PREPROCESS_METHODS, parseTaskArgs } from "@hydrogen/protocol";
 export { approveTasks } from "./actions/approveTasks.ts";
 export {
   type CancelTaskErrorType,
@@ -52,6 +57,7 @@ export {
   type RoundState,
   type TaskPhase,
 } from "./actions/getTask.ts";
+export { getTaskArgs } from "./actions/getTaskArgs.ts";
 export { type GetTaskEventsParameters, getTaskEvents, type TaskEvent } from "./actions/getTaskEvents.ts";
 export {
   type ListedTask,

@@ -14,6 +14,7 @@ import {
   getNetworkStats,
   getNodeStatus,
   getRelayNode,
+  getTaskArgs,
   getRelayStats,
   getTask,
   ImageMismatchError,
@@ -133,6 +134,9 @@ describe("SDK against a devnet", () => {
       created.nodes.map((n) => n.toLowerCase()),
     );
     assert.ok((await getRelayStats(client)).tasks >= page.tasks.length);
+    // Its arguments back from the relay, checked against the task hash (a "remix").
+    const args = await getTaskArgs(client, { taskId: created.taskId });
+    assert.deepEqual(args.task_config.seed, smallArgs(71, 1).task_config.seed);
     // The nodes that ran it, as the index sums them up: staked, paid for this task.
     const { node, events } = await getRelayNode(client, { address: created.nodes[0] as Address, limit: 100 });
     assert.ok(BigInt(node.stake) > 0n && BigInt(node.earned) > 0n, JSON.stringify(node));

@@ -49,6 +49,7 @@ describe("web app on a running devnet (real Chromium)", () => {
     await page.getByTestId("width").fill("128");
     await page.getByTestId("height").fill("128");
     await page.getByTestId("num-images").fill("2");
+    await page.getByTestId("steps").fill("12");
     await page.getByTestId("generate").click();
     const gallery = page.getByTestId("gallery").locator("img");
     await gallery.nth(1).waitFor({ timeout: 60_000 });
@@ -103,6 +104,25 @@ describe("web app on a running devnet (real Chromium)", () => {
     await details.getByTestId("show-images").click();
     await details.getByTestId("gallery").locator("img").first().waitFor({ timeout: 15_000 });
     await details.close();
+  });
+
+  it("fills the form from a preset, and from a past task (remix)", async () => {
+    const page = await open("/");
+    await page.getByTestId("preset").selectOption("SDXL with refiner");
+    assert.equal(await page.getByTestId("model").inputValue(), "stabilityai/stable-diffusion-xl-base-1.0");
+    assert.equal(await page.getByTestId("refiner-model").inputValue(), "stabilityai/stable-diffusion-xl-refiner-1.0");
+    assert.equal(await page.getByTestId("width").inputValue(), "1024");
+    // The first test's task, read back from the relay (the session signs; no wallet prompt).
+    const remix = page.getByTestId("history").locator("li").last().getByTestId("remix");
+    await remix.waitFor({ timeout: 10_000 });
+    await remix.click();
+    for (let i = 0; i < 100 && (await page.getByTestId("prompt").inputValue()) !== "a lighthouse at dawn"; i++)
+      await page.waitForTimeout(100);
+    assert.equal(await page.getByTestId("prompt").inputValue(), "a lighthouse at dawn");
+    assert.equal(await page.getByTestId("width").inputValue(), "128");
+    assert.equal(await page.getByTestId("steps").inputValue(), "12");
+    assert.equal(await page.getByTestId("refiner-model").inputValue(), "", "the task had no refiner");
+    await page.close();
   });
 
   it("shows the account's ETH, CNX, allowance and the fee from the chain; the devnet faucet funds it", async () => {
@@ -239,8 +259,21 @@ describe("web app on a running devnet (real Chromium)", () => {
     await page.getByTestId("width").fill("128");
     await page.getByTestId("prompt").fill("x".repeat(20_001));
     await page.getByTestId("generate").click();
-    await page.getByText(/more than 20000 characters/).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId("error-prompt")
+      .getByText(/more than 20000 characters/)
+      .waitFor({ timeout: 10_000 });
     assert.match((await error.textContent()) ?? "", /prompt/);
+    assert.equal(await page.getByTestId("task-id").count(), 0);
+    // An optional part's field shows its own error, at the field.
+    await page.getByTestId("prompt").fill("a cat");
+    await page.locator('[data-testid="advanced"] summary').click();
+    await page.getByTestId("lora-model").fill("owner/lora");
+    await page.getByTestId("lora-weight").fill("500");
+    await page.getByTestId("generate").click();
+    const loraError = page.getByTestId("error-loraWeight");
+    await loraError.waitFor({ timeout: 10_000 });
+    assert.match((await loraError.textContent()) ?? "", /lora\.weight/);
     assert.equal(await page.getByTestId("task-id").count(), 0);
     await page.close();
   });

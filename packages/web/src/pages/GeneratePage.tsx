@@ -1,5 +1,6 @@
 import {
   downloadImages,
+  getTaskArgs,
   HydrogenError,
   InvalidTaskArgsError,
   listRelayTasks,
@@ -12,55 +13,19 @@ import { formatEther } from "viem";
 import { useTaskFee } from "../components/AccountPanel.tsx";
 import { Gallery, type GalleryImage } from "../components/Gallery.tsx";
 import { Phases } from "../components/Phases.tsx";
+import { type FieldErrors, TaskForm } from "../components/TaskForm.tsx";
 import type { Session } from "../config.ts";
 import { type HistoryEntry, mergeHistory, readHistory, saveHistory } from "../history.ts";
-
-interface FormState {
-  prompt: string;
-  negativePrompt: string;
-  model: string;
-  width: string;
-  height: string;
-  seed: string;
-  numImages: string;
-}
-
-const INITIAL: FormState = {
-  prompt: "",
-  negativePrompt: "",
-  model: "stable-diffusion-v1-5/stable-diffusion-v1-5",
-  width: "512",
-  height: "512",
-  seed: String(Math.floor(Math.random() * 1_000_000)),
-  numImages: "1",
-};
-
-/** Numbers stay as typed when they are not numbers, so the schema names the field. */
-function numeric(value: string): number | string {
-  return value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
-}
-
-function taskArgs(form: FormState) {
-  return {
-    base_model: form.model.trim(),
-    prompt: form.prompt,
-    ...(form.negativePrompt ? { negative_prompt: form.negativePrompt } : {}),
-    task_config: {
-      image_width: numeric(form.width),
-      image_height: numeric(form.height),
-      seed: numeric(form.seed),
-      num_images: numeric(form.numImages),
-    },
-  };
-}
+import { type FormState, fieldErrors, formFromArgs, initialForm, taskArgs } from "../task-form.ts";
 
 export function GeneratePage({ session }: { session: Session }) {
-  const [form, setForm] = useState<FormState>(INITIAL);
+  const [form, setForm] = useState<FormState>(initialForm);
   const [running, setRunning] = useState(false);
   const [taskId, setTaskId] = useState<string>();
   const [timings, setTimings] = useState<Partial<Record<RunTaskPhase, number>>>({});
   const [images, setImages] = useState<GalleryImage[]>([]);
   const [formError, setFormError] = useState<string[]>([]);
+  const [errors, setErrors] = useState<FieldErrors>({});
   const [taskError, setTaskError] = useState<string>();
   const [history, setHistory] = useState<HistoryEntry[]>(readHistory);
   const fee = useTaskFee(session);
@@ -78,15 +43,10 @@ export function GeneratePage({ session }: { session: Session }) {
     };
   }, [session, running]);
 
-  const field = (name: keyof FormState) => ({
-    name,
-    value: form[name],
-    onChange: (e: { target: { value: string } }) => setForm({ ...form, [name]: e.target.value }),
-  });
-
   async function submit(event: FormEvent) {
     event.preventDefault();
     setFormError([]);
+    setErrors({});
     setTaskError(undefined);
     setImages([]);
     setTimings({});
@@ -114,6 +74,7 @@ export function GeneratePage({ session }: { session: Session }) {
     } catch (error) {
       if (error instanceof InvalidTaskArgsError) {
         setFormError(error.violations.map((v) => `${v.path || "arguments"}: ${v.message}`));
+        setErrors(fieldErrors(error.violations));
       } else if (error instanceof TaskArgsTooLargeError) {
         // Refused before paying: the relay would not take arguments this large.
         setFormError([error.message]);
@@ -124,6 +85,18 @@ export function GeneratePage({ session }: { session: Session }) {
       }
     } finally {
       setRunning(false);
+    }
+  }
+
+  /** Fills the form with a past task's arguments (from the relay, checked against its task hash). */
+  async function remix(entry: HistoryEntry) {
+    setTaskError(undefined);
+    try {
+      setForm(formFromArgs(await getTaskArgs(session.client, { taskId: BigInt(entry.taskId) })));
+      setFormError([]);
+      setErrors({});
+    } catch (error) {
+      setTaskError(`cannot remix task ${entry.taskId}: ${(error as Error).message.split("\n")[0]}`);
     }
   }
 
@@ -141,49 +114,21 @@ export function GeneratePage({ session }: { session: Session }) {
 
   return (
     <main className="generate">
-      <form onSubmit={submit} data-testid="task-form" noValidate>
-        <label>
-          Prompt
-          <textarea {...field("prompt")} rows={3} placeholder="a lighthouse at dawn" data-testid="prompt" />
-        </label>
-        <label>
-          Negative prompt
-          <input {...field("negativePrompt")} data-testid="negative-prompt" />
-        </label>
-        <label>
-          Model
-          <input {...field("model")} data-testid="model" />
-        </label>
-        <div className="row">
-          <label>
-            Width
-            <input {...field("width")} inputMode="numeric" data-testid="width" />
-          </label>
-          <label>
-            Height
-            <input {...field("height")} inputMode="numeric" data-testid="height" />
-          </label>
-          <label>
-            Seed
-            <input {...field("seed")} inputMode="numeric" data-testid="seed" />
-          </label>
-          <label>
-            Images
-            <input {...field("numImages")} inputMode="numeric" data-testid="num-images" />
-          </label>
-        </div>
-        {formError.length > 0 && (
-          <ul className="error" role="alert" data-testid="form-error">
-            {formError.map((line) => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
-        )}
-        <button type="submit" disabled={running || session.wallet === "none"} data-testid="generate">
-          {running ? "Running…" : `Generate${fee === undefined ? "" : ` (${formatEther(fee)} CNX)`}`}
-        </button>
-        {session.wallet === "none" && <p className="hint">Connect a wallet to pay for tasks.</p>}
-      </form>
+      <TaskForm
+        form={form}
+        onChange={setForm}
+        errors={errors}
+        summary={formError}
+        onSubmit={submit}
+        submit={
+          <>
+            <button type="submit" disabled={running || session.wallet === "none"} data-testid="generate">
+              {running ? "Running…" : `Generate${fee === undefined ? "" : ` (${formatEther(fee)} CNX)`}`}
+            </button>
+            {session.wallet === "none" && <p className="hint">Connect a wallet to pay for tasks.</p>}
+          </>
+        }
+      />
 
       <section className="task">
         {taskId && <h2 data-testid="task-id">Task {taskId}</h2>}
@@ -209,6 +154,9 @@ export function GeneratePage({ session }: { session: Session }) {
               <a href={`/task/${entry.taskId}`} className="details">
                 details
               </a>
+              <button type="button" className="remix" onClick={() => void remix(entry)} data-testid="remix">
+                remix
+              </button>
               <span className={`status ${entry.status}`}>{entry.status}</span>
             </li>
           ))}

@@ -94,7 +94,7 @@ export function NodePage({ session, address }: { session: Session; address: stri
       <h3>History</h3>
       <ul className="history" data-testid="node-history">
         {events.map((entry) => (
-          <li key={`${entry.block}.${entry.log_index}`} data-kind={entry.kind}>
+          <li key={`${entry.block}.${entry.log_index}`} className="history-entry" data-kind={entry.kind}>
             <span>{describe(entry)}</span>{" "}
             {entry.task_id && <a href={`/task/${entry.task_id}`}>task {entry.task_id}</a>}{" "}
             <small>
