@@ -201,7 +201,7 @@ export async function startNode(config: NodeConfig, deps: NodeDependencies = {})
   );
   const status = new StatusSource(
     { address: account.address, wallet: kind, engine: engine.name, chainId: config.chain.chainId, taskManager },
-    { store, staking, follower: () => follower.status(), ring },
+    { store, staking, follower: () => follower.status(), ring, relay },
   );
   const apiToken = resolveToken(config);
   const api = await shutdown.guard(() =>

@@ -65,6 +65,11 @@ describe("a dishonest node and a task nobody can run", () => {
     // The dashboard lists the slash with its reason.
     const lost = report.lostTasks.find((t) => t.taskId === taskId.toString());
     assert.match(lost?.lossReason ?? "", /^slashed: its result differed from the two that agreed/);
+    // The dashboard also shows the node as the relay's index sees it from the chain.
+    const seen = await waitFor("the relay's index to hold the slash", async () =>
+      (await liar.status()).index.events.find((e) => e.kind === "slashed" && e.task_id === taskId.toString()),
+    );
+    assert.equal(seen.detail, "result_mismatch");
     assert.match(await (await fetch(`${liar.apiUrl}/metrics`)).text(), /hydrogen_node_slashes_total 1/);
   });
 });

@@ -31,6 +31,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <section><h2>Recent tasks</h2><table id="recent"></table></section>
   <section><h2>Missed through this node's own failures (last 100 tasks)</h2><table id="missed"></table></section>
   <section style="grid-column: 1 / -1"><h2>Every slash and unpaid task, with why (last 100)</h2><table id="lost"></table></section>
+  <section style="grid-column: 1 / -1"><h2>As the relay's index sees this node (from the chain)</h2><table id="index"></table></section>
   <section style="grid-column: 1 / -1"><h2>Logs</h2><pre id="logs"></pre></section>
 </main>
 <script>
@@ -72,6 +73,14 @@ async function refresh() {
     const missed = Object.entries(s.missedByCode);
     rows($("missed"), missed.length ? missed.map(([code, n]) => [code, n + " task" + (n === 1 ? "" : "s")]) : [["—", "none"]]);
     rows($("lost"), s.lostTasks.length ? s.lostTasks.map((t) => ["#" + t.taskId, t.outcome + " · " + t.lossReason]) : [["—", "none"]]);
+    const ix = s.index, reasons = { result_mismatch: "its result differed from the majority's",
+      error_outvoted: "reported an error; two nodes agreed", no_commitment: "no commitment before the deadline",
+      no_disclosure: "no disclosure before the deadline", no_upload: "no upload report before the deadline" };
+    rows($("index"), ix.error ? [["error", ix.error]] : [["summary", ix.node.status + " · stake " + cnx(ix.node.stake) +
+      " CNX · earned " + cnx(ix.node.earned) + " CNX in " + ix.node.paid_tasks + " tasks · " + ix.node.slashes +
+      " slashed · " + ix.node.missed + " missed"], ...ix.events.map((e) => ["block " + e.block, e.kind +
+      (e.task_id ? " task " + e.task_id : "") + (e.amount ? " " + cnx(e.amount) + " CNX" : "") +
+      (e.detail ? " · " + (reasons[e.detail] || e.detail) : "")])]);
     const logs = await api("/api/logs?limit=50");
     $("logs").textContent = logs.logs.map((l) => new Date(l.time).toISOString().slice(11, 19) + " " + (l.msg || "") +
       (l.taskId ? " task=" + l.taskId : "")).reverse().join("\\n");

@@ -1,4 +1,5 @@
 import type { FollowerStatus } from "@hydrogen/chain";
+import type { RelayClient, RelayIndexedNode, RelayNodeHistoryEntry } from "@hydrogen/protocol";
 import type { Address } from "viem";
 import type { LogRing } from "../logging.ts";
 import type { StakeStatus, Staking, StakingAction } from "../staking.ts";
@@ -41,6 +42,8 @@ export interface NodeStatusReport {
   lostTasks: TaskSummary[];
   /** Of the last 100 settled tasks, those missed through this node's own failures, by failure code. */
   missedByCode: Record<string, number>;
+  /** This node as the relay's index sees it from the chain (the same history anyone can read). */
+  index: { node?: RelayIndexedNode; events: RelayNodeHistoryEntry[]; error?: string };
   lastError?: string;
 }
 
@@ -86,7 +89,13 @@ export class StatusSource {
 
   constructor(
     private readonly info: { address: Address; wallet: string; engine: string; chainId: number; taskManager: Address },
-    private readonly deps: { store: NodeStore; staking: Staking; follower: () => FollowerStatus; ring: LogRing },
+    private readonly deps: {
+      store: NodeStore;
+      staking: Staking;
+      follower: () => FollowerStatus;
+      ring: LogRing;
+      relay?: Pick<RelayClient, "getNode" | "getNodeHistory">;
+    },
   ) {}
 
   async report(): Promise<NodeStatusReport> {
@@ -122,8 +131,27 @@ export class StatusSource {
       },
       lostTasks: store.lostTasks(100).map(summarize),
       missedByCode: store.missedByCode(100),
+      index: await this.index(),
       lastError: this.lastError,
     };
+  }
+
+  /** The relay index's summary and latest history of this node; its error when the relay cannot say. */
+  private async index(): Promise<NodeStatusReport["index"]> {
+    const relay = this.deps.relay;
+    if (!relay) return { events: [], error: "no relay" };
+    try {
+      // The dashboard polls every few seconds: a slow relay costs this section, not the page.
+      const [node, history] = await Promise.race([
+        Promise.all([relay.getNode(this.info.address), relay.getNodeHistory(this.info.address, { limit: 50 })]),
+        new Promise<never>((_, reject) => {
+          setTimeout(() => reject(new Error("the relay did not answer within 2 s")), 2000).unref();
+        }),
+      ]);
+      return { node, events: history.events };
+    } catch (error) {
+      return { events: [], error: (error as Error).message.split("\n")[0] };
+    }
   }
 
   tasks(limit: number): TaskSummary[] {
