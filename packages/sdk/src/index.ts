@@ -12,7 +12,7 @@ export type {
   TaskArgsViolation,
 } from "@hydrogen/protocol";
 /** The ControlNet preprocessing methods, the arguments each takes, and the validator (spec §9), for forms. */
-export { PREPROCESS_ARGS, PREPROCESS_METHODS, parseTaskArgs } from "@hydrogen/protocol";
+export { NODE_LOSS_REASONS, PREPROCESS_ARGS, PREPROCESS_METHODS, parseTaskArgs } from "@hydrogen/protocol";
 export { approveTasks } from "./actions/approveTasks.ts";
 export {
   type CancelTaskErrorType,

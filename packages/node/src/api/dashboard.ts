@@ -1,3 +1,5 @@
+import { NODE_LOSS_REASONS } from "@hydrogen/protocol";
+
 /**
  * The node's dashboard: one static page, no build step, no external assets. It asks for the
  * API token once (kept in sessionStorage), then polls `/api/status` and `/api/logs`.
@@ -73,9 +75,7 @@ async function refresh() {
     const missed = Object.entries(s.missedByCode);
     rows($("missed"), missed.length ? missed.map(([code, n]) => [code, n + " task" + (n === 1 ? "" : "s")]) : [["—", "none"]]);
     rows($("lost"), s.lostTasks.length ? s.lostTasks.map((t) => ["#" + t.taskId, t.outcome + " · " + t.lossReason]) : [["—", "none"]]);
-    const ix = s.index, reasons = { result_mismatch: "its result differed from the majority's",
-      error_outvoted: "reported an error; two nodes agreed", no_commitment: "no commitment before the deadline",
-      no_disclosure: "no disclosure before the deadline", no_upload: "no upload report before the deadline" };
+    const ix = s.index, reasons = ${JSON.stringify(NODE_LOSS_REASONS)};
     rows($("index"), ix.error ? [["error", ix.error]] : [["summary", ix.node.status + " · stake " + cnx(ix.node.stake) +
       " CNX · earned " + cnx(ix.node.earned) + " CNX in " + ix.node.paid_tasks + " tasks · " + ix.node.slashes +
       " slashed · " + ix.node.missed + " missed"], ...ix.events.map((e) => ["block " + e.block, e.kind +

@@ -341,6 +341,19 @@ export interface RelayIndexedNode {
   last_block: number;
 }
 
+/**
+ * Why the index says a node lost its stake in a task (`slashed`), or was left unpaid when the
+ * task was cancelled after its deadline (`missed`: not slashed), by the code in `detail`.
+ */
+export const NODE_LOSS_REASONS = {
+  result_mismatch: "disclosed a result unlike the two that agreed",
+  error_outvoted: "reported an error while two nodes agreed on a result",
+  no_commitment: "no commitment or error report before the deadline",
+  no_disclosure: "committed, but did not disclose before the deadline",
+  no_upload: "its result won, but it did not report the upload before the deadline",
+} as const;
+export type NodeLossReason = keyof typeof NODE_LOSS_REASONS;
+
 /** One entry of a node's history (`GET /v1/nodes/{address}/history`). */
 export interface RelayNodeHistoryEntry {
   kind: "joined" | "status" | "stake_returned" | "stake_slashed" | "paid" | "slashed" | "missed";

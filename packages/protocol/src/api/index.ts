@@ -1,6 +1,8 @@
 export {
   createRelayClient,
   multipartImages,
+  NODE_LOSS_REASONS,
+  type NodeLossReason,
   type RelayClient,
   type RelayClientOptions,
   type RelayIndexedNode,

@@ -1,23 +1,8 @@
-import { NODE_STATUSES, nodeRegistryAbi } from "@hydrogen/protocol";
+import { NODE_STATUSES, type NodeLossReason, nodeRegistryAbi } from "@hydrogen/protocol";
 import { decodeEventLog, type Log } from "viem";
 import { type DecodedEvent, decodeEventRows, eventNode, taskEventRows } from "../db/chain-events.ts";
 import { type NodeEventInput, recordNodeEvent } from "../db/nodes.ts";
 import { type Db, findTask, taskNodes } from "../db/tasks.ts";
-
-/** Why a node lost its stake in a task (spec §4). */
-export const SLASH_REASONS = {
-  /** It disclosed a result unlike the two that agreed. */
-  result_mismatch: "disclosed a result unlike the majority's",
-  /** It reported an error while two nodes agreed on a result. */
-  error_outvoted: "reported an error; two nodes agreed on a result",
-} as const;
-
-/** Why a node was left unpaid when its task was cancelled after the deadline (not slashed). */
-export const MISSED_REASONS = {
-  no_commitment: "no commitment or error report before the deadline",
-  no_disclosure: "committed, but did not disclose before the deadline",
-  no_upload: "its result won, but it did not report the upload before the deadline",
-} as const;
 
 /** Where a log sits on the chain, as every stored event records it. */
 export function logPlace(log: Log): Pick<NodeEventInput, "block" | "logIndex" | "txHash" | "blockTime"> {
@@ -65,7 +50,7 @@ const by = (events: DecodedEvent[], name: string, node: string) =>
   events.some((e) => e.eventName === name && eventNode(e) === node);
 
 /** Nodes of the task not yet paid or slashed, each with why it is left unpaid. */
-async function unsettled(db: Db, taskId: string): Promise<{ node: string; reason: keyof typeof MISSED_REASONS }[]> {
+async function unsettled(db: Db, taskId: string): Promise<{ node: string; reason: NodeLossReason }[]> {
   const task = await findTask(db, taskId);
   if (!task) return [];
   const events = decodeEventRows(await taskEventRows(db, taskId, 200));
@@ -109,7 +94,7 @@ export async function applyTaskNodeEvent(
     case "NodeSlashedForTask": {
       const node = String(event.args.node).toLowerCase();
       const events = decodeEventRows(await taskEventRows(db, taskId, 200));
-      const detail = by(events, "TaskErrorReported", node) ? "error_outvoted" : "result_mismatch";
+      const detail: NodeLossReason = by(events, "TaskErrorReported", node) ? "error_outvoted" : "result_mismatch";
       await recordNodeEvent(db, { ...place, taskId, node, kind: "slashed", detail });
       return;
     }

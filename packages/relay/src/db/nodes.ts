@@ -1,8 +1,9 @@
+import type { RelayIndexedNode, RelayNodeHistoryEntry } from "@hydrogen/protocol";
 import type { Selectable } from "kysely";
 import type { NodeEventsTable, NodesTable } from "./schema.ts";
 import type { Db } from "./tasks.ts";
 
-export type NodeEventKind = "joined" | "status" | "stake_returned" | "stake_slashed" | "paid" | "slashed" | "missed";
+export type NodeEventKind = RelayNodeHistoryEntry["kind"];
 
 /** One event of a node's history as the relay stores it. */
 export interface NodeEventInput {
@@ -125,21 +126,8 @@ export async function rollbackNodes(db: Db, ancestor: bigint): Promise<string[]>
   return nodes;
 }
 
-/** A node as the index lists it. */
-export type IndexedNode = NodeRow;
-
-/** One entry of a node's history as the index lists it. */
-export interface NodeHistoryEntry {
-  kind: string;
-  block: number;
-  log_index: number;
-  task_id?: string;
-  amount?: string;
-  /** status: `previous>current`; slashed and missed: the reason. */
-  detail?: string;
-  tx_hash?: string;
-  time?: number;
-}
+/** A node as the index lists it (the API's type: the row, numbers as numbers). */
+export type IndexedNode = RelayIndexedNode;
 
 /** Status flips every task causes: the summary keeps them, the history leaves them out. */
 const ROUTINE = ["Available>Busy", "Busy>Available"];
@@ -179,7 +167,7 @@ export async function nodeHistoryPage(
   db: Db,
   address: string,
   query: { before?: string; limit: number },
-): Promise<{ events: NodeHistoryEntry[]; next?: string }> {
+): Promise<{ events: RelayNodeHistoryEntry[]; next?: string }> {
   let select = db
     .selectFrom("node_events")
     .selectAll()
@@ -197,8 +185,8 @@ export async function nodeHistoryPage(
     .limit(query.limit + 1)
     .execute();
   const events = rows.slice(0, query.limit).map(
-    (row): NodeHistoryEntry => ({
-      kind: row.kind,
+    (row): RelayNodeHistoryEntry => ({
+      kind: row.kind as RelayNodeHistoryEntry["kind"],
       block: Number(row.block),
       log_index: row.log_index,
       ...(row.task_id !== null ? { task_id: row.task_id } : {}),

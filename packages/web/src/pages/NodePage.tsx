@@ -1,16 +1,10 @@
-import { getRelayNode, type RelayIndexedNode, type RelayNodeHistoryEntry } from "@hydrogen/sdk";
+import { getRelayNode, NODE_LOSS_REASONS, type RelayIndexedNode, type RelayNodeHistoryEntry } from "@hydrogen/sdk";
 import { useEffect, useState } from "react";
 import { formatEther } from "viem";
 import type { Session } from "../config.ts";
 
-/** Why a node was slashed or left unpaid, as the relay's index names it. */
-const REASONS: Record<string, string> = {
-  result_mismatch: "disclosed a result unlike the majority's",
-  error_outvoted: "reported an error; two nodes agreed on a result",
-  no_commitment: "no commitment or error report before the deadline",
-  no_disclosure: "committed, but did not disclose before the deadline",
-  no_upload: "its result won, but it did not report the upload in time",
-};
+const reason = (entry: RelayNodeHistoryEntry) =>
+  NODE_LOSS_REASONS[entry.detail as keyof typeof NODE_LOSS_REASONS] ?? entry.detail;
 
 function describe(entry: RelayNodeHistoryEntry): string {
   const cnx = entry.amount ? `${formatEther(BigInt(entry.amount))} CNX` : "";
@@ -26,9 +20,9 @@ function describe(entry: RelayNodeHistoryEntry): string {
     case "paid":
       return `paid ${cnx}`;
     case "slashed":
-      return `slashed: ${REASONS[entry.detail ?? ""] ?? entry.detail}`;
+      return `slashed: ${reason(entry)}`;
     case "missed":
-      return `missed: ${REASONS[entry.detail ?? ""] ?? entry.detail}`;
+      return `missed: ${reason(entry)}`;
   }
 }
 
