@@ -99,7 +99,7 @@ contract Handler is Test {
         (bool open, uint256 id, ITaskManager.TaskInfo memory info) = _pick(taskSeed);
         if (!open) return;
         for (uint256 i = 0; i < 3; ++i) {
-            uint8 round = uint8((roundSeed + i) % 3);
+            uint8 round = uint8((roundSeed % 3 + i) % 3);
             Mode mode = _modes[id][round];
             if (mode == Mode.Silent || info.rounds[round] != ITaskManager.RoundState.Pending) continue;
             address node = info.nodes[round];
@@ -122,7 +122,7 @@ contract Handler is Test {
         (bool open, uint256 id, ITaskManager.TaskInfo memory info) = _pick(taskSeed);
         if (!open) return;
         for (uint256 i = 0; i < 3; ++i) {
-            uint8 round = uint8((roundSeed + i) % 3);
+            uint8 round = uint8((roundSeed % 3 + i) % 3);
             Mode mode = _modes[id][round];
             if (mode != Mode.Honest && mode != Mode.Liar) continue;
             bytes memory result = _resultOf(id, round);
@@ -230,7 +230,7 @@ contract Handler is Test {
     function _pick(uint256 seed) internal view returns (bool open, uint256 id, ITaskManager.TaskInfo memory info) {
         uint256 count = _taskIds.length;
         for (uint256 i = 0; i < count; ++i) {
-            id = _taskIds[(seed + i) % count];
+            id = _taskIds[(seed % count + i) % count];
             try tm.getTask(id) returns (ITaskManager.TaskInfo memory found) {
                 return (true, id, found);
             } catch {}

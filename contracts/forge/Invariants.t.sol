@@ -181,6 +181,18 @@ contract InvariantsTest is Test {
         assertEq(handler.honestSlashed(), 0);
     }
 
+    /// @notice Regression (found by the campaign, run 58 of the first): seeds at 2^256 - 1 made
+    /// the handler overflow choosing a round or a task, so a whole sequence reverted unchecked.
+    function test_regression_seedsAtTheTopOfTheRange() public {
+        uint256 top = type(uint256).max;
+        handler.createTask(top, top);
+        handler.commit(top, top);
+        handler.disclose(top, top);
+        handler.reportUpload(top);
+        handler.cancel(top, top);
+        assertEq(handler.taskIds().length, 1);
+    }
+
     function _listedAvailable(address node) internal view returns (bool) {
         address[] memory listed = registry.availableNodes(0, registry.availableNodeCount());
         for (uint256 i = 0; i < listed.length; ++i) {
