@@ -35,6 +35,8 @@ contract Handler is Test {
     mapping(uint256 => Mode[3]) internal _modes;
     mapping(uint256 => bytes[3]) internal _disclosed;
     mapping(uint256 => bytes) internal _result;
+    mapping(uint256 => address[3]) internal _taskNodes;
+    mapping(uint256 => bool[3]) internal _reportedError;
 
     /// @notice CNX escrowed at creation, paid to nodes and refunded to the creator, per task.
     mapping(uint256 => uint256) public escrowed;
@@ -44,6 +46,9 @@ contract Handler is Test {
     mapping(uint256 => uint256) public aborted;
     /// @notice Slashes of a node whose disclosed result matched the task's result.
     uint256 public honestSlashed;
+    /// @notice Payments to a node that neither disclosed the result nor reported an error in a
+    /// task aborted for errors (spec §4–§5: only those are paid).
+    uint256 public unearnedPayments;
     /// @notice How often the main outcomes were reached (the campaign must reach them).
     mapping(bytes32 => uint256) public reached;
 
@@ -85,6 +90,7 @@ contract Handler is Test {
         _collect();
         _taskIds.push(id);
         escrowed[id] = 3 * fee;
+        _taskNodes[id] = tm.getTask(id).nodes;
         // Mostly honest nodes (5 in 8), so that tasks succeed as often as they fail.
         for (uint8 round = 0; round < 3; ++round) {
             uint8 draw = uint8(modeSeed >> (8 * round)) % 8;
@@ -106,7 +112,9 @@ contract Handler is Test {
             vm.recordLogs();
             if (mode == Mode.ErrorReporter) {
                 vm.prank(node);
-                try tm.reportTaskError(id, round) {} catch {}
+                try tm.reportTaskError(id, round) {
+                    _reportedError[id][round] = true;
+                } catch {}
             } else {
                 bytes32 commitment = tm.makeCommitment(id, node, _resultOf(id, round), _salt(id, round));
                 vm.prank(node);
@@ -244,6 +252,23 @@ contract Handler is Test {
         if (balance < amount) cnx.transfer(account, amount - balance);
     }
 
+    /// @dev Whether `node` earned its fee in task `id`: its disclosure is within the threshold of
+    /// the result, or it reported an error and the task was aborted for errors.
+    function _earned(uint256 id, address node) internal view returns (bool) {
+        for (uint8 round = 0; round < 3; ++round) {
+            if (_taskNodes[id][round] != node) continue;
+            if (_reportedError[id][round] && aborted[id] == uint256(ITaskManager.AbortReason.ErrorReported) + 1) {
+                return true;
+            }
+            bytes memory disclosed = _disclosed[id][round];
+            if (
+                disclosed.length > 0 && _result[id].length > 0
+                    && tm.resultsMatch(disclosed, _result[id], tm.distanceThreshold())
+            ) return true;
+        }
+        return false;
+    }
+
     /// @dev Reads the TaskManager's events of the last action into the ghost variables.
     function _collect() internal {
         Vm.Log[] memory logs = vm.getRecordedLogs();
@@ -254,6 +279,7 @@ contract Handler is Test {
             uint256 id = log.topics.length > 1 ? uint256(log.topics[1]) : 0;
             if (topic == ITaskManager.NodePaid.selector) {
                 paidOut[id] += abi.decode(log.data, (uint256));
+                if (!_earned(id, address(uint160(uint256(log.topics[2]))))) unearnedPayments++;
                 reached["NodePaid"]++;
             } else if (topic == ITaskManager.CreatorRefunded.selector) {
                 refunded[id] += abi.decode(log.data, (uint256));

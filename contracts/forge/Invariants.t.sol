@@ -126,6 +126,12 @@ contract InvariantsTest is Test {
         assertEq(handler.honestSlashed(), 0, "a node that disclosed the result was slashed");
     }
 
+    /// @notice Only a node that disclosed the result, or reported an error in a task aborted for
+    /// errors, is ever paid.
+    function invariant_onlyEarnedPayments() public view {
+        assertEq(handler.unearnedPayments(), 0, "a node paid without earning it");
+    }
+
     /// @notice Per task, payments and refunds never exceed the escrow and add up to it once the
     /// task is deleted; a task whose results disagree refunds everything and pays nobody.
     function invariant_paymentsAndRefunds() public view {
