@@ -305,6 +305,25 @@ describe("ComfyUI engine", () => {
       assert.ok(comfy.deleted.includes(comfy.submitted.at(-1)?.id ?? ""));
     });
 
+    it("cancelling one task leaves another task's running workflow alone (interrupt by prompt_id)", async () => {
+      const args = (seed: number) =>
+        parse({ base_model: "org/base", task_config: { seed, num_images: 1, image_width: 128, image_height: 128 } });
+      const first = args(11);
+      const second = args(12);
+      comfy.failNext({ kind: "slow", ms: 1500 });
+      const running = engine().run(request(first, cached(mkdtempSync(join(dir, "first-")), first)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const controller = new AbortController();
+      const queued = engine().run(
+        request(second, cached(mkdtempSync(join(dir, "second-")), second), controller.signal),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      controller.abort(new Error("task ended"));
+      await assert.rejects(queued, /task ended/);
+      const images = await running;
+      assert.equal(images.length, 1, "the other task's workflow ran to the end");
+    });
+
     it("calls an unreachable ComfyUI transient", async () => {
       const args = parse({ base_model: "org/base" });
       const down = new ComfyUIEngine({ url: "http://127.0.0.1:9", pollIntervalMs: 10 }, { log });

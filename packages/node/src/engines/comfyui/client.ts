@@ -112,7 +112,11 @@ export class ComfyClient {
     return body.subfolder ? `${body.subfolder}/${body.name}` : body.name;
   }
 
-  /** Stops the running workflow and removes this one from the queue (best effort). */
+  /**
+   * Removes this workflow from the queue and interrupts it if it is the one running (best
+   * effort). The interrupt names the prompt: ComfyUI ≥ 0.3.60 then leaves another task's
+   * running workflow alone (older versions ignore the body and stop whatever runs).
+   */
   async cancel(promptId: string): Promise<void> {
     const post = (path: string, body?: object) =>
       this.request(path, {
@@ -121,7 +125,7 @@ export class ComfyClient {
         body: body ? JSON.stringify(body) : undefined,
       }).catch(() => undefined);
     await post("/queue", { delete: [promptId] });
-    await post("/interrupt");
+    await post("/interrupt", { prompt_id: promptId });
   }
 
   objectInfo(): Promise<Record<string, ComfyNodeInfo>> {

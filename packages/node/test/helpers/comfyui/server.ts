@@ -42,7 +42,22 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
   const deleted: string[] = [];
   let interrupts = 0;
   let fault: Fault | undefined;
+  /** ComfyUI runs one workflow at a time, in queue order: the head runs, the rest wait. */
+  const queue: { id: string; graph: Graph; delay: number }[] = [];
   let running: { id: string; timer: NodeJS.Timeout } | undefined;
+  function startNext(): void {
+    if (running) return;
+    const next = queue.shift();
+    if (!next) return;
+    running = {
+      id: next.id,
+      timer: setTimeout(() => {
+        history.set(next.id, execute(next.graph));
+        running = undefined;
+        startNext();
+      }, next.delay),
+    };
+  }
 
   function execute(graph: Graph): object {
     if (fault?.kind === "oom" || fault?.kind === "shape") {
@@ -102,13 +117,8 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
       submitted.push({ id, graph: prompt });
       const delay = fault?.kind === "slow" ? fault.ms : 20;
       if (fault?.kind === "slow") fault = undefined;
-      running = {
-        id,
-        timer: setTimeout(() => {
-          history.set(id, execute(prompt));
-          running = undefined;
-        }, delay),
-      };
+      queue.push({ id, graph: prompt, delay });
+      startNext();
       return send(200, { prompt_id: id, number: submitted.length, node_errors: {} });
     }
     if (request.method === "GET" && url.pathname.startsWith("/history/")) {
@@ -135,20 +145,28 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
       return send(200, { name: file.name, subfolder: "", type: "input" });
     }
     if (request.method === "POST" && url.pathname === "/interrupt") {
+      // As server.py (ComfyUI ≥ 0.3.60): with a prompt_id, only that workflow if it is the one
+      // running; without, whatever runs.
+      const { prompt_id: target } = JSON.parse((await body(request)).toString() || "{}") as { prompt_id?: string };
       interrupts++;
-      if (running) {
+      if (running && (target === undefined || target === running.id)) {
         clearTimeout(running.timer);
         history.set(running.id, {
           status: { status_str: "error", completed: false, messages: [["execution_interrupted", {}]] },
           outputs: {},
         });
         running = undefined;
+        startNext();
       }
       return send(200, {});
     }
     if (request.method === "POST" && url.pathname === "/queue") {
       const { delete: ids = [] } = JSON.parse((await body(request)).toString() || "{}") as { delete?: string[] };
       deleted.push(...ids);
+      for (const id of ids) {
+        const at = queue.findIndex((item) => item.id === id);
+        if (at >= 0) queue.splice(at, 1);
+      }
       return send(200, {});
     }
     send(404, { error: "not found" });
