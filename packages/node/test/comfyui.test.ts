@@ -192,6 +192,24 @@ describe("ComfyUI engine", () => {
       }
     });
 
+    it("seeds the shuffle preprocessor from the task, never with aux's unseeded 0", () => {
+      comfy.folders.input.push("hydrogen-task-9.png");
+      for (const seed of [0, 41, 2147483647]) {
+        const args = parse({
+          base_model: "org/base",
+          task_config: { seed },
+          controlnet: { model: "org/cn", image_dataurl: CONTROL_IMAGE, preprocess: { method: "shuffle" } },
+        });
+        const { workflow } = buildWorkflow(args, cached(mkdtempSync(join(dir, "shuffle-")), args), {
+          taskId: 9n,
+          controlImage: "hydrogen-task-9.png",
+        });
+        const shuffle = Object.values(workflow).find((n) => n.class_type === "ShufflePreprocessor");
+        assert.equal(shuffle?.inputs.seed, seed + 1);
+        assert.equal(comfy.validate(workflow as never).error, undefined);
+      }
+    });
+
     it("is deterministic: the same task gives the same graph, a fixed sampler and the task's seed", () => {
       const args = parse(CASES.lora?.args as never);
       const models = cached(mkdtempSync(join(dir, "det-")), args);

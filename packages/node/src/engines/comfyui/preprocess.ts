@@ -5,7 +5,19 @@ import type { PreprocessMethod } from "@hydrogen/protocol";
  * `comfyui_controlnet_aux` pack and its fixed inputs. Task-given `preprocess.args` override
  * these (ComfyUI validates them against the node's definition).
  */
-export const PREPROCESSORS: Record<PreprocessMethod, { node: string; inputs: Record<string, string | number> }> = {
+export const PREPROCESSORS: Record<
+  PreprocessMethod,
+  {
+    node: string;
+    inputs: Record<string, string | number>;
+    /**
+     * The node draws random numbers: its `seed` input gets the task's seed + 1. aux treats a
+     * seed of 0 (its default) as none and uses numpy's unseeded generator, so honest nodes
+     * would preprocess differently and disagree.
+     */
+    seeded?: true;
+  }
+> = {
   canny: { node: "CannyEdgePreprocessor", inputs: { low_threshold: 100, high_threshold: 200 } },
   scribble_hed: { node: "FakeScribblePreprocessor", inputs: { safe: "disable" } },
   scribble_hedsafe: { node: "FakeScribblePreprocessor", inputs: { safe: "enable" } },
@@ -45,6 +57,6 @@ export const PREPROCESSORS: Record<PreprocessMethod, { node: string; inputs: Rec
   depth_zoe: { node: "Zoe-DepthMapPreprocessor", inputs: {} },
   depth_leres: { node: "LeReS-DepthMapPreprocessor", inputs: { rm_nearest: 0, rm_background: 0, boost: "disable" } },
   "depth_leres++": { node: "LeReS-DepthMapPreprocessor", inputs: { rm_nearest: 0, rm_background: 0, boost: "enable" } },
-  shuffle: { node: "ShufflePreprocessor", inputs: {} },
+  shuffle: { node: "ShufflePreprocessor", inputs: {}, seeded: true },
   mediapipe_face: { node: "MediaPipe-FaceMeshPreprocessor", inputs: { max_faces: 10, min_confidence: 0.5 } },
 };

@@ -79,7 +79,13 @@ export function buildWorkflow(
       const spec = PREPROCESSORS[preprocess.method];
       const resolution = Math.min(config.image_width, config.image_height);
       image = [
-        add(spec.node, { image, resolution, ...spec.inputs, ...(preprocess.args as Record<string, InputValue>) }),
+        add(spec.node, {
+          image,
+          resolution,
+          ...spec.inputs,
+          ...(spec.seeded ? { seed: config.seed + 1 } : {}),
+          ...(preprocess.args as Record<string, InputValue>),
+        }),
         0,
       ];
     }

@@ -118,7 +118,8 @@ export function objectInfo(folders: Folders): Record<string, ReturnType<typeof n
       rm_background: FLOAT(0, 100, 0),
       boost: ENABLE("disable"),
     }),
-    ShufflePreprocessor: preprocessor(),
+    // aux's shuffle.py: a seed of 0 (the default) falls back to numpy's unseeded generator.
+    ShufflePreprocessor: preprocessor({ seed: INT(0, 18446744073709551615, 0) }),
     "MediaPipe-FaceMeshPreprocessor": preprocessor({ max_faces: INT(1, 50, 10), min_confidence: FLOAT(0.01, 1, 0.5) }),
   };
 }
