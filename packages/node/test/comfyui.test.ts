@@ -342,6 +342,23 @@ describe("ComfyUI engine", () => {
       assert.equal(images.length, 1, "the other task's workflow ran to the end");
     });
 
+    it("refuses to run with an embedding ComfyUI cannot see (it would render without it), as the node's own trouble", async () => {
+      const args = parse({
+        base_model: "org/base",
+        textual_inversion: "org/easynegative",
+        task_config: { seed: 4, num_images: 1, image_width: 128, image_height: 128 },
+      });
+      const models = cached(mkdtempSync(join(dir, "ti-")), args);
+      const submitted = comfy.submitted.length;
+      await assert.rejects(
+        engine().run(request(args, models)),
+        (error: unknown) => error instanceof EngineUnavailableError && /embedding ti\.safetensors/.test(error.message),
+      );
+      assert.equal(comfy.submitted.length, submitted, "nothing queued");
+      comfy.folders.embeddings.push("ti.safetensors");
+      assert.equal((await engine().run(request(args, models))).length, 1);
+    });
+
     it("calls an unreachable ComfyUI transient", async () => {
       const args = parse({ base_model: "org/base" });
       const down = new ComfyUIEngine({ url: "http://127.0.0.1:9", pollIntervalMs: 10 }, { log });

@@ -128,6 +128,11 @@ export class ComfyClient {
     await post("/interrupt", { prompt_id: promptId });
   }
 
+  /** The textual-inversion embeddings ComfyUI can find (`GET /embeddings`: names without extension). */
+  embeddings(): Promise<string[]> {
+    return this.json("/embeddings");
+  }
+
   objectInfo(): Promise<Record<string, ComfyNodeInfo>> {
     return this.json("/object_info");
   }

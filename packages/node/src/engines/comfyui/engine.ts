@@ -30,11 +30,27 @@ export class ComfyUIEngine implements Engine {
     this.client = new ComfyClient(options.url);
   }
 
+  /**
+   * ComfyUI only warns about an `embedding:` it cannot find and renders without it: this node
+   * would then disagree with the others. A missing embedding is this node's setup (its
+   * `extra_model_paths.yaml` lacks the cache's embeddings folder), so the task is not run.
+   */
+  private async requireEmbedding(file: string): Promise<void> {
+    const name = file.replace(/\.(safetensors|pt|pth|bin|ckpt)$/i, "");
+    const known = await this.client.embeddings();
+    if (!known.includes(name) && !known.includes(file)) {
+      throw new EngineUnavailableError(
+        `ComfyUI does not see the embedding ${file} (GET /embeddings): add the model cache's embeddings folder to its extra_model_paths.yaml`,
+      );
+    }
+  }
+
   async run(request: EngineRequest): Promise<Uint8Array[]> {
     const { args, models, signal, taskId } = request;
     const controlImage = args.controlnet
       ? await this.client.uploadImage(`hydrogen-task-${taskId}.png`, decodeDataUrl(args.controlnet.image_dataurl))
       : undefined;
+    if (models.textualInversion?.name) await this.requireEmbedding(models.textualInversion.name);
     const { workflow, output } = buildWorkflow(args, models, { taskId, controlImage });
     let promptId: string;
     try {

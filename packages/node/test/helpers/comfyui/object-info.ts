@@ -11,6 +11,8 @@ export interface Folders {
   vae: string[];
   diffusers: string[];
   input: string[];
+  /** Textual-inversion files ComfyUI finds (`GET /embeddings` lists them without extension). */
+  embeddings: string[];
 }
 
 const MAX_RESOLUTION = 16384;

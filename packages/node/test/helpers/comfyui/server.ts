@@ -30,7 +30,16 @@ function render(width: number, height: number, seed: number, index: number): Uin
  * `batch_size` deterministic PNGs, and faults on demand (out of memory, shape mismatch, slow).
  */
 export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: { missing?: string[] } = {}) {
-  const state: Folders = { checkpoints: [], loras: [], controlnet: [], vae: [], diffusers: [], input: [], ...folders };
+  const state: Folders = {
+    checkpoints: [],
+    loras: [],
+    controlnet: [],
+    vae: [],
+    diffusers: [],
+    input: [],
+    embeddings: [],
+    ...folders,
+  };
   const info = () => {
     const all = objectInfo(state);
     for (const name of options.missing ?? []) delete all[name];
@@ -102,6 +111,12 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
       response.end(JSON.stringify(value));
     };
     if (request.method === "GET" && url.pathname === "/object_info") return send(200, info());
+    if (request.method === "GET" && url.pathname === "/embeddings") {
+      return send(
+        200,
+        state.embeddings.map((name) => name.replace(/\.[^./]+$/, "")),
+      );
+    }
     if (request.method === "GET" && url.pathname === "/system_stats") {
       return send(200, {
         system: { os: "posix", comfyui_version: "0.3.60", python_version: "3.12" },
