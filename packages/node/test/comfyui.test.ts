@@ -377,6 +377,44 @@ describe("ComfyUI engine", () => {
       assert.equal(report.render, "ok");
     });
 
+    it("warns about every setting that lets images differ between nodes, and reports versions", async () => {
+      const loose = await checkComfyUI(comfy.url);
+      assert.deepEqual(loose.versions, { comfyui: "0.3.60", pytorch: "2.7.1+cu126", python: "3.12" });
+      for (const what of [
+        /^unet precision/,
+        /^vae precision/,
+        /^text encoder precision/,
+        /attention backend/,
+        /--deterministic/,
+      ])
+        assert.ok(
+          loose.warnings.some((w) => what.test(w)),
+          `${what}: ${loose.warnings.join(" | ")}`,
+        );
+      const start = async (argv: string[]) => {
+        const fake = await startFakeComfyUI({ checkpoints: ["base.safetensors"] }, { argv });
+        try {
+          return (await checkComfyUI(fake.url)).warnings;
+        } finally {
+          await fake.close();
+        }
+      };
+      const pinned = ["main.py", "--force-fp32", "--use-pytorch-cross-attention", "--deterministic"];
+      assert.deepEqual(await start(pinned), []);
+      assert.deepEqual(
+        await start([
+          "main.py",
+          "--fp16-unet",
+          "--fp32-vae",
+          "--fp16-text-enc",
+          "--use-sage-attention",
+          "--deterministic",
+        ]),
+        [],
+      );
+      assert.match((await start([...pinned, "--fast"])).join(), /--fast/);
+    });
+
     it("lists the node types a partial installation lacks", async () => {
       const partial = await startFakeComfyUI(
         { checkpoints: ["base.safetensors"] },

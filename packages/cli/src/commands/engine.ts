@@ -23,6 +23,12 @@ export function engineCommand(): Command {
               `  test render     ${report.render}`,
             ]
           : []),
+        ...(report.reachable
+          ? [
+              `  versions        ComfyUI ${report.versions.comfyui ?? "?"}, torch ${report.versions.pytorch ?? "?"}, Python ${report.versions.python ?? "?"} (every node must run the same)`,
+            ]
+          : []),
+        ...report.warnings.map((w) => `warning: ${w}`),
         ...report.problems.map((p) => `problem: ${p}`),
         report.problems.length === 0
           ? "ready for Hydrogen tasks"

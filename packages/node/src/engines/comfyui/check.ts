@@ -1,5 +1,6 @@
 import { PREPROCESS_METHODS, sleep } from "@hydrogen/protocol";
 import { ComfyClient } from "./client.ts";
+import { determinismWarnings } from "./determinism.ts";
 import { PREPROCESSORS } from "./preprocess.ts";
 import type { Workflow } from "./workflow.ts";
 
@@ -32,6 +33,10 @@ export interface EngineCheckReport {
   missingPreprocessors: string[];
   render: "ok" | "skipped" | "failed";
   problems: string[];
+  /** Settings that make this node's images differ from other nodes' (not pinned by its flags). */
+  warnings: string[];
+  /** The versions that must match across nodes, as ComfyUI reports them. */
+  versions: { comfyui?: string; pytorch?: string; python?: string };
 }
 
 /**
@@ -51,11 +56,21 @@ export async function checkComfyUI(
     missingPreprocessors: [],
     render: "skipped",
     problems: [],
+    warnings: [],
+    versions: {},
   };
   try {
     const stats = await client.systemStats();
     report.reachable = true;
     report.version = stats.system?.comfyui_version;
+    report.versions = {
+      comfyui: stats.system?.comfyui_version,
+      pytorch: stats.system?.pytorch_version,
+      python: stats.system?.python_version,
+    };
+    report.warnings = stats.system?.argv
+      ? determinismWarnings(stats.system.argv)
+      : ["ComfyUI does not report its flags (system_stats argv): check precision and attention by hand"];
     report.devices = (stats.devices ?? []).map(
       (d) => `${d.name ?? "device"}${d.vram_total ? ` (${Math.round(d.vram_total / 1e9)} GB)` : ""}`,
     );

@@ -138,7 +138,7 @@ export class ComfyClient {
   }
 
   systemStats(): Promise<{
-    system?: { comfyui_version?: string; python_version?: string };
+    system?: { comfyui_version?: string; python_version?: string; pytorch_version?: string; argv?: string[] };
     devices?: { name?: string; vram_total?: number }[];
   }> {
     return this.json("/system_stats");

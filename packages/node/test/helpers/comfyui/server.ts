@@ -29,7 +29,14 @@ function render(width: number, height: number, seed: number, index: number): Uin
  * validated against the node definitions (`/object_info` format), "execution" that saves
  * `batch_size` deterministic PNGs, and faults on demand (out of memory, shape mismatch, slow).
  */
-export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: { missing?: string[] } = {}) {
+export async function startFakeComfyUI(
+  folders: Partial<Folders> = {},
+  options: {
+    missing?: string[];
+    /** The flags `/system_stats` reports ComfyUI was started with. */
+    argv?: string[];
+  } = {},
+) {
   const state: Folders = {
     checkpoints: [],
     loras: [],
@@ -119,7 +126,13 @@ export async function startFakeComfyUI(folders: Partial<Folders> = {}, options: 
     }
     if (request.method === "GET" && url.pathname === "/system_stats") {
       return send(200, {
-        system: { os: "posix", comfyui_version: "0.3.60", python_version: "3.12" },
+        system: {
+          os: "posix",
+          comfyui_version: "0.3.60",
+          python_version: "3.12",
+          pytorch_version: "2.7.1+cu126",
+          argv: options.argv ?? ["main.py"],
+        },
         devices: [{ name: "cuda:0 fake", vram_total: 24e9 }],
       });
     }
