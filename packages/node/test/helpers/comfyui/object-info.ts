@@ -121,7 +121,7 @@ export function objectInfo(folders: Folders): Record<string, ReturnType<typeof n
       boost: ENABLE("disable"),
     }),
     // aux's shuffle.py: a seed of 0 (the default) falls back to numpy's unseeded generator.
-    ShufflePreprocessor: preprocessor({ seed: INT(0, 18446744073709551615, 0) }),
+    ShufflePreprocessor: preprocessor({ seed: INT(0, 2 ** 64 - 1, 0) }), // 0xffffffffffffffff, as JSON parses it
     "MediaPipe-FaceMeshPreprocessor": preprocessor({ max_faces: INT(1, 50, 10), min_confidence: FLOAT(0.01, 1, 0.5) }),
   };
 }
