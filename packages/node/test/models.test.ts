@@ -98,6 +98,8 @@ describe("model manager against a real HTTP model host", () => {
       "unet/diffusion_pytorch_model.safetensors": safetensors(64, 11),
       "unet/diffusion_pytorch_model.fp16.safetensors": safetensors(32, 12),
       "vae/diffusion_pytorch_model.safetensors": safetensors(32, 13),
+      "text_encoder/model.safetensors": safetensors(32, 15),
+      "text_encoder/model.bf16.safetensors": safetensors(16, 16),
       "tokenizer/vocab.json": Buffer.from("{}"),
       "safety_checker/model.safetensors": safetensors(32, 14),
     });
@@ -108,6 +110,45 @@ describe("model manager against a real HTTP model host", () => {
     assert.ok(existsSync(join(dir, "unet", "diffusion_pytorch_model.safetensors")));
     assert.ok(!existsSync(join(dir, "unet", "diffusion_pytorch_model.fp16.safetensors")));
     assert.ok(!existsSync(join(dir, "safety_checker")));
+    assert.ok(existsSync(join(dir, "text_encoder", "model.safetensors")));
+    assert.ok(!existsSync(join(dir, "text_encoder", "model.bf16.safetensors")), "a variant the loader does not read");
+  });
+
+  it("fetches only the weight files ComfyUI's diffusers loader reads, and refuses a repository without them", async () => {
+    host.repo("org/fp16-only", {
+      "model_index.json": Buffer.from("{}"),
+      "unet/diffusion_pytorch_model.fp16.safetensors": safetensors(32, 41),
+      "vae/diffusion_pytorch_model.fp16.safetensors": safetensors(32, 42),
+      "text_encoder/model.fp16.safetensors": safetensors(32, 43),
+    });
+    const prepared = await manager().prepare(args({ base_model: "org/fp16-only" }), soon());
+    assert.ok(existsSync(join(prepared.base.path as string, "unet", "diffusion_pytorch_model.fp16.safetensors")));
+    for (const [repo, missing] of [
+      ["org/bf16-only", "unet/diffusion_pytorch_model.bf16.safetensors"],
+      ["org/ema-only", "unet/diffusion_pytorch_model.ema.safetensors"],
+    ] as const) {
+      host.repo(repo, {
+        "model_index.json": Buffer.from("{}"),
+        [missing]: safetensors(32, 44),
+        "vae/diffusion_pytorch_model.safetensors": safetensors(32, 45),
+        "text_encoder/model.safetensors": safetensors(32, 46),
+      });
+      await assert.rejects(manager().prepare(args({ base_model: repo }), soon()), (error: unknown) => {
+        assert.ok(error instanceof ModelInvalidError, String(error));
+        assert.match(error.message, /unet\/ has neither diffusion_pytorch_model\.safetensors nor/);
+        return true;
+      });
+    }
+    host.repo("org/no-text-encoder", {
+      "model_index.json": Buffer.from("{}"),
+      "unet/diffusion_pytorch_model.safetensors": safetensors(32, 47),
+      "vae/diffusion_pytorch_model.safetensors": safetensors(32, 48),
+      "text_encoder/pytorch_model.bin": Buffer.from("pickle"),
+    });
+    await assert.rejects(
+      manager().prepare(args({ base_model: "org/no-text-encoder" }), soon()),
+      /text_encoder\/ has neither/,
+    );
   });
 
   for (const status of [404, 410]) {

@@ -9,8 +9,17 @@ export type RepoPlan = { format: "file"; file: string } | { format: "diffusers";
 
 /** The diffusers components a Stable Diffusion pipeline loads (ComfyUI's DiffusersLoader reads these). */
 const DIFFUSERS_DIRS = ["unet", "vae", "text_encoder", "text_encoder_2", "tokenizer", "tokenizer_2", "scheduler"];
-/** Weight variants that a plain file supersedes. */
-const VARIANT = /\.(fp16|non_ema|ema|bf16)\.safetensors$/;
+/**
+ * The weight files ComfyUI's diffusers loader (comfy/diffusers_load.py) can read, per component
+ * folder, in the order a node picks them (plain before fp16: one of them is downloaded, and the
+ * loader takes whichever is there). bf16, ema and non-ema variants and pickles it does not read.
+ */
+const LOADER_WEIGHTS: Record<string, { names: string[]; required: boolean }> = {
+  unet: { names: ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"], required: true },
+  vae: { names: ["diffusion_pytorch_model.safetensors", "diffusion_pytorch_model.fp16.safetensors"], required: true },
+  text_encoder: { names: ["model.safetensors", "model.fp16.safetensors"], required: true },
+  text_encoder_2: { names: ["model.safetensors", "model.fp16.safetensors"], required: false },
+};
 /** A root file of another purpose than plain text-to-image is picked only when nothing else is there. */
 const OTHER_PURPOSE = /inpaint|instruct|depth|upscal/i;
 
@@ -92,14 +101,17 @@ export function choose(ref: ModelRef, listed: RepoFile[], allowDiffusers: boolea
     return { format: "file", file: (best as RepoFile).name };
   }
   if (allowDiffusers && files.includes("model_index.json")) {
-    const wanted = files.filter((f) => {
-      const dir = posix.dirname(f);
-      if (!DIFFUSERS_DIRS.includes(dir)) return false;
-      if (f.endsWith(".safetensors")) return !VARIANT.test(f) || !files.includes(f.replace(VARIANT, ".safetensors"));
-      return /\.(json|txt|model)$/.test(f);
-    });
-    if (!wanted.some((f) => f.startsWith("unet/") && f.endsWith(".safetensors"))) {
-      throw new ModelInvalidError(ref, `${ref} is a diffusers repository without safetensors UNet weights`);
+    const wanted = files.filter((f) => DIFFUSERS_DIRS.includes(posix.dirname(f)) && /\.(json|txt|model)$/.test(f));
+    for (const [dir, { names, required }] of Object.entries(LOADER_WEIGHTS)) {
+      const weight = names.map((name) => `${dir}/${name}`).find((path) => files.includes(path));
+      if (weight) wanted.push(weight);
+      else if (required || files.some((f) => f.startsWith(`${dir}/`))) {
+        // Every node sees the same listing: the repository, so the task, is at fault.
+        throw new ModelInvalidError(
+          ref,
+          `${ref} is a diffusers repository ComfyUI cannot load: ${dir}/ has neither ${names.join(" nor ")}`,
+        );
+      }
     }
     return { format: "diffusers", files: ["model_index.json", ...wanted.sort()] };
   }
