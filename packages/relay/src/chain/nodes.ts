@@ -1,6 +1,12 @@
 import { NODE_STATUSES, type NodeLossReason, nodeRegistryAbi } from "@hydrogen/protocol";
 import { decodeEventLog, type Log } from "viem";
-import { type DecodedEvent, decodeEventRows, eventNode, taskEventRows } from "../db/chain-events.ts";
+import {
+  type ChainEventRow,
+  type DecodedEvent,
+  decodeEventRows,
+  eventNode,
+  taskEventRows,
+} from "../db/chain-events.ts";
 import { type NodeEventInput, recordNodeEvent } from "../db/nodes.ts";
 import { type Db, findTask, taskNodes } from "../db/tasks.ts";
 
@@ -50,10 +56,14 @@ const by = (events: DecodedEvent[], name: string, node: string) =>
   events.some((e) => e.eventName === name && eventNode(e) === node);
 
 /** Nodes of the task not yet paid or slashed, each with why it is left unpaid. */
-async function unsettled(db: Db, taskId: string): Promise<{ node: string; reason: NodeLossReason }[]> {
+async function unsettled(
+  db: Db,
+  taskId: string,
+  rows: ChainEventRow[],
+): Promise<{ node: string; reason: NodeLossReason }[]> {
   const task = await findTask(db, taskId);
   if (!task) return [];
-  const events = decodeEventRows(await taskEventRows(db, taskId, 200));
+  const events = decodeEventRows(rows);
   const left = [];
   for (const node of taskNodes(task)) {
     if (by(events, "NodePaid", node) || by(events, "NodeSlashedForTask", node)) continue;
@@ -100,19 +110,24 @@ export async function applyTaskNodeEvent(
     }
     case "TaskAborted":
       // Cancelled after the deadline while still voting: those that did not act are unpaid.
-      if (event.args.reason === 0) await recordMissed(db, place, taskId);
+      if (event.args.reason === 0) await recordMissed(db, place, taskId, await taskEventRows(db, taskId, 200));
       return;
     case "CreatorRefunded": {
       // A refund alone in its transaction is a cancellation after the task succeeded.
       const rows = await taskEventRows(db, taskId, 200);
       if (place.txHash && rows.every((row) => row.tx_hash !== place.txHash || row.log_index === place.logIndex))
-        await recordMissed(db, place, taskId);
+        await recordMissed(db, place, taskId, rows);
       return;
     }
   }
 }
 
-async function recordMissed(db: Db, place: ReturnType<typeof logPlace>, taskId: string): Promise<void> {
-  for (const { node, reason } of await unsettled(db, taskId))
+async function recordMissed(
+  db: Db,
+  place: ReturnType<typeof logPlace>,
+  taskId: string,
+  rows: ChainEventRow[],
+): Promise<void> {
+  for (const { node, reason } of await unsettled(db, taskId, rows))
     await recordNodeEvent(db, { ...place, taskId, node, kind: "missed", detail: reason });
 }

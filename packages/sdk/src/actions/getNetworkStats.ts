@@ -10,6 +10,12 @@ export interface GetNetworkStatsParameters {
   fromBlock?: bigint;
   /** At most this many recent tasks are listed (all are counted). Default 500. */
   recentTasks?: number;
+  /**
+   * Read each joined node's status and stake from the chain (a few calls per node). Default
+   * true; a caller that takes the nodes from the relay's index (`listRelayNodes`) passes false
+   * and gets `nodes: []`.
+   */
+  withNodes?: boolean;
 }
 
 /** How a task ended, or `open` while it runs. */
@@ -73,7 +79,8 @@ export async function getNetworkStats(
   const taskEvents = parseEventLogs({ abi: taskManagerCallAbi, logs: taskLogs });
 
   const addresses = [...new Set(registryEvents.flatMap((e) => (e.eventName === "NodeJoined" ? [e.args.node] : [])))];
-  const nodes = await Promise.all(addresses.map((node) => getNodeStatus(client, { node })));
+  const nodes =
+    parameters.withNodes === false ? [] : await Promise.all(addresses.map((node) => getNodeStatus(client, { node })));
 
   const tasks = new Map<bigint, { createdBlock: bigint; outcome: TaskOutcome }>();
   const slashedInTask = new Map<string, bigint>();

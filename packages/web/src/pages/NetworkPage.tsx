@@ -78,7 +78,8 @@ export function NetworkPage({ session }: { session: Session }) {
   useEffect(() => {
     let stopped = false;
     const refresh = () =>
-      Promise.all([getNetworkStats(session.client), stakedNodes(session)])
+      // Nodes come from the index: the chain is read for tasks and slashes only.
+      Promise.all([getNetworkStats(session.client, { withNodes: false }), stakedNodes(session)])
         .then(([next, indexed]) => {
           if (stopped) return;
           setStats(next);
